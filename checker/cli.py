@@ -1,0 +1,157 @@
+"""Command line: a thin layer over the library API. Exit codes: 0 done, 1 findings (where a command
+fails on findings), 2 usage or input error."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .types import CheckError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Find where the language versions of one story disagree.")
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"claimcheck {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Print the version and exit")] = False) -> None:
+    """claimcheck: cross-lingual claim-consistency checker."""
+
+
+def fail(message: str) -> typer.Exit:
+    typer.echo(f"claimcheck: error: {message}", err=True)
+    return typer.Exit(EXIT_ERROR)
+
+
+def internal_error(exc: BaseException) -> typer.Exit:
+    """An unexpected failure: one line, and the traceback only when CLAIMCHECK_DEBUG is set."""
+    if os.environ.get("CLAIMCHECK_DEBUG"):
+        import traceback
+
+        traceback.print_exception(exc)
+    typer.echo(f"claimcheck: internal error: {type(exc).__name__}: {exc} (set CLAIMCHECK_DEBUG=1 for details)",
+               err=True)
+    return typer.Exit(EXIT_INTERNAL)
+
+
+def _short(text: str | None, width: int) -> str:
+    text = (text or "").replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def print_summary(report, written: dict[str, Path] | None = None, top: int = 10) -> None:
+    from .report import summary_counts
+
+    echo = typer.echo
+    echo("")
+    echo(f"{'document':<24} {'lang':<5} {'dateline':<11} {'claims':>6} {'dropped':>7}")
+    claims_per_doc: dict[str, int] = {}
+    for claim in report.claims:
+        claims_per_doc[claim.doc_id] = claims_per_doc.get(claim.doc_id, 0) + 1
+    dropped_per_doc: dict[str, int] = {}
+    for item in report.dropped:
+        dropped_per_doc[item.doc_id] = dropped_per_doc.get(item.doc_id, 0) + 1
+    for doc in report.documents:
+        dateline = doc.dateline.isoformat() if doc.dateline else "-"
+        echo(f"{_short(doc.id, 24):<24} {doc.language:<5} {dateline:<11} {claims_per_doc.get(doc.id, 0):>6} "
+             f"{dropped_per_doc.get(doc.id, 0):>7}")
+    for item in report.skipped:
+        echo(f"skipped {item['path']}: {item['reason']}")
+    for warning in report.settings.get("warnings", []):
+        echo(f"warning: {warning}")
+    multi = [g for g in report.groups if len({c.split('#')[0] for c in g.claims}) > 1]
+    echo(f"\n{len(report.groups)} groups of equivalent claims ({len(multi)} spanning several documents), "
+         f"{len(report.pairs)} aligned pairs")
+    counts = summary_counts(report)
+    echo("discrepancies: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    if report.discrepancies:
+        echo(f"\n{'id':<5} {'kind':<9} {'score':>5}  {'claims':<28} values / text")
+        for d in report.discrepancies[:top]:
+            pair = f"{d.claim_a.split('#')[0][:8]}#{d.claim_a.split('#')[1]}"
+            if d.claim_b:
+                pair += f" ~ {d.claim_b.split('#')[0][:8]}#{d.claim_b.split('#')[1]}"
+            detail = (f"{'; '.join(d.values_a)} vs {'; '.join(d.values_b)}" if d.values_a or d.values_b
+                      else _short(d.text_a, 60))
+            echo(f"{d.id:<5} {d.kind:<9} {d.score:>5.2f}  {pair:<28} {detail}")
+        if len(report.discrepancies) > top:
+            echo(f"… {len(report.discrepancies) - top} more in the report")
+    for model in report.models:
+        echo(f"{model.role}: {model.name} {model.version}{'' if model.real else ' (TEST MODEL)'}")
+    if not any(m.role == "nli" for m in report.models):
+        echo("nli: none (fact slots and omissions only)")
+    if written:
+        echo("wrote " + ", ".join(str(p) for p in written.values()))
+
+
+@app.command()
+def check(
+    inputs: Annotated[list[Path], typer.Argument(help="Files or folders, one language version per file "
+                                                 "(.txt, .md, .html)")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the report files")] = Path("reports/latest"),
+    encoder: Annotated[str | None, typer.Option(help="Encoder: registry name, hub id or local path")] = None,
+    nli: Annotated[str | None, typer.Option(help="NLI model: registry name, hub id, local path, or 'none'")] = None,
+    formats: Annotated[str, typer.Option("--format", help="Comma-separated: json,csv,md")] = "json,csv,md",
+    min_margin: Annotated[float | None, typer.Option(help="Alignment margin for mutual nearest neighbours")] = None,
+    nli_threshold: Annotated[float | None, typer.Option(help="Mean contradiction probability to report")] = None,
+    languages: Annotated[str | None, typer.Option(help="Only check these languages, e.g. ar,fa,ms")] = None,
+    max_mb: Annotated[float, typer.Option(help="Largest input file in MB")] = 50.0,
+    no_slots: Annotated[bool, typer.Option("--no-slots", help="Skip fact-slot comparison")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the embedding cache")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summary")] = False,
+) -> None:
+    """Check the language versions of one story and write report.json, discrepancies.csv, report.md."""
+    from dataclasses import replace
+
+    from .pipeline import CheckConfig
+    from .pipeline import check as run_check
+    from .report import RENDERERS, write_report
+
+    wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
+    try:
+        unknown = [f for f in wanted if f not in RENDERERS]
+        if unknown:
+            raise CheckError(f"unknown --format {', '.join(unknown)} (known: {', '.join(RENDERERS)})")
+        config = CheckConfig(encoder=encoder, nli=nli, use_cache=not no_cache, max_bytes=int(max_mb * 1024 * 1024),
+                             languages=tuple(languages.split(",")) if languages else None, progress=not quiet)
+        if min_margin is not None:
+            config.align = replace(config.align, min_margin=min_margin)
+        if nli_threshold is not None:
+            config.compare = replace(config.compare, nli_threshold=nli_threshold)
+        if no_slots:
+            config.compare = replace(config.compare, slots=False)
+        report = run_check(inputs, config)
+        written = write_report(report, out, wanted)
+    except CheckError as exc:
+        raise fail(str(exc)) from None
+    except KeyboardInterrupt:
+        typer.echo("claimcheck: interrupted; no report written", err=True)
+        raise typer.Exit(130) from None
+    except Exception as exc:
+        raise internal_error(exc) from None
+    if not quiet:
+        print_summary(report, written)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    try:
+        app()
+    except BrokenPipeError:
+        sys.exit(EXIT_OK)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

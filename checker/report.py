@@ -1,0 +1,188 @@
+"""Stage 6: the discrepancy report as JSON (the schema other tools read), CSV, Markdown and
+pandas DataFrames. All files of one report are written atomically: to temporary files first, then
+renamed into place, so an interrupted run never leaves a half-written report."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .types import DISCREPANCY_KINDS, CheckError, Report
+
+SCHEMA_VERSION = 1
+DISCREPANCY_COLUMNS = ["id", "kind", "score", "doc_a", "doc_b", "claim_a", "claim_b", "values_a", "values_b",
+                       "entailment", "neutral", "contradiction", "text_a", "text_b", "note"]
+
+
+def summary_counts(report: Report) -> dict[str, int]:
+    counts = Counter(d.kind for d in report.discrepancies)
+    return {kind: counts.get(kind, 0) for kind in DISCREPANCY_KINDS}
+
+
+def report_to_dict(report: Report, *, generated_at: str | None = None) -> dict:
+    """The report.json document. Only ``generated_at`` differs between two runs on the same input."""
+    claims_by_doc: dict[str, list[dict]] = {}
+    for claim in report.claims:
+        claims_by_doc.setdefault(claim.doc_id, []).append(
+            {"id": claim.id, "text": claim.text, "start": claim.start, "end": claim.end, "sentence": claim.sentence})
+    dropped_by_doc: dict[str, list[dict]] = {}
+    for item in report.dropped:
+        dropped_by_doc.setdefault(item.doc_id, []).append(
+            {"text": item.text, "reason": item.reason, "start": item.start, "end": item.end})
+    off_topic = report.settings.get("off_topic", {})
+    assert isinstance(off_topic, dict)
+    documents = [{
+        "id": doc.id, "path": doc.path, "language": doc.language,
+        "language_confidence": round(doc.language_confidence, 3),
+        "dateline": doc.dateline.isoformat() if doc.dateline else None,
+        "encoding": doc.encoding,
+        "off_topic": doc.id in off_topic,
+        "claims": claims_by_doc.get(doc.id, []),
+        "dropped": dropped_by_doc.get(doc.id, []),
+    } for doc in report.documents]
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "claimcheck_version": __version__,
+        "generated_at": generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+        "summary": {
+            "documents": len(report.documents),
+            "languages": sorted({d.language for d in report.documents}),
+            "claims": len(report.claims),
+            "groups": len(report.groups),
+            "aligned_pairs": len(report.pairs),
+            "discrepancies": summary_counts(report),
+        },
+        "documents": documents,
+        "groups": [asdict(g) for g in report.groups],
+        "pairs": [asdict(p) for p in report.pairs],
+        "discrepancies": [asdict(d) for d in report.discrepancies],
+        "models": [asdict(m) for m in report.models],
+        "skipped": report.skipped,
+        "warnings": list(report.settings.get("warnings", [])),  # type: ignore[call-overload]
+        "settings": {k: v for k, v in report.settings.items() if k not in ("warnings", "off_topic")},
+    }
+
+
+def discrepancies_frame(report: Report) -> pd.DataFrame:
+    """One row per discrepancy."""
+    rows = []
+    for d in report.discrepancies:
+        nli = d.nli or {}
+        rows.append({
+            "id": d.id, "kind": d.kind, "score": d.score, "doc_a": d.doc_a, "doc_b": d.doc_b or "",
+            "claim_a": d.claim_a, "claim_b": d.claim_b or "", "values_a": "; ".join(d.values_a),
+            "values_b": "; ".join(d.values_b), "entailment": nli.get("entailment"), "neutral": nli.get("neutral"),
+            "contradiction": nli.get("contradiction"), "text_a": d.text_a, "text_b": d.text_b or "", "note": d.note,
+        })
+    return pd.DataFrame(rows, columns=DISCREPANCY_COLUMNS)
+
+
+def groups_frame(report: Report) -> pd.DataFrame:
+    """One row per claim group, one column per document holding that document's claim text(s)."""
+    texts = {c.id: c for c in report.claims}
+    rows = []
+    for group in report.groups:
+        row: dict[str, object] = {"group": group.id, "size": len(group.claims)}
+        for doc in report.documents:
+            row[doc.id] = " | ".join(texts[cid].text for cid in group.claims if texts[cid].doc_id == doc.id)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["group", "size"] + [d.id for d in report.documents])
+
+
+def _short(text: str | None, limit: int = 160) -> str:
+    text = (text or "").replace("\n", " ").replace("|", "\\|")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render_markdown(report: Report, data: dict) -> str:
+    lines = ["# claimcheck report", ""]
+    summary = data["summary"]
+    lines += [f"{summary['documents']} documents ({', '.join(summary['languages'])}), {summary['claims']} claims, "
+              f"{summary['groups']} groups of equivalent claims, {summary['aligned_pairs']} aligned pairs.", ""]
+    lines += ["| kind | count |", "|---|---|"] + [f"| {k} | {v} |" for k, v in summary["discrepancies"].items()]
+    lines += ["", "## Documents", "", "| id | language | dateline | claims | dropped | note |", "|---|---|---|---|---|---|"]
+    for doc in data["documents"]:
+        note = "mostly unaligned: likely another story or an older event" if doc["off_topic"] else ""
+        lines.append(f"| {doc['id']} | {doc['language']} | {doc['dateline'] or '-'} | {len(doc['claims'])} | "
+                     f"{len(doc['dropped'])} | {note} |")
+    if data["skipped"]:
+        lines += ["", "Skipped inputs:", ""] + [f"- `{s['path']}`: {s['reason']}" for s in data["skipped"]]
+    if data["warnings"]:
+        lines += ["", "Warnings:", ""] + [f"- {w}" for w in data["warnings"]]
+    lines += ["", "## Models", ""]
+    for model in report.models:
+        kind = "real model" if model.real else "TEST MODEL (random weights, scores are meaningless)"
+        lines.append(f"- {model.role}: `{model.name}` {model.version} ({kind}){' - ' + model.note if model.note else ''}")
+    if not any(m.role == "nli" for m in report.models):
+        lines.append("- nli: none (no NLI scores in this report; fact slots and omissions only)")
+    lines += ["", "## Discrepancies (most severe first)", ""]
+    if not report.discrepancies:
+        lines.append("None found.")
+    for d in report.discrepancies:
+        head = f"### {d.id} · {d.kind} · score {d.score:.2f}"
+        lines += [head, ""]
+        if d.values_a or d.values_b:
+            lines.append(f"- values: `{'; '.join(d.values_a)}` vs `{'; '.join(d.values_b)}`")
+        if d.nli:
+            lines.append("- NLI: " + ", ".join(f"{k} {v:.2f}" for k, v in d.nli.items()))
+        lines.append(f"- **{d.doc_a}** ({d.claim_a}): {_short(d.text_a, 400)}")
+        if d.claim_b:
+            lines.append(f"- **{d.doc_b}** ({d.claim_b}): {_short(d.text_b, 400)}")
+        if d.note:
+            lines.append(f"- {d.note}")
+        lines.append("")
+    lines += ["## Groups of equivalent claims", ""]
+    texts = {c.id: c for c in report.claims}
+    for group in report.groups:
+        lines.append(f"- **{group.id}**: " + " ⟷ ".join(f"`{cid}` {_short(texts[cid].text, 90)}" for cid in group.claims))
+    return "\n".join(lines) + "\n"
+
+
+Renderer = Callable[[Report, dict], str | bytes]
+RENDERERS: dict[str, tuple[str, Renderer]] = {
+    "json": ("report.json", lambda report, data: json.dumps(data, ensure_ascii=False, indent=2) + "\n"),
+    "csv": ("discrepancies.csv", lambda report, data: discrepancies_frame(report).to_csv(index=False)),
+    "md": ("report.md", render_markdown),
+}
+
+
+def write_report(report: Report, out_dir: Path, formats: tuple[str, ...] = ("json", "csv", "md"),
+                 *, generated_at: str | None = None) -> dict[str, Path]:
+    """Render every format in memory, write each to a temp file, then rename all into place."""
+    data = report_to_dict(report, generated_at=generated_at)
+    rendered: dict[str, tuple[str, str | bytes]] = {}
+    for fmt in formats:
+        if fmt not in RENDERERS:
+            raise CheckError(f"unknown report format {fmt!r} (known: {', '.join(RENDERERS)})")
+        name, render = RENDERERS[fmt]
+        rendered[fmt] = (name, render(report, data))
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        temps: list[tuple[str, Path]] = []
+        try:
+            for name, content in rendered.values():
+                fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.", suffix=".tmp")
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(content if isinstance(content, bytes) else content.encode("utf-8"))
+                temps.append((name, Path(tmp)))
+            written = {}
+            for name, tmp in temps:
+                os.replace(tmp, out_dir / name)
+                written[name] = out_dir / name
+        finally:
+            for _, tmp in temps:
+                with contextlib.suppress(FileNotFoundError):
+                    tmp.unlink()
+    except OSError as exc:
+        raise CheckError(f"cannot write the report to {out_dir}: {exc.strerror or exc}") from exc
+    return written

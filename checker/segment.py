@@ -1,0 +1,186 @@
+"""Stage 2: split documents into claims (sentences, and clauses of long sentences), dropping page
+furniture (comment boxes, ads, repeated titles) and recording what was dropped and why."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from .ingest import normalize_for_model
+from .types import Claim, Document, Dropped
+
+MIN_CLAIM_WORDS = 3
+MIN_CLAIM_CHARS = 12
+TRAILING_FRAGMENT_MAX_WORDS = 5
+SENTENCE_END = ".!?؟…।"
+CLOSING_QUOTES = "\"”»’'"
+
+# Sentence boundary: terminal punctuation (optionally inside closing quotes), whitespace, then a
+# character that can start a sentence (not a lowercase Latin letter, not a digit continuing a number).
+_BOUNDARY = re.compile(
+    rf"(?:[{re.escape(SENTENCE_END)}]+[{re.escape(CLOSING_QUOTES)}]*|[{re.escape(CLOSING_QUOTES)}][{re.escape(SENTENCE_END)}]+)"
+    r"(?=\s+(?![a-z]))"
+)
+# Tokens ending in '.' that do not end a sentence.
+_ABBREVIATION = re.compile(
+    r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Lt|Col|Maj|Capt|Sgt|St|Jr|Sr|No|Vol|vs|etc|e\.g|i\.e|Jan|Feb|Mar|Apr|"
+    r"Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Bhd|Sdn|Tn|Dato|Datuk|Hj|Prof|Drs|Ir|H|K\.H)|\d)\.$"
+)
+
+
+@dataclass(frozen=True)
+class _Rules:
+    section_start: frozenset[str]
+    line_patterns: tuple[re.Pattern[str], ...]
+    connectors: dict[str, tuple[str, ...]]
+    min_words_to_split: int
+    min_clause_words: int
+
+
+@lru_cache(maxsize=1)
+def _rules() -> _Rules:
+    data = resources.files("checker") / "data"
+    boiler = json.loads((data / "boilerplate.json").read_text(encoding="utf-8"))
+    clauses = json.loads((data / "clauses.json").read_text(encoding="utf-8"))
+    return _Rules(
+        section_start=frozenset(s.casefold() for s in boiler["section_start"]),
+        line_patterns=tuple(re.compile(p, re.IGNORECASE) for p in boiler["line_patterns"]),
+        connectors={lang: tuple(items) for lang, items in clauses["connectors"].items()},
+        min_words_to_split=int(clauses["min_words_to_split"]),
+        min_clause_words=int(clauses["min_clause_words"]),
+    )
+
+
+def _words(text: str) -> int:
+    return len(re.findall(r"\w+", text))
+
+
+def _line_key(line: str) -> str:
+    return re.sub(r"[\W_]+", " ", line.casefold()).strip()
+
+
+def _lines(text: str, start: int) -> list[tuple[int, int]]:
+    """Non-empty lines of text[start:] as (start, end) offsets, trimmed."""
+    spans = []
+    for match in re.finditer(r"[^\n]+", text[start:]):
+        line = match.group()
+        left = len(line) - len(line.lstrip())
+        right = len(line.rstrip())
+        if right > left:
+            spans.append((start + match.start() + left, start + match.start() + right))
+    return spans
+
+
+def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans inside text[start:end]."""
+    spans = []
+    cursor = start
+    for match in _BOUNDARY.finditer(text, start, end):
+        stop = match.end()
+        if _ABBREVIATION.search(text[max(cursor, stop - 12):stop].rstrip(CLOSING_QUOTES)):
+            continue
+        spans.append((cursor, stop))
+        cursor = stop
+    spans.append((cursor, end))
+    trimmed = []
+    for s, e in spans:
+        seg = text[s:e]
+        left = len(seg) - len(seg.lstrip())
+        right = len(seg.rstrip())
+        if right > left:
+            trimmed.append((s + left, s + right))
+    return trimmed
+
+
+def split_clauses(text: str, start: int, end: int, language: str) -> list[tuple[int, int]]:
+    """Split a long sentence at semicolons and at connectors that join independent statements."""
+    rules = _rules()
+    sentence = text[start:end]
+    cut_points: set[int] = set()
+    for match in re.finditer(r"[;؛]\s*", sentence):
+        cut_points.add(match.end())
+    if _words(sentence) > rules.min_words_to_split:
+        for connector in rules.connectors.get(language, ()):
+            for match in re.finditer(re.escape(connector), sentence):
+                # keep the connector's comma on the left clause, the connector word on the right
+                cut_points.add(match.start() + (1 if connector[0] in ",،" else 0))
+    pieces: list[tuple[int, int]] = []
+    cursor = 0
+    for cut in sorted(cut_points):
+        left, right = sentence[cursor:cut], sentence[cut:]
+        if _words(left) >= rules.min_clause_words and _words(right) >= rules.min_clause_words:
+            pieces.append((cursor, cut))
+            cursor = cut
+    pieces.append((cursor, len(sentence)))
+    out = []
+    for s, e in pieces:
+        seg = sentence[s:e]
+        left = len(seg) - len(seg.lstrip(" ,،"))
+        right = len(seg.rstrip())
+        if right > left:
+            out.append((start + s + left, start + s + right))
+    return out
+
+
+def _is_sentence_like(line: str) -> bool:
+    return line.rstrip(CLOSING_QUOTES + ")").endswith(tuple(SENTENCE_END)) or _words(line) > 12
+
+
+def find_boilerplate(doc: Document) -> tuple[list[tuple[int, int]], list[Dropped]]:
+    """Story lines (offsets) and dropped furniture lines with reasons."""
+    rules = _rules()
+    lines = _lines(doc.raw, doc.body_start)
+    kept: list[tuple[int, int]] = []
+    dropped: list[Dropped] = []
+    seen: set[str] = set()
+
+    def drop(span: tuple[int, int], reason: str) -> None:
+        dropped.append(Dropped(doc.id, doc.raw[span[0]:span[1]], reason, span[0], span[1]))
+
+    in_section = False
+    for span in lines:
+        line = doc.raw[span[0]:span[1]]
+        key = _line_key(line)
+        if in_section:
+            drop(span, "comment box / related links section")
+        elif key in rules.section_start:
+            in_section = True
+            drop(span, "comment box / related links section")
+        elif any(p.search(line.strip(" .:!•·")) for p in rules.line_patterns):
+            drop(span, "page furniture (sharing, ads, links, comments)")
+        elif key in seen:
+            drop(span, "repeated line (e.g. a title printed twice)")
+        elif not key:
+            drop(span, "no words")
+        else:
+            seen.add(key)
+            kept.append(span)
+    # Short non-sentence lines after the last sentence-like line: ads, spam, bylines, footers.
+    while len(kept) > 1:
+        line = doc.raw[kept[-1][0]:kept[-1][1]]
+        if _is_sentence_like(line) or _words(line) > TRAILING_FRAGMENT_MAX_WORDS:
+            break
+        drop(kept.pop(), "trailing fragment after the story (ad, spam or footer)")
+    dropped.sort(key=lambda d: d.start)
+    return kept, dropped
+
+
+def segment_document(doc: Document) -> tuple[list[Claim], list[Dropped]]:
+    """Claims of one document in reading order, and what was dropped."""
+    lines, dropped = find_boilerplate(doc)
+    claims: list[Claim] = []
+    for line_start, line_end in lines:
+        for s_start, s_end in split_sentences(doc.raw, line_start, line_end):
+            sentence = doc.raw[s_start:s_end]
+            for c_start, c_end in split_clauses(doc.raw, s_start, s_end, doc.language):
+                text = doc.raw[c_start:c_end]
+                if _words(text) < MIN_CLAIM_WORDS or len(text) < MIN_CLAIM_CHARS:
+                    dropped.append(Dropped(doc.id, text, "too short to be a claim", c_start, c_end))
+                    continue
+                claims.append(Claim(id=f"{doc.id}#{len(claims) + 1}", doc_id=doc.id, text=text, start=c_start,
+                                    end=c_end, sentence=sentence, normalized=normalize_for_model(text, doc.language)))
+    dropped.sort(key=lambda d: d.start)
+    return claims, dropped

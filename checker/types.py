@@ -1,0 +1,104 @@
+"""Plain data passed between pipeline stages and returned by the library API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+DiscrepancyKind = Literal["nli", "date", "number", "place", "unmatched"]
+DISCREPANCY_KINDS: tuple[str, ...] = ("nli", "date", "number", "place", "unmatched")
+NLI_LABELS: tuple[str, str, str] = ("entailment", "neutral", "contradiction")
+
+
+class CheckError(Exception):
+    """A user-facing problem with the input or the configuration (one clear line, no traceback)."""
+
+
+@dataclass
+class Document:
+    id: str
+    path: str
+    raw: str  # text as decoded from the file (HTML already reduced to text)
+    language: str  # ISO 639-1 code
+    language_confidence: float = 1.0
+    dateline: dt.date | None = None
+    encoding: str = "utf-8"
+    body_start: int = 0  # offset in `raw` where the story starts (after a dateline header)
+
+
+@dataclass
+class Claim:
+    id: str  # "<doc id>#<n>", n counting from 1 in reading order
+    doc_id: str
+    text: str  # original text span
+    start: int  # offsets into Document.raw
+    end: int
+    sentence: str = ""  # the full sentence the claim came from (context)
+    normalized: str = ""  # text fed to models
+
+
+@dataclass
+class Dropped:
+    doc_id: str
+    text: str
+    reason: str
+    start: int = -1
+    end: int = -1
+
+
+@dataclass
+class Group:
+    id: str
+    claims: list[str]  # claim ids, one per document at most
+
+
+@dataclass
+class AlignedPair:
+    claim_a: str
+    claim_b: str
+    similarity: float  # cosine
+    margin: float  # ratio-margin score (bitext mining)
+    mutual: bool  # mutual nearest neighbours
+
+
+@dataclass
+class Discrepancy:
+    id: str
+    kind: str
+    doc_a: str
+    doc_b: str | None
+    claim_a: str
+    claim_b: str | None
+    text_a: str
+    text_b: str | None
+    values_a: list[str] = field(default_factory=list)
+    values_b: list[str] = field(default_factory=list)
+    spans_a: list[list[int]] = field(default_factory=list)  # [start, end] within text_a
+    spans_b: list[list[int]] = field(default_factory=list)
+    nli: dict[str, float] | None = None
+    score: float = 0.0
+    note: str = ""
+
+
+@dataclass
+class ModelInfo:
+    role: str  # "encoder" | "nli"
+    name: str
+    version: str
+    real: bool  # False for tiny randomly initialised test models
+    note: str = ""
+
+
+@dataclass
+class Report:
+    documents: list[Document]
+    claims: list[Claim]
+    dropped: list[Dropped]
+    groups: list[Group]
+    pairs: list[AlignedPair]
+    discrepancies: list[Discrepancy]
+    models: list[ModelInfo]
+    skipped: list[dict[str, str]] = field(default_factory=list)  # inputs not checked, with reason
+    settings: dict[str, object] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
