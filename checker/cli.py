@@ -153,5 +153,4 @@ def main() -> None:  # pragma: no cover - console entry point
         sys.exit(EXIT_OK)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
+# Commands defined in their own modules are registered below.

@@ -1,0 +1,5 @@
+"""python -m checker"""
+
+from .cli import main
+
+main()
