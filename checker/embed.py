@@ -35,6 +35,14 @@ def load_registry() -> dict:
         raise CheckError(f"model registry not found at {path} (set CLAIMCHECK_MODELS_DIR)") from exc
 
 
+TEST_MODEL_MARKER = "CLAIMCHECK_TEST_MODEL"
+
+
+def is_test_model(spec: str) -> bool:
+    """Tiny randomly initialised models built by the tests carry a marker file; their scores mean nothing."""
+    return (Path(spec) / TEST_MODEL_MARKER).is_file()
+
+
 @runtime_checkable
 class Encoder(Protocol):
     """Maps texts to L2-normalised float32 vectors of shape (n, dim)."""
@@ -86,7 +94,7 @@ class USEEncoder:
 class SentenceTransformerEncoder:
     """Any sentence-transformers model: a hub id (needs a network or HF cache) or a local path."""
 
-    def __init__(self, spec: str, *, real: bool = True, device: str = "cpu") -> None:
+    def __init__(self, spec: str, *, device: str = "cpu") -> None:
         from sentence_transformers import SentenceTransformer
 
         try:
@@ -95,7 +103,9 @@ class SentenceTransformerEncoder:
             raise CheckError(f"cannot load encoder {spec!r}: {type(exc).__name__}: {exc}".splitlines()[0]) from exc
         import sentence_transformers
 
-        self.info = ModelInfo("encoder", spec, sentence_transformers.__version__, real, "sentence-transformers")
+        real = not is_test_model(spec)
+        self.info = ModelInfo("encoder", spec, sentence_transformers.__version__, real,
+                              "sentence-transformers" if real else "tiny test model with random weights")
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         vectors = self._model.encode(list(texts), batch_size=32, show_progress_bar=False,

@@ -12,7 +12,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from .embed import Encoder, load_encoder, load_registry, models_dir
+from .embed import Encoder, is_test_model, load_encoder, load_registry, models_dir
 from .types import NLI_LABELS, CheckError, ModelInfo
 
 
@@ -38,7 +38,7 @@ def label_order(id2label: dict[int, str]) -> list[int]:
 class TransformersNLI:
     """A sequence-classification NLI model (hub id or local path), e.g. an XNLI-tuned mDeBERTa."""
 
-    def __init__(self, spec: str, *, real: bool = True, batch_size: int = 16, max_length: int = 256) -> None:
+    def __init__(self, spec: str, *, batch_size: int = 16, max_length: int = 256) -> None:
         import transformers
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -51,7 +51,9 @@ class TransformersNLI:
         self._order = label_order(self._model.config.id2label)
         self._batch_size = batch_size
         self._max_length = max_length
-        self.info = ModelInfo("nli", spec, transformers.__version__, real, "transformers sequence classification")
+        real = not is_test_model(spec)
+        self.info = ModelInfo("nli", spec, transformers.__version__, real,
+                              "transformers sequence classification" if real else "tiny test model with random weights")
 
     def predict(self, premises: Sequence[str], hypotheses: Sequence[str]) -> np.ndarray:
         import torch
