@@ -63,8 +63,8 @@ def _slot_discrepancies(pair: AlignedPair, verdict: dict[str, float] | None, cla
     from .slots import compare_slots, extract_slots
 
     conflicts = compare_slots(
-        extract_slots(claim_a.text, doc_a.language, doc_a.dateline),
-        extract_slots(claim_b.text, doc_b.language, doc_b.dateline),
+        extract_slots(claim_a.text, doc_a.language, doc_a.reference_date),
+        extract_slots(claim_b.text, doc_b.language, doc_b.reference_date),
     )
     contradiction = verdict["contradiction"] if verdict else 0.0
     found = []

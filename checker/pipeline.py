@@ -8,8 +8,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -23,6 +25,10 @@ from .nli import NLIScorer, load_nli
 from .segment import segment_document
 from .types import CheckError, Claim, Document, Dropped, ModelInfo, Report
 
+# Claims checked per document; a news story has a few hundred at most. Beyond this the rest of the
+# document is not checked (with a warning) so that huge inputs finish in bounded time and memory.
+MAX_CLAIMS_DEFAULT = 2000
+
 
 @dataclass
 class CheckConfig:
@@ -35,6 +41,7 @@ class CheckConfig:
     max_bytes: int = MAX_BYTES_DEFAULT
     languages: tuple[str, ...] | None = None  # restrict to these languages
     progress: bool = True
+    max_claims: int | None = MAX_CLAIMS_DEFAULT  # per document; None = no cap
 
 
 @dataclass
@@ -62,6 +69,12 @@ def check(inputs: list[Path] | list[str], config: CheckConfig | None = None, mod
         reasons = "; ".join(f"{Path(s.path).name}: {s.reason}" for s in skipped)
         raise CheckError(f"need at least two readable language versions, found {len(documents)}"
                          + (f" (skipped {reasons})" if reasons else ""))
+    story_dateline = assign_story_dateline(documents)
+    if story_dateline:
+        for doc in documents:
+            if doc.assumed_dateline:
+                warnings.append(f"{doc.id}: no dateline; relative dates resolved against {story_dateline.isoformat()} "
+                                "from the other versions")
     languages = sorted({d.language for d in documents})
     if len(languages) == 1:
         warnings.append(f"all documents are in one language ({languages[0]}): checked as versions of one story")
@@ -77,6 +90,10 @@ def check(inputs: list[Path] | list[str], config: CheckConfig | None = None, mod
         doc_claims, doc_dropped = segment_document(doc)
         if not doc_claims:
             warnings.append(f"{doc.id}: no claims found after removing page furniture")
+        if config.max_claims is not None and len(doc_claims) > config.max_claims:
+            warnings.append(f"{doc.id}: {len(doc_claims)} claims, only the first {config.max_claims} are checked "
+                            "(--max-claims)")
+            doc_claims = doc_claims[:config.max_claims]
         claims.extend(doc_claims)
         dropped.extend(doc_dropped)
     timings["segment"] = time.perf_counter() - t0
@@ -87,8 +104,12 @@ def check(inputs: list[Path] | list[str], config: CheckConfig | None = None, mod
 
     t0 = time.perf_counter()
     cache = EmbeddingCache(config.cache_dir or default_cache_dir()) if config.use_cache else None
-    vectors = embed_texts(models.encoder, [c.normalized for c in claims], cache=cache, progress=config.progress,
-                          desc="embedding claims")
+    # identical claim texts (repeated lines, boilerplate) are embedded once
+    unique = list(dict.fromkeys(c.normalized for c in claims))
+    row = {text: n for n, text in enumerate(unique)}
+    unique_vectors = embed_texts(models.encoder, unique, cache=cache, progress=config.progress,
+                                 desc="embedding claims")
+    vectors = unique_vectors[[row[c.normalized] for c in claims]] if claims else unique_vectors
     timings["embed"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -118,6 +139,19 @@ def check(inputs: list[Path] | list[str], config: CheckConfig | None = None, mod
                   discrepancies=discrepancies, models=model_infos,
                   skipped=[{"path": s.path, "reason": s.reason} for s in skipped],
                   settings=settings, timings=timings)
+
+
+def assign_story_dateline(documents: list[Document]) -> dt.date | None:
+    """Versions of one story appear within days of each other: a document without a dateline borrows the
+    most common dateline of the others (the latest on a tie), marked as assumed."""
+    counts = Counter(d.dateline for d in documents if d.dateline)
+    if not counts:
+        return None
+    story = max(counts, key=lambda day: (counts[day], day))
+    for doc in documents:
+        if doc.dateline is None:
+            doc.assumed_dateline = story
+    return story
 
 
 def align_all(documents: list[Document], claims: list[Claim], vectors: np.ndarray, config: AlignConfig):

@@ -45,6 +45,7 @@ def report_to_dict(report: Report, *, generated_at: str | None = None) -> dict:
         "id": doc.id, "path": doc.path, "language": doc.language,
         "language_confidence": round(doc.language_confidence, 3),
         "dateline": doc.dateline.isoformat() if doc.dateline else None,
+        "assumed_dateline": doc.assumed_dateline.isoformat() if doc.assumed_dateline else None,
         "encoding": doc.encoding,
         "off_topic": doc.id in off_topic,
         "claims": claims_by_doc.get(doc.id, []),
@@ -148,11 +149,19 @@ def render_markdown(report: Report, data: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _render_html(report: Report, data: dict) -> str:
+    from .html_report import render_html  # jinja2 is loaded only when the page is written
+
+    return render_html(report, data)
+
+
 Renderer = Callable[[Report, dict], str | bytes]
 RENDERERS: dict[str, tuple[str, Renderer]] = {
     "json": ("report.json", lambda report, data: json.dumps(data, ensure_ascii=False, indent=2) + "\n"),
     "csv": ("discrepancies.csv", lambda report, data: discrepancies_frame(report).to_csv(index=False)),
     "md": ("report.md", render_markdown),
+    "html": ("report.html", _render_html),
+    "groups": ("groups.csv", lambda report, data: groups_frame(report).to_csv(index=False)),
 }
 
 

@@ -25,6 +25,12 @@ class Document:
     dateline: dt.date | None = None
     encoding: str = "utf-8"
     body_start: int = 0  # offset in `raw` where the story starts (after a dateline header)
+    assumed_dateline: dt.date | None = None  # the story's dateline, used when the document has none
+
+    @property
+    def reference_date(self) -> dt.date | None:
+        """The date relative expressions ("last Sunday", "end of the current year") resolve against."""
+        return self.dateline or self.assumed_dateline
 
 
 @dataclass

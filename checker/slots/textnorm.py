@@ -38,7 +38,10 @@ class Normalized:
         if self.offsets is None:
             return start, end
         s = self.offsets[start] if start < len(self.offsets) else self.length
-        e = self.offsets[end - 1] + 1 if end > start else s
+        if end <= start:
+            return s, s
+        # include marks dropped after the last char (harakat, tatweel)
+        e = self.offsets[end] if end < len(self.offsets) else self.length
         return s, e
 
 

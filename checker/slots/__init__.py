@@ -1,0 +1,31 @@
+"""Fact slots: dates, numbers and places extracted from claims, normalised and compared across languages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from . import dates, numbers, places
+from .compare import compare_slots, date_interval
+from .model import Slot, SlotConflict
+from .places import place_key, same_place, skeleton
+from .textnorm import normalize
+
+__all__ = [
+    "Slot", "SlotConflict", "extract_slots", "compare_slots", "date_interval", "place_key", "same_place",
+    "skeleton",
+]
+
+
+def extract_slots(text: str, lang: str, dateline: dt.date | None = None) -> list[Slot]:
+    """Dates, numbers and places in `text` (ordered by position; offsets index `text`)."""
+    if not text:
+        return []
+    nt = normalize(text)
+    date_hits = dates.extract_dates(nt, lang, dateline, numbers.blocker_pattern(lang))
+    taken = [(h.start, h.end) for h in date_hits]
+    place_hits = places.extract_places(text, nt, lang)
+    num_hits = numbers.extract_numbers(nt, lang, taken)
+    out = dates.to_slots(date_hits, nt, text) + numbers.to_slots(num_hits, nt, text) + places.to_slots(
+        place_hits, nt, text)
+    out.sort(key=lambda s: (s.start, s.end, s.kind))
+    return out

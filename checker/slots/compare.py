@@ -1,0 +1,144 @@
+"""Comparison of fact slots between two aligned claims."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from .model import Slot, SlotConflict
+from .places import same_place
+
+_KIND_ORDER = ("date", "number", "place")
+
+
+def _parse_point(s: str) -> tuple[dt.date, dt.date]:
+    parts = [int(p) for p in s.split("-")]
+    if len(parts) == 1:
+        return dt.date(parts[0], 1, 1), dt.date(parts[0], 12, 31)
+    if len(parts) == 2:
+        y, m = parts
+        nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
+        return dt.date(y, m, 1), nxt - dt.timedelta(days=1)
+    d = dt.date(*parts)
+    return d, d
+
+
+def date_interval(value: str) -> tuple[dt.date, dt.date, bool] | None:
+    """(lo, hi, approximate) for a normalised date value; None when unresolved/unknown."""
+    approx = value.startswith("~")
+    v = value.lstrip("~")
+    try:
+        if "/" in v:
+            a, b = v.split("/", 1)
+            return _parse_point(a)[0], _parse_point(b)[1], approx
+        lo, hi = _parse_point(v)
+        return lo, hi, approx
+    except (ValueError, TypeError):
+        return None
+
+
+def _dates_compatible(a: Slot, b: Slot) -> bool:
+    if a.relative or b.relative:
+        return True
+    ia, ib = date_interval(a.value), date_interval(b.value)
+    if ia is None or ib is None:
+        return True
+    (alo, ahi, aap), (blo, bhi, bap) = ia, ib
+    if aap or bap:
+        return alo <= bhi and blo <= ahi
+    return (alo <= blo and bhi <= ahi) or (blo <= alo and ahi <= bhi)
+
+
+def _num(slot: Slot) -> float:
+    return float(slot.value.split()[0])
+
+
+def _units_compatible(a: Slot, b: Slot) -> bool:
+    return a.unit is None or b.unit is None or a.unit == b.unit
+
+
+def _numbers_compatible(a: Slot, b: Slot) -> bool:
+    return _units_compatible(a, b) and abs(_num(a) - _num(b)) < 1e-9
+
+
+def _places_compatible(a: Slot, b: Slot) -> bool:
+    return same_place(a.value, b.value)
+
+
+def _compatible(a: Slot, b: Slot) -> bool:
+    if a.kind == "date":
+        return _dates_compatible(a, b)
+    if a.kind == "number":
+        return _numbers_compatible(a, b)
+    return _places_compatible(a, b)
+
+
+def _date_severity(a: Slot, b: Slot) -> float:
+    ia, ib = date_interval(a.value), date_interval(b.value)
+    if ia is None or ib is None:
+        return 0.3
+    gap = max((ib[0] - ia[1]).days, (ia[0] - ib[1]).days, 0)
+    if ia[0].year != ib[0].year or ia[1].year != ib[1].year:
+        sev = 0.8 + 0.2 * min(1.0, gap / 730)
+    elif ia[0].month != ib[0].month or ia[1].month != ib[1].month:
+        sev = 0.55 + 0.15 * min(1.0, gap / 180)
+    else:
+        sev = 0.4
+    return sev * (0.75 if (ia[2] or ib[2]) else 1.0)
+
+
+def _number_severity(a: Slot, b: Slot) -> float:
+    x, y = _num(a), _num(b)
+    rel = abs(x - y) / max(abs(x), abs(y), 1e-9)
+    return 0.5 + 0.45 * min(1.0, rel)
+
+
+def _severity(a: Slot, b: Slot) -> float:
+    if a.kind == "date":
+        return _date_severity(a, b)
+    if a.kind == "number":
+        return _number_severity(a, b)
+    return 0.6 if (a.unit == "country" or b.unit == "country") else 0.5
+
+
+def _comparable(a: Slot, b: Slot) -> bool:
+    """Whether two mutually unmatched values describe the same kind of fact."""
+    if a.kind == "date":
+        return not (a.relative or b.relative)
+    return _units_compatible(a, b)
+
+
+def _dedupe(slots: list[Slot]) -> list[Slot]:
+    seen: set[str] = set()
+    out = []
+    for s in slots:
+        if s.value not in seen:
+            seen.add(s.value)
+            out.append(s)
+    return out
+
+
+def compare_slots(a: list[Slot], b: list[Slot]) -> list[SlotConflict]:
+    """Conflicts per kind: values on both sides that have no compatible counterpart on the other."""
+    conflicts: list[SlotConflict] = []
+    for kind in _KIND_ORDER:
+        sa = sorted((s for s in a if s.kind == kind), key=lambda s: (s.start, s.end))
+        sb = sorted((s for s in b if s.kind == kind), key=lambda s: (s.start, s.end))
+        if not sa or not sb:
+            continue
+        ua = [x for x in sa if not any(_compatible(x, y) for y in sb)]
+        ub = [y for y in sb if not any(_compatible(x, y) for x in sa)]
+        pairs = [(x, y) for x in ua for y in ub if _comparable(x, y)]
+        if not pairs:
+            continue
+        xa = [x for x in ua if any(p[0] is x for p in pairs)]
+        xb = [y for y in ub if any(p[1] is y for p in pairs)]
+        # severity: the closest counterpart of each unmatched value, worst of those
+        score = max(min(_severity(x, y) for y in xb if _comparable(x, y)) for x in xa)
+        da, db = _dedupe(xa), _dedupe(xb)
+        conflicts.append(SlotConflict(
+            kind,
+            [x.value for x in da], [y.value for y in db],
+            [(x.start, x.end) for x in xa], [(y.start, y.end) for y in xb],
+            round(min(1.0, max(0.0, score)), 3),
+        ))
+    return conflicts

@@ -1,0 +1,32 @@
+"""Data types of the fact-slot layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One normalised fact value found in a claim."""
+
+    kind: str  # "date" | "number" | "place"
+    value: str  # normalised value (ISO date at its granularity, "2014/2017", "11 year", "mosul")
+    text: str  # original span text
+    start: int  # char offsets into the text given to extract_slots
+    end: int
+    granularity: str | None = None  # "year" | "month" | "day" for dates
+    relative: bool = False  # relative expression left unresolved (no dateline)
+    unit: str | None = None  # numbers: canonical unit; places: category ("base", "province", ...)
+    display: str = ""  # human-readable normalised value for reports
+
+
+@dataclass
+class SlotConflict:
+    """Values of one kind that have no compatible counterpart on the other side."""
+
+    kind: str
+    values_a: list[str] = field(default_factory=list)
+    values_b: list[str] = field(default_factory=list)
+    spans_a: list[tuple[int, int]] = field(default_factory=list)
+    spans_b: list[tuple[int, int]] = field(default_factory=list)
+    score: float = 0.0  # severity in [0, 1]

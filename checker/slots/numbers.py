@@ -1,0 +1,215 @@
+"""Numbers, counts and durations: digits of all systems and number words, with an optional unit."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .model import Slot
+from .resources import lang_group, load, trie_pattern
+from .textnorm import Normalized, norm_word
+
+_RE_DIGITS = re.compile(r"(?<![A-Za-z0-9.,/:])(?<![A-Za-z]-)(\d+(?:[.,]\d+)*)(?![A-Za-z0-9]|[.,:]\d)")
+_RE_WORD = re.compile(r"[^\W\d_]+")
+
+
+@dataclass(frozen=True)
+class _NumTables:
+    units: dict[str, int]
+    teen: dict[str, int]
+    mult: dict[str, int]
+    scales: dict[str, int]
+    needs_unit: frozenset[str]
+    joiners: frozenset[str]
+    duals: dict[str, tuple[int, str]]
+    unit_of: dict[str, str]  # normalised unit word -> canonical unit
+    re_unit: re.Pattern[str]
+    re_prefix: re.Pattern[str]
+    re_blocker: re.Pattern[str]
+    re_scale: re.Pattern[str]
+
+
+@lru_cache(maxsize=32)
+def tables(langs: tuple[str, ...]) -> _NumTables:
+    words = load("number_words.json")
+    units_data = load("units.json")
+    units: dict[str, int] = {}
+    teen: dict[str, int] = {}
+    mult: dict[str, int] = {}
+    scales: dict[str, int] = {}
+    needs: set[str] = set()
+    joiners: set[str] = set()
+    duals: dict[str, tuple[int, str]] = {}
+    for lang in langs:
+        w = words.get(lang)
+        if not w:
+            continue
+        for src, dst in ((w["units"], units), (w["teen"], teen), (w["multipliers"], mult), (w["scales"], scales)):
+            for k, v in src.items():
+                dst.setdefault(norm_word(k), int(v))
+        needs.update(norm_word(x) for x in w.get("needs_unit", []))
+        joiners.update(norm_word(x) for x in w.get("joiners", []))
+        for k, (n, u) in w.get("duals", {}).items():
+            duals[norm_word(k)] = (int(n), u)
+    unit_of = {norm_word(v): u for u, vs in units_data["after"].items() for v in vs}
+    prefix_of = {norm_word(v): u for u, vs in units_data["prefix"].items() for v in vs}
+    unit_of.update({k: v for k, v in prefix_of.items() if k.isalpha()})
+    up = trie_pattern(list(unit_of))
+    re_unit = re.compile(rf"\s*(?:(?:من|of|dari)\s+)?(?:[^\W\d_]{{2,}}\s+)??(?:ال)?({up})(?![\w])")
+    re_prefix = re.compile(rf"(?<![\w])({trie_pattern(list(prefix_of))})\s*$")
+    blockers = [k for k, u in unit_of.items() if u in set(units_data["date_blockers"])]
+    re_blocker = re.compile(rf"\s*(?:ال)?({trie_pattern(blockers)})(?![\w])")
+    re_scale = re.compile(rf"\s*({trie_pattern(list(scales))})(?![\w])")
+    return _NumTables(units, teen, mult, scales, frozenset(needs), frozenset(joiners), duals, unit_of,
+                      re_unit, re_prefix, re_blocker, re_scale)
+
+
+def blocker_pattern(lang: str) -> re.Pattern[str]:
+    """Units after which a 4-digit number is a count rather than a year."""
+    return tables(lang_group(lang)).re_blocker
+
+
+def _fmt(x: float) -> str:
+    if x == int(x):
+        return str(int(x))
+    return f"{x:.6f}".rstrip("0").rstrip(".")
+
+
+def _parse_digits(s: str, lang: str) -> float | None:
+    seps = [c for c in s if c in ".,"]
+    if not seps:
+        return float(s)
+    groups = re.split(r"[.,]", s)
+    thousands_sep = "." if lang == "id" else ","
+    if all(c == thousands_sep for c in seps) and all(len(g) == 3 for g in groups[1:]) and len(groups[0]) <= 3:
+        return float("".join(groups))
+    if len(seps) == 1:
+        return float(s.replace(",", "."))
+    # grouped with a decimal part: "1,234.5" / "1.234,5"
+    dec = seps[-1]
+    if all(c != dec for c in seps[:-1]):
+        return float(s.replace(seps[0], "").replace(dec, "."))
+    return None
+
+
+def _words_value(seq: list[str], tb: _NumTables) -> int | None:
+    total = 0
+    current = 0
+    pending: int | None = None
+    for w in seq:
+        if pending is not None and pending < 10 and w in tb.teen:
+            current += pending + tb.teen[w]
+            pending = None
+        elif w in tb.units:
+            if pending is not None:
+                current += pending
+            pending = tb.units[w]
+        elif w in tb.mult:
+            current += (pending if pending is not None else 1) * tb.mult[w]
+            pending = None
+        elif w in tb.scales:
+            current += pending or 0
+            pending = None
+            total += (current or 1) * tb.scales[w]
+            current = 0
+        else:
+            return None
+    return total + current + (pending or 0)
+
+
+def _strip_joiner(w: str, tb: _NumTables) -> str:
+    if w not in tb.units and w not in tb.scales and w.startswith("و") and len(w) > 2:
+        rest = w[1:]
+        if rest in tb.units or rest in tb.scales or rest in tb.teen:
+            return rest
+    return w
+
+
+def extract_numbers(nt: Normalized, lang: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, float, str | None]]:
+    """(start, end, value, unit) in normalised offsets, skipping spans already taken (dates)."""
+    tb = tables(lang_group(lang))
+    t = nt.text
+    out: list[tuple[int, int, float, str | None]] = []
+
+    def free(s: int, e: int) -> bool:
+        return all(e <= a or s >= b for a, b in taken)
+
+    def unit_after(e: int) -> tuple[str | None, int]:
+        mu = tb.re_unit.match(t, e)
+        if mu:
+            return tb.unit_of.get(" ".join(mu[1].split())), mu.end()
+        return None, e
+
+    for mt in _RE_DIGITS.finditer(t):
+        s, e = mt.span(1)
+        if not free(s, e):
+            continue
+        val = _parse_digits(mt[1], lang)
+        if val is None:
+            continue
+        ms = tb.re_scale.match(t, e)
+        if ms:
+            val *= tb.scales[" ".join(ms[1].split())]
+            e = ms.end()
+        unit, ue = unit_after(e)
+        mp = tb.re_prefix.search(t, max(0, s - 8), s)
+        if unit is None and mp:
+            unit = tb.unit_of.get(mp[1], "usd")
+            s = mp.start()
+        end = ue if unit else e
+        out.append((s, end, val, unit))
+        taken = [*taken, (s, end)]
+
+    # number words
+    toks = [(m.start(), m.end(), _strip_joiner(m.group(), tb)) for m in _RE_WORD.finditer(t)]
+    i = 0
+    while i < len(toks):
+        s, e, w = toks[i]
+        if w in tb.duals and free(s, e):
+            n, u = tb.duals[w]
+            out.append((s, e, float(n), u))
+            i += 1
+            continue
+        if w not in tb.units and w not in tb.scales and w not in tb.mult:
+            i += 1
+            continue
+        j = i
+        seq = [w]
+        while j + 1 < len(toks):
+            gap = t[toks[j][1]:toks[j + 1][0]]
+            nw = toks[j + 1][2]
+            if gap.strip(" -") == "" and nw in tb.joiners and j + 2 < len(toks):
+                # "twenty and five" / Persian "بیست و پنج"
+                nn = toks[j + 2][2]
+                if t[toks[j + 1][1]:toks[j + 2][0]].strip() == "" and (nn in tb.units or nn in tb.scales):
+                    j += 2
+                    seq.append(nn)
+                    continue
+                break
+            if gap.strip(" -") != "" or len(gap) > 3:
+                break
+            if nw in tb.units or nw in tb.scales or nw in tb.mult or (nw in tb.teen and seq[-1] not in tb.teen):
+                j += 1
+                seq.append(nw)
+                continue
+            break
+        end = toks[j][1]
+        value = _words_value(seq, tb)
+        if value is not None and free(s, end):
+            unit, ue = unit_after(end)
+            if unit is not None or not (len(seq) == 1 and seq[0] in tb.needs_unit):
+                out.append((s, ue if unit else end, float(value), unit))
+        i = j + 1
+    out.sort(key=lambda x: (x[0], x[1]))
+    return out
+
+
+def to_slots(found: list[tuple[int, int, float, str | None]], nt: Normalized, text: str) -> list[Slot]:
+    slots = []
+    for s, e, val, unit in found:
+        os_, oe = nt.span(s, e)
+        v = _fmt(val)
+        value = f"{v} {unit}" if unit else v
+        slots.append(Slot("number", value, text[os_:oe], os_, oe, None, False, unit, value))
+    return slots

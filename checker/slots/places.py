@@ -1,0 +1,337 @@
+"""Place names: candidates from cue words, prepositions and a gazetteer; keys comparable across scripts.
+
+The slot value is a readable transliterated key ("tal afar", "mosul"); `skeleton` reduces it to a
+consonant skeleton (articles, vowels, h/w/y and doubled letters dropped) that is compared fuzzily.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from anyascii import anyascii
+from babel import Locale
+from rapidfuzz import fuzz
+
+from .model import Slot
+from .resources import lang_group, load, trie_pattern
+from .textnorm import Normalized, norm_word
+
+_AR_TOKEN = re.compile(r"[\u0621-\u064a\u0671-\u06d3]+")
+_LATIN_CAP = re.compile(
+    r"(?<![\w'])(?:[A-Z][\w'’]*(?:-[A-Za-z][\w'’]*)*)"
+    r"(?:[ \t]+(?:(?:al|el|ad|as|ash|at|ar|az|an|ul|bin|de|of|ez|es|ed)[- ])?[A-Z][\w'’]*(?:-[A-Za-z][\w'’]*)*)*"
+)
+_BAD_TERRITORY = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
+_PREFIXES = ("وال", "بال", "فال", "لل", "و", "ب", "ل", "ف")
+_ARTICLE_LATIN = re.compile(r"\b(?:al|el|ad|ar|as|ash|at|az|an|ud|ul|ez|es|ed)[-\s]+")
+_DIGRAPHS = (("sh", "s"), ("kh", "k"), ("gh", "g"), ("th", "t"), ("dh", "d"), ("ph", "f"), ("ch", "c"),
+             ("q", "k"), ("c", "k"), ("x", "ks"), ("v", "f"), ("p", "b"), ("ou", "u"))
+
+
+@dataclass(frozen=True)
+class _PlaceTables:
+    gazetteer: dict[str, tuple[str, str]]  # normalised name -> (canonical key, type)
+    max_words: int
+    cue_before: dict[str, str]  # normalised cue -> type
+    cue_after: dict[str, str]
+    re_cue_ar: re.Pattern[str]
+    re_cue_before_latin: re.Pattern[str]
+    re_cue_after_latin: re.Pattern[str]
+    skip: frozenset[str]
+    stop: frozenset[str]
+    preps: frozenset[str]
+    non_places: frozenset[str]
+    first_words: frozenset[str]  # first word of every gazetteer name
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> dict[str, tuple[str, str]]:
+    data = load("gazetteer.json")
+    gaz: dict[str, tuple[str, str]] = {}
+    en = Locale.parse("en").territories
+    aliases: dict[str, list[str]] = data.get("country_aliases", {})
+    for code, eng in en.items():
+        if not code.isalpha() or code in _BAD_TERRITORY:
+            continue
+        gaz.setdefault(norm_word(eng), (place_key(eng), "country"))
+    for lang in ("en", "ar", "fa", "ms", "id", "tr", "ur"):
+        for code, name in Locale.parse(lang).territories.items():
+            if code.isalpha() and code not in _BAD_TERRITORY and code in en:
+                gaz.setdefault(norm_word(name), (place_key(en[code]), "country"))
+    for code, names in aliases.items():
+        for n in names:
+            gaz[norm_word(n)] = (place_key(en[code]), "country")
+    for eng, typ, variants in data["places"]:
+        for n in [eng, *variants]:
+            gaz.setdefault(norm_word(n), (place_key(eng), typ))
+    # Arabic-script names also without the article
+    for k, v in list(gaz.items()):
+        if k.startswith("ال") and len(k) > 4:
+            gaz.setdefault(k[2:], v)
+    return gaz
+
+
+@lru_cache(maxsize=32)
+def _tables(langs: tuple[str, ...]) -> _PlaceTables:
+    cues = load("place_cues.json")
+    lang_only: dict[str, str] = cues.get("lang_only", {})
+    gaz = _gazetteer()
+
+    def cue_map(section: str) -> dict[str, str]:
+        out = {}
+        for typ, words in cues[section].items():
+            for w in words:
+                if w in lang_only and lang_only[w] != langs[0]:
+                    continue
+                out[norm_word(w)] = typ
+        return out
+
+    before, after = cue_map("before"), cue_map("after")
+    ar_cues = [c for c in before if not c.isascii()]
+    lat_before = [c for c in before if c.isascii()]
+    re_cue_ar = re.compile(rf"(?<![\w])(?:و|ب|ل|ف)?(?:ال)?({trie_pattern(ar_cues)})(?![\w])")
+    re_before = re.compile(rf"(?<![\w])(?:the\s+)?({trie_pattern(lat_before)})\s+(?:of\s+)?$", re.I)
+    re_after = re.compile(rf"^\s+({trie_pattern(list(after))})(?![\w])", re.I)
+    non_places: set[str] = set()
+    months = load("months.json")
+    for lang in langs:
+        for cal in months.get(lang, {}).values():
+            if isinstance(cal, list):
+                for variants in cal:
+                    non_places.update(norm_word(v) for v in variants)
+        for variants in load("relative.json")["weekdays"].get(lang, []):
+            non_places.update(norm_word(v) for v in variants)
+    return _PlaceTables(
+        gaz, max(len(k.split()) for k in gaz), before, after, re_cue_ar, re_before, re_after,
+        frozenset(norm_word(w) for w in cues["skip"]), frozenset(norm_word(w) for w in cues["stop"]),
+        frozenset(cues["preps"]), frozenset(non_places), frozenset(k.split()[0] for k in gaz),
+    )
+
+
+# ---------------------------------------------------------------------------- keys
+
+def _ar_token_key(tok: str) -> list[str]:
+    parts: list[str] = []
+    if tok.startswith("ال") and len(tok) > 3:
+        parts.append("al")
+        tok = tok[2:]
+    i = tok.find("ال", 2)
+    if i >= 2 and len(tok) - i - 2 >= 3:  # name run together after a lost ZWNJ: "XالY"
+        parts += [anyascii(tok[:i]), "al", anyascii(tok[i + 2:])]
+    else:
+        parts.append(anyascii(tok))
+    return parts
+
+
+def place_key(name: str) -> str:
+    """Readable transliterated key: lower-case ASCII words, article kept as 'al'."""
+    n = norm_word(name)
+    words: list[str] = []
+    for tok in n.split():
+        if any("\u0600" <= c <= "\u06ff" for c in tok):
+            words += _ar_token_key(tok)
+        else:
+            words.append(anyascii(tok))
+    key = " ".join(words).lower().replace("-", " ")
+    key = re.sub(r"['`’]s\b", "", key)
+    key = re.sub(r"[^a-z0-9 ]", "", key)
+    return " ".join(key.split())
+
+
+@lru_cache(maxsize=8192)
+def skeleton(key: str) -> str:
+    """Consonant skeleton of a place key, used for cross-script comparison."""
+    s = _ARTICLE_LATIN.sub("", key + " ")
+    s = " ".join(w for w in s.split() if w not in ("al", "el"))
+    s = s.replace(" ", "")
+    for a, b in _DIGRAPHS:
+        s = s.replace(a, b)
+    s = re.sub(r"[aeiouhwy]", "", s)
+    return re.sub(r"(.)\1+", r"\1", s)
+
+
+def same_place(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    sa, sb = skeleton(a), skeleton(b)
+    if not sa or not sb:
+        return a.replace(" ", "") == b.replace(" ", "")
+    if sa == sb:
+        return True
+    return min(len(sa), len(sb)) >= 4 and fuzz.ratio(sa, sb) >= 80
+
+
+# ---------------------------------------------------------------------------- extraction
+
+@dataclass
+class PlaceHit:
+    start: int  # normalised offsets
+    end: int
+    key: str
+    typ: str | None
+
+
+def _lookup(tb: _PlaceTables, name: str) -> tuple[str, str] | None:
+    name = " ".join(name.split())
+    hit = tb.gazetteer.get(name)
+    if hit is None and name and not name.isascii():
+        for p in _PREFIXES:
+            if name.startswith(p) and len(name) - len(p) >= 3:
+                rest = ("ال" + name[len(p):]) if p in ("وال", "بال", "فال", "لل") else name[len(p):]
+                hit = tb.gazetteer.get(rest)
+                if hit:
+                    break
+    return hit
+
+
+def _arabic_places(nt: Normalized, tb: _PlaceTables) -> list[PlaceHit]:
+    t = nt.text
+    toks = [(m.start(), m.end(), m.group()) for m in _AR_TOKEN.finditer(t)]
+    out: list[PlaceHit] = []
+    used_until = -1
+    for i, (s, _e, _w) in enumerate(toks):
+        if s < used_until:
+            continue
+        # cue + name
+        mc = tb.re_cue_ar.fullmatch(t, s, toks[i][1])
+        if mc is None and i + 1 < len(toks):
+            two = tb.re_cue_ar.fullmatch(t, s, toks[i + 1][1])
+            mc, cue_end_idx = (two, i + 1) if two else (None, i)
+        else:
+            cue_end_idx = i
+        if mc is not None:
+            typ = tb.cue_before[" ".join(mc[1].split())]
+            j = cue_end_idx + 1
+            while j < len(toks) and toks[j][2] in tb.skip:
+                j += 1
+            if j < len(toks) and toks[j][2] not in tb.stop and toks[j][2] not in tb.cue_before and \
+                    t[toks[j - 1][1]:toks[j][0]].strip() == "":
+                name_toks = [toks[j]]
+                if (j + 1 < len(toks) and not toks[j][2].startswith("ال") and toks[j + 1][2].startswith("ال")
+                        and toks[j + 1][2] not in tb.skip and toks[j + 1][2] not in tb.stop
+                        and t[toks[j][1]:toks[j + 1][0]].strip() == ""):
+                    name_toks.append(toks[j + 1])
+                ns, ne = name_toks[0][0], name_toks[-1][1]
+                name = t[ns:ne]
+                g = _lookup(tb, name)
+                out.append(PlaceHit(ns, ne, g[0] if g else place_key(name), typ))
+                used_until = ne
+                continue
+        # gazetteer n-grams, longest first
+        w = toks[i][2]
+        if w not in tb.first_words and not (
+            w[:1] in "وبلف" and (w[1:] in tb.first_words or "ال" + w[2:] in tb.first_words
+                                 or w[2:] in tb.first_words or "ال" + w[3:] in tb.first_words)
+        ):
+            continue
+        for n in range(min(tb.max_words, len(toks) - i), 0, -1):
+            ne = toks[i + n - 1][1]
+            g = _lookup(tb, t[s:ne])
+            if g:
+                out.append(PlaceHit(s, ne, g[0], g[1]))
+                used_until = ne
+                break
+    return out
+
+
+def _latin_places(text: str, nt: Normalized, tb: _PlaceTables) -> list[PlaceHit]:
+    out: list[PlaceHit] = []
+    # Latin names are matched on the original text (case matters); map to normalised offsets
+    inv = _inverse(nt)
+    for m in _LATIN_CAP.finditer(text):
+        words = [(w.start() + m.start(), w.end() + m.start(), w.group()) for w in re.finditer(r"\S+", m.group())]
+        typ: str | None = None
+        # leading cue inside the capitalised run ("Pangkalan X", "Province of X")
+        for k in (3, 2, 1):
+            if len(words) > k:
+                head = norm_word(" ".join(w for _, _, w in words[:k]))
+                if head in tb.cue_before:
+                    typ = tb.cue_before[head]
+                    words = words[k:]
+                    if words and words[0][2].lower() == "of":
+                        words = words[1:]
+                    break
+        # trailing cue ("X Air Base", "X Province")
+        for k in (3, 2, 1):
+            if len(words) > k:
+                tail = norm_word(" ".join(w for _, _, w in words[-k:]))
+                if tail in tb.cue_after:
+                    typ = tb.cue_after[tail]
+                    words = words[:-k]
+                    break
+        if not words:
+            continue
+        s, e = words[0][0], words[-1][1]
+        name = re.sub(r"['’]s$", "", text[s:e])
+        e = s + len(name)
+        before = text[max(0, s - 30):s].lower()
+        after = text[e:e + 30]
+        if typ is None:
+            mb = tb.re_cue_before_latin.search(before)
+            ma = tb.re_cue_after_latin.match(after)
+            if mb:
+                typ = tb.cue_before.get(norm_word(mb[1]))
+            elif ma:
+                typ = tb.cue_after.get(norm_word(ma[1]))
+        g = _lookup(tb, norm_word(name))
+        if g is None and typ is None:
+            # sub-spans found in the gazetteer ("Perdana Menteri Iraq", "Syria's")
+            for k in range(min(tb.max_words, len(words)), 0, -1):
+                for a in range(0, len(words) - k + 1):
+                    ss, ee = words[a][0], words[a + k - 1][1]
+                    sub = re.sub(r"['’]s$", "", text[ss:ee])
+                    g2 = _lookup(tb, norm_word(sub))
+                    if g2:
+                        out.append(PlaceHit(inv(ss), inv(ss + len(sub)), g2[0], g2[1]))
+                        break
+                else:
+                    continue
+                break
+            if not any(h.start == inv(s) for h in out):
+                prev = re.search(r"(\w+)\s+$", before)
+                nn = norm_word(name)
+                if prev and prev[1] in tb.preps and nn not in tb.non_places and len(words) <= 4:
+                    out.append(PlaceHit(inv(s), inv(e), place_key(name), None))
+            continue
+        if norm_word(name) in tb.non_places:
+            continue
+        out.append(PlaceHit(inv(s), inv(e), g[0] if g else place_key(name), typ or (g[1] if g else None)))
+    return out
+
+
+def _inverse(nt: Normalized) -> Callable[[int], int]:
+    if nt.offsets is None:
+        return lambda i: i
+    pos = {o: k for k, o in enumerate(nt.offsets)}
+
+    def inv(i: int) -> int:
+        while i not in pos and i < nt.length:
+            i += 1
+        return pos.get(i, len(nt.text))
+
+    return inv
+
+
+def extract_places(text: str, nt: Normalized, lang: str) -> list[PlaceHit]:
+    tb = _tables(lang_group(lang))
+    hits = _latin_places(text, nt, tb)
+    if any("\u0600" <= c <= "\u06ff" for c in nt.text):
+        hits += _arabic_places(nt, tb)
+    hits.sort(key=lambda h: (h.start, h.end))
+    out: list[PlaceHit] = []
+    for h in hits:
+        if h.key and (not out or h.start >= out[-1].end):
+            out.append(h)
+    return out
+
+
+def to_slots(hits: list[PlaceHit], nt: Normalized, text: str) -> list[Slot]:
+    slots = []
+    for h in hits:
+        s, e = nt.span(h.start, h.end)
+        disp = h.key + (f" ({h.typ})" if h.typ else "")
+        slots.append(Slot("place", h.key, text[s:e], s, e, None, False, h.typ, disp))
+    return slots

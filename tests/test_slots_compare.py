@@ -1,0 +1,92 @@
+"""compare_slots: only values unmatched on both sides are conflicts; severity ordering; determinism."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from checker.slots import Slot, SlotConflict, compare_slots, extract_slots
+
+
+def conflicts(a: str, la: str, b: str, lb: str, dateline: dt.date | None = None) -> list[SlotConflict]:
+    return compare_slots(extract_slots(a, la, dateline), extract_slots(b, lb, dateline))
+
+
+def test_granularity_refinement_is_not_a_conflict() -> None:
+    assert conflicts("The mission ended in September 2024.", "en",
+                     "Misi itu berakhir pada 27 September 2024.", "ms") == []
+    assert conflicts("انتهت المهمة في أيلول 2024.", "ar", "The mission ended on 27 September 2024.", "en") == []
+    assert conflicts("The mission ended in 2024.", "en", "انتهت المهمة في سبتمبر 2024.", "ar") == []
+
+
+def test_date_within_a_range_is_compatible() -> None:
+    assert conflicts("It ran from 2011 to 2019.", "en", "Program itu berjalan pada tahun 2015.", "id") == []
+
+
+def test_real_date_conflict() -> None:
+    (c,) = conflicts("The pullout ends in September 2026.", "en", "Penarikan berakhir pada Disember 2025.", "ms")
+    assert c.kind == "date"
+    assert c.values_a == ["2026-09"] and c.values_b == ["2025-12"]
+    a_text = "The pullout ends in September 2026."
+    assert a_text[c.spans_a[0][0]:c.spans_a[0][1]] == "September 2026"
+
+
+def test_solar_hijri_month_matches_gregorian_month_it_overlaps() -> None:
+    assert conflicts("این طرح در مهر ۱۴۰۳ اجرا شد.", "fa", "The plan started in October 2024.", "en") == []
+    (c,) = conflicts("این طرح در مهر ۱۴۰۳ اجرا شد.", "fa", "The plan started in March 2024.", "en")
+    assert c.kind == "date"
+
+
+def test_year_difference_scores_above_month_difference() -> None:
+    (year_c,) = conflicts("It ends in May 2026.", "en", "It ends in May 2025.", "en")
+    (month_c,) = conflicts("It ends in May 2026.", "en", "It ends in July 2026.", "en")
+    assert 0.0 <= month_c.score < year_c.score <= 1.0
+
+
+def test_relative_unresolved_never_conflicts() -> None:
+    assert conflicts("by the end of the current year", "en", "pada tahun 2027", "ms") == []
+
+
+def test_relative_resolved_can_conflict() -> None:
+    dl = dt.date(2025, 4, 2)
+    (c,) = conflicts("The work ends by the end of the current year.", "en", "Kerja itu tamat pada tahun 2027.", "ms", dl)
+    assert c.values_a == ["2025-12"] and c.values_b == ["2027"]
+
+
+def test_value_only_on_one_side_is_not_a_conflict() -> None:
+    assert conflicts("In 2019, 40 soldiers arrived in Mosul.", "en", "Tentera tiba di Mosul.", "ms") == []
+
+
+def test_number_conflict_and_unit_tolerance() -> None:
+    (c,) = conflicts("The war lasted 9 years.", "en", "استمرت الحرب ۱۰ سال.", "fa")
+    assert (c.kind, c.values_a, c.values_b) == ("number", ["9 year"], ["10 year"])
+    assert conflicts("The war lasted nine years.", "en", "استمرت الحرب تسعة أعوام.", "ar") == []
+    assert conflicts("Nine soldiers died.", "en", "Ramai mati: 9.", "ms") == []
+
+
+def test_numbers_with_different_units_are_not_compared() -> None:
+    assert conflicts("It lasted 9 years.", "en", "Seramai 40 orang hadir.", "ms") == []
+
+
+def test_place_conflict_and_cross_script_match() -> None:
+    assert conflicts("Troops left the Tal Afar base.", "en", "غادرت القوات قاعدة تلعفر الجوية.", "ar") == []
+    (c,) = conflicts("Troops left the Tal Afar base.", "en", "غادرت القوات قاعدة القيارة الجوية.", "ar")
+    assert c.kind == "place"
+    assert c.values_a == ["tal afar"]
+    assert 0.0 < c.score < 0.8
+
+
+def test_multiple_kinds_in_stable_order() -> None:
+    a = "In May 2026, 9 soldiers left Kirkuk."
+    b = "Pada Mei 2025, 12 tentera meninggalkan Basra."
+    first = conflicts(a, "en", b, "ms")
+    assert [c.kind for c in first] == ["date", "number", "place"]
+    assert first == conflicts(a, "en", b, "ms")
+
+
+def test_handmade_slots() -> None:
+    a = [Slot("date", "2014/2017", "2014-2017", 0, 9, "year")]
+    b = [Slot("date", "2016-05", "May 2016", 3, 11, "month")]
+    c_ = [Slot("date", "2018", "2018", 0, 4, "year")]
+    assert compare_slots(a, b) == []
+    (c,) = compare_slots(a, c_)
+    assert c.spans_a == [(0, 9)] and c.spans_b == [(0, 4)]

@@ -1,0 +1,96 @@
+"""Number slots: digits of three systems, number words, units, and no double counting of date digits."""
+
+from __future__ import annotations
+
+import pytest
+
+from checker.slots import extract_slots
+
+
+def numbers(text: str, lang: str) -> list[str]:
+    return [s.value for s in extract_slots(text, lang) if s.kind == "number"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("The siege lasted 7 years.", "en"),
+        ("The siege lasted seven years.", "en"),
+        ("Pengepungan itu berlangsung selama 7 tahun.", "ms"),
+        ("Pengepungan itu berlangsung selama tujuh tahun.", "id"),
+        ("استمر الحصار 7 سنوات.", "ar"),
+        ("استمر الحصار ٧ سنوات.", "ar"),
+        ("استمر الحصار سبع سنوات.", "ar"),
+        ("محاصره ۷ سال طول کشید.", "fa"),
+        ("محاصره هفت سال طول کشید.", "fa"),
+    ],
+)
+def test_duration_in_every_language(text: str, lang: str) -> None:
+    assert numbers(text, lang) == ["7 year"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("The conflict lasted thirteen years.", "en", "13 year"),
+        ("Konflik itu berlangsung tiga belas tahun.", "ms", "13 year"),
+        ("استمر النزاع ثلاثة عشر عاما.", "ar", "13 year"),
+        ("درگیری سیزده سال ادامه داشت.", "fa", "13 year"),
+        ("Some twenty-four people were hurt.", "en", "24 person"),
+        ("Seramai dua puluh empat orang cedera.", "ms", "24 person"),
+        ("بیست و چهار نفر زخمی شدند.", "fa", "24 person"),
+        ("أصيب خمسة وعشرون شخصا.", "ar", "25 person"),
+        ("Tiga ratus lima puluh orang hadir.", "id", "350 person"),
+    ],
+)
+def test_number_words(text: str, lang: str, expected: str) -> None:
+    assert numbers(text, lang) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("Some 2,500 troops remain.", "en", "2500 soldier"),
+        ("Sekitar 2.500 tentara tetap tinggal.", "id", "2500 soldier"),
+        ("Seramai 2,500 tentera kekal.", "ms", "2500 soldier"),
+        ("Inflation reached 3.5%.", "en", "3.5 percent"),
+        ("Inflasi mencapai 3,5 persen.", "id", "3.5 percent"),
+        ("بلغ التضخم ٣٫٥٪.", "ar", "3.5 percent"),
+        ("The fund holds 4 million dollars.", "en", "4000000 usd"),
+        ("Sebanyak 4 juta orang terjejas.", "ms", "4000000 person"),
+    ],
+)
+def test_separators_scales_and_units(text: str, lang: str, expected: str) -> None:
+    assert numbers(text, lang) == [expected]
+
+
+def test_dual_form_is_a_count() -> None:
+    assert numbers("استمرت المهمة عامين.", "ar") == ["2 year"]
+
+
+def test_date_digits_are_not_numbers() -> None:
+    slots = extract_slots("On 14 March 2023, 40 soldiers left; the base opened in 2008.", "en")
+    assert [s.value for s in slots if s.kind == "number"] == ["40 soldier"]
+    assert [s.value for s in slots if s.kind == "date"] == ["2023-03-14", "2008"]
+
+
+def test_persian_date_digits_are_not_numbers() -> None:
+    slots = extract_slots("در ۱۵ آبان ۱۴۰۲ حدود ۳۰۰ نفر جمع شدند.", "fa")
+    assert [s.value for s in slots if s.kind == "number"] == ["300 person"]
+
+
+def test_indefinite_one_is_not_a_count_without_unit() -> None:
+    assert numbers("One of the officials spoke.", "en") == []
+    assert numbers("یک مقام گفت.", "fa") == []
+    assert numbers("One year later the talks resumed.", "en") == ["1 year"]
+
+
+def test_number_offsets() -> None:
+    text = "قُتل ١٢ جنديا في الهجوم."
+    (slot,) = [s for s in extract_slots(text, "ar") if s.kind == "number"]
+    assert slot.value == "12 soldier"
+    assert text[slot.start:slot.end] == slot.text == "١٢ جنديا"
+
+
+def test_bare_number_without_unit() -> None:
+    assert numbers("The committee has 9 members and met 3 times.", "en") == ["9", "3"]

@@ -1,0 +1,86 @@
+"""Place slots: cue words, gazetteer names, cross-script keys."""
+
+from __future__ import annotations
+
+import pytest
+
+from checker.slots import extract_slots, place_key, same_place
+
+
+def places(text: str, lang: str):
+    return [s for s in extract_slots(text, lang) if s.kind == "place"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Convoys reached Mosul on time.", "en"),
+        ("Konvoi tiba di Mosul tepat pada masanya.", "ms"),
+        ("Konvoi tiba di Mosul tepat waktu.", "id"),
+        ("وصلت القوافل إلى الموصل في الموعد.", "ar"),
+        ("کاروان‌ها به موصل رسیدند.", "fa"),
+    ],
+)
+def test_gazetteer_city_in_every_language(text: str, lang: str) -> None:
+    assert [p.value for p in places(text, lang)] == ["mosul"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "unit"),
+    [
+        ("Advisers left the Tal Afar air base last month.", "en", "base"),
+        ("Penasihat meninggalkan Pangkalan Tal Afar.", "ms", "base"),
+        ("غادر المستشارون قاعدة تلعفر الجوية.", "ar", "base"),
+        ("مستشاران پایگاه هوایی تلعفر را ترک کردند.", "fa", "base"),
+    ],
+)
+def test_cue_based_places_match_across_scripts(text: str, lang: str, unit: str) -> None:
+    (slot,) = places(text, lang)
+    assert slot.unit == unit
+    assert same_place(slot.value, place_key("Tal Afar"))
+    assert text[slot.start:slot.end] == slot.text
+
+
+def test_spellings_and_lost_zwnj_compare_equal() -> None:
+    forms = ["Tal Afar", "Tal-Afar", "Tall Afar", "تلعفر", "تل عفر", "تل‌عفر"]
+    keys = [place_key(f) for f in forms]
+    assert all(same_place(keys[0], k) for k in keys[1:])
+
+
+def test_article_and_doubled_letters_ignored() -> None:
+    a = place_key("Bir al-Hassan")
+    for other in ("Bir al-Hasan", "Bir el Hasan", "بئر الحسن", "بئرالحسن"):
+        assert same_place(a, place_key(other)), other
+
+
+def test_different_places_do_not_match() -> None:
+    assert not same_place(place_key("Kirkuk"), place_key("Tikrit"))
+    assert not same_place(place_key("Tal Afar"), place_key("الرطبة"))
+
+
+def test_countries_from_locale_data_share_a_key() -> None:
+    en = places("Talks were held in Syria.", "en")
+    ar = places("عقدت المحادثات في سوريا.", "ar")
+    fa = places("گفتگوها در سوریه برگزار شد.", "fa")
+    idn = places("Perundingan diadakan di Suriah.", "id")
+    assert {p.value for p in en + ar + fa + idn} == {"syria"}
+    assert all(p.unit == "country" for p in en + ar + fa + idn)
+
+
+def test_arabic_prefix_stripped_and_offsets_kept() -> None:
+    text = "توجه الوفد إلى دمشق وبيروت."
+    found = places(text, "ar")
+    assert [p.value for p in found] == ["damascus", "beirut"]
+    assert found[1].text == "وبيروت"
+    assert text[found[1].start:found[1].end] == "وبيروت"
+
+
+def test_month_names_after_preposition_are_not_places() -> None:
+    assert places("The vote happened in September.", "en") == []
+
+
+def test_province_cue_latin() -> None:
+    (slot,) = places("Floods hit Diyala province.", "en")
+    assert (slot.value, slot.unit) == ("diyala", "province")
+    (slot2,) = places("Banjir melanda wilayah Diyala.", "ms")
+    assert slot2.value == "diyala"
