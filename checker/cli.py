@@ -48,6 +48,17 @@ def internal_error(exc: BaseException) -> typer.Exit:
     return typer.Exit(EXIT_INTERNAL)
 
 
+def ensure_writable_folder(folder: Path) -> None:
+    """Fail before any work when the output folder cannot be created or written (nothing is created here)."""
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise CheckError(f"cannot write to {folder}: {probe} is not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise CheckError(f"cannot write to {folder}: permission denied")
+
+
 def _short(text: str | None, width: int) -> str:
     text = (text or "").replace("\n", " ")
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -104,7 +115,8 @@ def check(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the report files")] = Path("reports/latest"),
     encoder: Annotated[str | None, typer.Option(help="Encoder: registry name, hub id or local path")] = None,
     nli: Annotated[str | None, typer.Option(help="NLI model: registry name, hub id, local path, or 'none'")] = None,
-    formats: Annotated[str, typer.Option("--format", help="Comma-separated: json,csv,md")] = "json,csv,md",
+    formats: Annotated[str, typer.Option("--format", help="Comma-separated: json,csv,md,html,groups")] = (
+        "json,csv,md,html,groups"),
     min_margin: Annotated[float | None, typer.Option(help="Alignment margin for mutual nearest neighbours")] = None,
     nli_threshold: Annotated[float | None, typer.Option(help="Mean contradiction probability to report")] = None,
     languages: Annotated[str | None, typer.Option(help="Only check these languages, e.g. ar,fa,ms")] = None,
@@ -113,7 +125,8 @@ def check(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the embedding cache")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summary")] = False,
 ) -> None:
-    """Check the language versions of one story and write report.json, discrepancies.csv, report.md."""
+    """Check the language versions of one story; write report.json, discrepancies.csv, report.md,
+    report.html and groups.csv into --out."""
     from dataclasses import replace
 
     from .pipeline import CheckConfig
@@ -125,6 +138,7 @@ def check(
         unknown = [f for f in wanted if f not in RENDERERS]
         if unknown:
             raise CheckError(f"unknown --format {', '.join(unknown)} (known: {', '.join(RENDERERS)})")
+        ensure_writable_folder(out)
         config = CheckConfig(encoder=encoder, nli=nli, use_cache=not no_cache, max_bytes=int(max_mb * 1024 * 1024),
                              languages=tuple(languages.split(",")) if languages else None, progress=not quiet)
         if min_margin is not None:
@@ -135,6 +149,10 @@ def check(
             config.compare = replace(config.compare, slots=False)
         report = run_check(inputs, config)
         written = write_report(report, out, wanted)
+        if "html" in wanted:
+            from .review import refresh_html
+
+            refresh_html(out)  # carry earlier review decisions into the new page
     except CheckError as exc:
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
@@ -154,3 +172,12 @@ def main() -> None:  # pragma: no cover - console entry point
 
 
 # Commands defined in their own modules are registered below.
+from .evaluate import eval_command  # noqa: E402
+
+app.command("eval")(eval_command)
+from .ci import ci as _ci  # noqa: E402
+
+app.command("ci")(_ci)
+from .review import review_command  # noqa: E402
+
+app.command("review")(review_command)

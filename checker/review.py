@@ -1,0 +1,320 @@
+"""Editorial review of a report: mark each finding confirmed, dismissed (with a note) or fixed.
+
+Decisions live in ``REPORT_DIR/review.sqlite`` keyed by the finding's fingerprint (normalised claim
+texts + kind + values), so re-running ``check`` into the same folder carries them over: only new or
+changed findings come back as open. A finding marked fixed that a later run still reports is open again.
+report.json is never modified; report.html, when present, is re-rendered with the review state."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from .fingerprint import fingerprint
+from .types import CheckError, Discrepancy
+
+if TYPE_CHECKING:  # pandas and jinja2 load only when exporting or rendering
+    import pandas as pd
+
+    from .html_report import ReviewState
+
+DB_NAME = "review.sqlite"
+STATUSES: tuple[str, ...] = ("confirmed", "dismissed", "fixed")
+OPEN = "open"
+EXPORT_COLUMNS = ["id", "fingerprint", "status", "note", "decided_at", "in_report", "kind", "score", "doc_a", "doc_b",
+                  "claim_a", "claim_b", "values_a", "values_b", "text_a", "text_b"]
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS decisions (
+    fingerprint TEXT PRIMARY KEY,
+    status TEXT NOT NULL CHECK (status IN ('confirmed', 'dismissed', 'fixed')),
+    note TEXT NOT NULL DEFAULT '',
+    decided_at TEXT NOT NULL,
+    report_generated_at TEXT NOT NULL DEFAULT '',
+    kind TEXT NOT NULL DEFAULT '',
+    text_a TEXT NOT NULL DEFAULT '',
+    text_b TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS history (
+    n INTEGER PRIMARY KEY AUTOINCREMENT,
+    fingerprint TEXT NOT NULL,
+    status TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    decided_at TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class Decision:
+    fingerprint: str
+    status: str
+    note: str
+    decided_at: str
+    report_generated_at: str = ""
+    kind: str = ""
+    text_a: str = ""
+    text_b: str = ""
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """One finding of the current report with its decision, if any."""
+
+    discrepancy: Discrepancy
+    fingerprint: str
+    decision: Decision | None
+    reappeared: bool = False  # marked fixed, yet reported again by a later run
+
+    @property
+    def status(self) -> str:
+        return OPEN if self.decision is None or self.reappeared else self.decision.status
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == OPEN
+
+
+class ReviewStore:
+    """The decisions of one report folder (SQLite, created on first write)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.conn = sqlite3.connect(path)
+            self.conn.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise CheckError(f"cannot open the review database {path}: {exc}") from exc
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> ReviewStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def decisions(self) -> dict[str, Decision]:
+        rows = self.conn.execute("SELECT fingerprint, status, note, decided_at, report_generated_at, kind, text_a, "
+                                 "text_b FROM decisions ORDER BY decided_at, fingerprint").fetchall()
+        return {row[0]: Decision(*row) for row in rows}
+
+    def decide(self, item: Discrepancy, status: str, note: str = "", *, report_generated_at: str = "",
+               now: str | None = None) -> Decision:
+        """Record a decision (``open`` removes it); the history table keeps every change."""
+        if status != OPEN and status not in STATUSES:
+            raise CheckError(f"unknown status {status!r} (use {', '.join(STATUSES)} or {OPEN})")
+        fp = fingerprint(item)
+        when = now or dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        decision = Decision(fp, status, note, when, report_generated_at, item.kind, item.text_a, item.text_b or "")
+        with self.conn:
+            if status == OPEN:
+                self.conn.execute("DELETE FROM decisions WHERE fingerprint = ?", (fp,))
+            else:
+                self.conn.execute("INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                  (fp, status, note, when, report_generated_at, item.kind, item.text_a,
+                                   item.text_b or ""))
+            self.conn.execute("INSERT INTO history (fingerprint, status, note, decided_at) VALUES (?, ?, ?, ?)",
+                              (fp, status, note, when))
+        return decision
+
+
+def load_report(report_dir: Path) -> dict[str, Any]:
+    path = report_dir / "report.json"
+    if not path.is_file():
+        raise CheckError(f"no report.json in {report_dir} (run `claimcheck check ... --out {report_dir}` first)")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CheckError(f"cannot read {path}: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("discrepancies"), list):
+        raise CheckError(f"{path} is not a claimcheck report")
+    return data
+
+
+def discrepancy_from_dict(item: dict[str, Any]) -> Discrepancy:
+    names = {f.name for f in fields(Discrepancy)}
+    return Discrepancy(**{k: v for k, v in item.items() if k in names})
+
+
+def review_items(data: dict[str, Any], decisions: dict[str, Decision]) -> list[ReviewItem]:
+    generated_at = str(data.get("generated_at", ""))
+    items = []
+    for raw in data["discrepancies"]:
+        d = discrepancy_from_dict(raw)
+        fp = fingerprint(d)
+        decision = decisions.get(fp)
+        reappeared = bool(decision and decision.status == "fixed" and decision.report_generated_at
+                          and decision.report_generated_at != generated_at)
+        items.append(ReviewItem(d, fp, decision, reappeared))
+    return items
+
+
+def review_states(items: list[ReviewItem]) -> dict[str, ReviewState]:
+    """Fingerprint -> state, for the HTML report."""
+    from .html_report import ReviewState
+
+    return {item.fingerprint: ReviewState(item.decision.status if item.decision else OPEN,
+                                          item.decision.note if item.decision else "",
+                                          item.decision.decided_at if item.decision else "", item.reappeared)
+            for item in items}
+
+
+def export_frame(items: list[ReviewItem], decisions: dict[str, Decision]) -> pd.DataFrame:
+    """Every finding of the report with its status, then decisions whose finding is no longer reported."""
+    import pandas as pd
+
+    rows = []
+    for item in items:
+        d, dec = item.discrepancy, item.decision
+        rows.append({"id": d.id, "fingerprint": item.fingerprint, "status": item.status,
+                     "note": dec.note if dec else "", "decided_at": dec.decided_at if dec else "", "in_report": True,
+                     "kind": d.kind, "score": d.score, "doc_a": d.doc_a, "doc_b": d.doc_b or "", "claim_a": d.claim_a,
+                     "claim_b": d.claim_b or "", "values_a": "; ".join(d.values_a), "values_b": "; ".join(d.values_b),
+                     "text_a": d.text_a, "text_b": d.text_b or ""})
+    present = {item.fingerprint for item in items}
+    for fp, dec in decisions.items():
+        if fp not in present:
+            rows.append({"id": "", "fingerprint": fp, "status": dec.status, "note": dec.note,
+                         "decided_at": dec.decided_at, "in_report": False, "kind": dec.kind, "score": None,
+                         "doc_a": "", "doc_b": "", "claim_a": "", "claim_b": "", "values_a": "", "values_b": "",
+                         "text_a": dec.text_a, "text_b": dec.text_b})
+    return pd.DataFrame(rows, columns=EXPORT_COLUMNS)
+
+
+def _write_atomic(path: Path, content: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(content)
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def refresh_html(report_dir: Path, data: dict[str, Any] | None = None,
+                 items: list[ReviewItem] | None = None) -> Path | None:
+    """Re-render REPORT_DIR/report.html with the review state, if that page and review.sqlite exist."""
+    from .html_report import render_html_data
+
+    page = report_dir / "report.html"
+    if not page.is_file() or not (report_dir / DB_NAME).is_file():
+        return None
+    if data is None:
+        data = load_report(report_dir)
+    if items is None:
+        with ReviewStore(report_dir / DB_NAME) as store:
+            items = review_items(data, store.decisions())
+    try:
+        _write_atomic(page, render_html_data(data, review_states(items)))
+    except OSError as exc:
+        raise CheckError(f"cannot write {page}: {exc.strerror or exc}") from exc
+    return page
+
+
+def find_items(items: list[ReviewItem], keys: str) -> list[ReviewItem]:
+    """Items by report id (``d3``) or fingerprint prefix (6+ characters); comma-separated."""
+    found = []
+    for key in (k.strip() for k in keys.split(",")):
+        if not key:
+            continue
+        match = [i for i in items if i.discrepancy.id == key]
+        if not match and len(key) >= 6:
+            match = [i for i in items if i.fingerprint.startswith(key.lower())]
+        if not match:
+            raise CheckError(f"no finding {key!r} in this report (ids d1..d{len(items)}, or a fingerprint prefix)")
+        found.extend(m for m in match if m not in found)
+    if not found:
+        raise CheckError("--mark needs a finding id, e.g. --mark d3 confirmed")
+    return found
+
+
+def _short(text: str | None, width: int) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _iter_lines(items: list[ReviewItem]) -> Iterator[str]:
+    for item in items:
+        d = item.discrepancy
+        status = item.status + (" (found again after 'fixed')" if item.reappeared else "")
+        head = f"{d.id:<5} {d.kind:<9} {d.score:>5.2f}  {status:<10} {item.fingerprint[:12]}"
+        if d.values_a or d.values_b:
+            head += f"  {'; '.join(d.values_a)} vs {'; '.join(d.values_b)}"
+        yield head
+        yield f"      {d.claim_a}: {_short(d.text_a, 100)}"
+        if d.claim_b:
+            yield f"      {d.claim_b}: {_short(d.text_b, 100)}"
+        else:
+            yield "      (no equivalent claim in any other version)"
+        if item.decision and item.decision.note:
+            yield f"      note: {_short(item.decision.note, 100)}"
+
+
+def review_command(
+    report_dir: Annotated[Path, typer.Argument(help="Folder written by `claimcheck check --out`")],
+    mark: Annotated[tuple[str, str] | None, typer.Option(
+        "--mark", metavar="ID STATUS",
+        help="Decide a finding: ID is d3 (comma-separated for several) or a fingerprint prefix; "
+             "STATUS is confirmed, dismissed, fixed, or open to undo")] = None,
+    note: Annotated[str, typer.Option("--note", help="Why (required for dismissed)")] = "",
+    show_all: Annotated[bool, typer.Option("--all", help="List decided findings too")] = False,
+    export: Annotated[Path | None, typer.Option("--export", help="Write every finding with its status as CSV")] = None,
+) -> None:
+    """List the open findings of a report, record editorial decisions, export them as CSV."""
+    from .cli import fail
+
+    try:
+        data = load_report(report_dir)
+        db = report_dir / DB_NAME
+        status, targets = "", []
+        if mark is not None:
+            status = mark[1].strip().lower()
+            if status != OPEN and status not in STATUSES:
+                raise CheckError(f"unknown status {mark[1]!r} (use {', '.join(STATUSES)} or {OPEN})")
+            if status == "dismissed" and not note.strip():
+                raise CheckError("a dismissal needs a reason: add --note \"...\"")
+            targets = find_items(review_items(data, {}), mark[0])
+        decisions: dict[str, Decision] = {}
+        if targets or db.exists():
+            with ReviewStore(db) as store:
+                for item in targets:
+                    store.decide(item.discrepancy, status, note.strip(),
+                                 report_generated_at=str(data.get("generated_at", "")))
+                decisions = store.decisions()
+            if targets:
+                typer.echo(f"marked {', '.join(t.discrepancy.id for t in targets)} {status}")
+        items = review_items(data, decisions)
+        if export is not None:
+            try:
+                export_frame(items, decisions).to_csv(export, index=False)
+            except OSError as exc:
+                raise CheckError(f"cannot write {export}: {exc.strerror or exc}") from exc
+            typer.echo(f"wrote {export}")
+        page = refresh_html(report_dir, data, items) if db.exists() else None
+    except CheckError as exc:
+        raise fail(str(exc)) from None
+    if mark is not None or export is not None:
+        if page:
+            typer.echo(f"updated {page}")
+        return
+    open_items = [i for i in items if i.is_open]
+    counts = {s: sum(i.status == s for i in items) for s in STATUSES}
+    typer.echo(f"{len(open_items)} open of {len(items)} findings ("
+               + ", ".join(f"{s} {n}" for s, n in counts.items()) + ")")
+    shown = items if show_all else open_items
+    for line in _iter_lines(shown):
+        typer.echo(line)
+    if page:
+        typer.echo(f"updated {page}")
