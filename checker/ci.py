@@ -1,0 +1,462 @@
+"""``claimcheck ci``: fail a build when a translation says something its source does not.
+
+Each translation is checked against the source (one pipeline run per pair, models loaded once).
+Findings are keyed by stable fingerprints (``checker.fingerprint``), so a baseline file can mark
+known differences as accepted. Exit codes: 0 no new finding, 1 at least one new finding among the
+``--fail-on`` kinds at or above ``--min-score``, 2 usage or input error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import unicodedata
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import __version__
+from .cli import EXIT_FINDINGS, EXIT_OK, ensure_writable_folder, fail, internal_error
+from .fingerprint import fingerprint
+from .ingest import SUPPORTED_SUFFIXES, decode_bytes, read_document
+from .types import DISCREPANCY_KINDS, CheckError, Claim, Document, Report
+
+CI_SCHEMA_VERSION = 1
+BASELINE_SCHEMA_VERSION = 1
+FORMATS = ("text", "json", "github", "sarif")
+DEFAULT_FAIL_ON: tuple[str, ...] = DISCREPANCY_KINDS  # omissions/additions ("unmatched") included
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+RULES: dict[str, str] = {
+    "nli": "The translation contradicts the source (natural-language inference).",
+    "date": "A date in the translation differs from the source.",
+    "number": "A number in the translation differs from the source.",
+    "place": "A place in the translation differs from the source.",
+    "unmatched": "A sentence has no counterpart: dropped from the translation, or added to it.",
+}
+# status -> (SARIF level, GitHub workflow command)
+LEVELS = {"new": ("error", "error"), "ignored": ("warning", "warning"), "accepted": ("note", "notice")}
+
+
+@dataclass
+class Finding:
+    fingerprint: str
+    kind: str
+    score: float
+    status: str  # "new" (fails the build) | "accepted" (in the baseline) | "ignored" (kind/score not selected)
+    file: str  # where the finding is located (the translation, or the source for a dropped sentence)
+    line: int
+    message: str
+    source_text: str | None
+    translation_text: str | None
+    values_source: list[str] = field(default_factory=list)
+    values_translation: list[str] = field(default_factory=list)
+    nli: dict[str, float] | None = None
+
+
+@dataclass
+class PairResult:
+    path: str
+    id: str
+    language: str
+    findings: list[Finding]
+    warnings: list[str]
+    report: Report
+
+    @property
+    def new(self) -> int:
+        return sum(f.status == "new" for f in self.findings)
+
+
+# ---------------------------------------------------------------- findings
+
+
+class _LineFinder:
+    """Line numbers (1-based) of claims in the files as they are on disk."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, str | None] = {}
+
+    def _file_text(self, path: str) -> str | None:
+        if path not in self._files:
+            try:
+                text, _ = decode_bytes(Path(path).read_bytes())
+                self._files[path] = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+            except (OSError, ValueError, UnicodeDecodeError):
+                self._files[path] = None
+        return self._files[path]
+
+    def line(self, doc: Document, claim: Claim) -> int:
+        on_disk = self._file_text(doc.path)
+        if on_disk == doc.raw or on_disk is None:  # plain text: offsets are file offsets
+            return doc.raw.count("\n", 0, claim.start) + 1
+        # HTML (or text reduced on reading): look the claim up in the file
+        for probe in (claim.text, claim.text[:60], " ".join(claim.text.split()[:5])):
+            at = on_disk.find(probe)
+            if probe and at >= 0:
+                return on_disk.count("\n", 0, at) + 1
+        return 1
+
+
+def _quote(text: str | None, limit: int = 140) -> str:
+    text = " ".join((text or "").split())
+    return "“" + (text if len(text) <= limit else text[: limit - 1] + "…") + "”"
+
+
+def _message(kind: str, src: str | None, tr: str | None, values_src: list[str], values_tr: list[str],
+             nli: dict[str, float] | None, tr_name: str, omission: bool) -> str:
+    if kind == "unmatched":
+        if omission:
+            return f"Missing from {tr_name}: the source sentence {_quote(src)} has no counterpart in the translation."
+        return f"Not in the source: {tr_name} says {_quote(tr)}, which has no counterpart in the source."
+    if kind == "nli":
+        p = (nli or {}).get("contradiction", 0.0)
+        return f"Translation contradicts the source (contradiction {p:.2f}): source {_quote(src)}; translation {_quote(tr)}."
+    return (f"{kind.capitalize()} differs: source has {'; '.join(values_src) or '-'}, translation has "
+            f"{'; '.join(values_tr) or '-'}. Source {_quote(src)}; translation {_quote(tr)}.")
+
+
+def baseline_path(path: Path | str) -> str:
+    """How a translation is named in a baseline: relative to the working folder when inside it."""
+    resolved = Path(path).resolve()
+    try:
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
+def findings_of(report: Report, source_path: Path, fail_on: set[str], min_score: float,
+                accepted: set[str], lines: _LineFinder) -> list[Finding]:
+    """The report's discrepancies oriented source → translation, with a status each."""
+    source_doc = next(d for d in report.documents if Path(d.path) == source_path)
+    docs = {d.id: d for d in report.documents}
+    claims = {c.id: c for c in report.claims}
+    tr_doc = next(d for d in report.documents if d.id != source_doc.id)
+    out = []
+    for d in report.discrepancies:
+        flip = d.doc_a != source_doc.id
+        src_claim = d.claim_b if flip else d.claim_a
+        tr_claim = d.claim_a if flip else d.claim_b
+        src_text, tr_text = (d.text_b, d.text_a) if flip else (d.text_a, d.text_b)
+        values_src, values_tr = (d.values_b, d.values_a) if flip else (d.values_a, d.values_b)
+        omission = d.kind == "unmatched" and not flip
+        where = src_claim if omission else tr_claim
+        assert where is not None
+        located = claims[where]
+        fp = fingerprint(d)
+        if fp in accepted:  # fingerprints accepted for this translation
+            status = "accepted"
+        elif d.kind in fail_on and d.score >= min_score:
+            status = "new"
+        else:
+            status = "ignored"
+        out.append(Finding(
+            fingerprint=fp, kind=d.kind, score=d.score, status=status, file=docs[located.doc_id].path,
+            line=lines.line(docs[located.doc_id], located),
+            message=_message(d.kind, src_text, tr_text, values_src, values_tr, d.nli, Path(tr_doc.path).name,
+                             omission),
+            source_text=src_text, translation_text=tr_text, values_source=list(values_src),
+            values_translation=list(values_tr), nli=d.nli,
+        ))
+    return out
+
+
+# ---------------------------------------------------------------- baseline
+
+
+def load_baseline(path: Path, *, must_exist: bool) -> dict:
+    if not path.exists():
+        if must_exist:
+            raise CheckError(f"baseline not found: {path} (create it with --update-baseline)")
+        return {"accepted": []}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CheckError(f"cannot read baseline {path}: {exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise CheckError(f"baseline {path} is not valid JSON (line {exc.lineno}): {exc.msg}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("accepted"), list) or not all(
+            isinstance(e, dict) and isinstance(e.get("fingerprint"), str) for e in data["accepted"]):
+        raise CheckError(f"baseline {path} is not a claimcheck baseline (needs an 'accepted' list of fingerprints)")
+    return data
+
+
+def updated_baseline(previous: dict, source: Path, results: list[PairResult]) -> dict:
+    """Entries for the translations of this run are replaced by their current findings; others are kept."""
+    checked = {baseline_path(r.path) for r in results}
+    entries = [e for e in previous.get("accepted", []) if e.get("translation") not in checked]
+    for result in results:
+        for f in result.findings:
+            entries.append({"fingerprint": f.fingerprint, "translation": baseline_path(result.path), "kind": f.kind,
+                            "source_text": f.source_text, "translation_text": f.translation_text,
+                            "values_source": f.values_source, "values_translation": f.values_translation})
+    entries.sort(key=lambda e: (str(e.get("translation")), str(e.get("kind")), e["fingerprint"]))
+    unique = list({(e.get("translation"), e["fingerprint"]): e for e in entries}.values())
+    return {"schema": "claimcheck-baseline", "version": BASELINE_SCHEMA_VERSION, "source": baseline_path(source),
+            "about": "Accepted claimcheck findings: a finding whose fingerprint is listed here does not fail "
+                     "`claimcheck ci --baseline`. Regenerate with --update-baseline.",
+            "accepted": unique}
+
+
+def write_atomic(path: Path, content: str) -> None:
+    """Write to a temporary file in the same folder, then rename over the target."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise CheckError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(content)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise CheckError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            Path(tmp).unlink()
+
+
+# ---------------------------------------------------------------- output formats
+
+
+def to_json(source: Document, results: list[PairResult], fail_on: list[str], min_score: float,
+            baseline: Path | None) -> dict:
+    findings = [f for r in results for f in r.findings]
+    models = results[0].report.models if results else []
+    return {
+        "schema": "claimcheck-ci", "version": CI_SCHEMA_VERSION, "claimcheck_version": __version__,
+        "status": "fail" if any(f.status == "new" for f in findings) else "pass",
+        "source": {"path": source.path, "language": source.language},
+        "fail_on": fail_on, "min_score": min_score, "baseline": str(baseline) if baseline else None,
+        "counts": {s: sum(f.status == s for f in findings) for s in ("new", "accepted", "ignored")},
+        "translations": [{
+            "path": r.path, "id": r.id, "language": r.language, "status": "fail" if r.new else "pass",
+            "warnings": r.warnings, "findings": [asdict(f) for f in r.findings],
+        } for r in results],
+        "models": [asdict(m) for m in models],
+    }
+
+
+def _gh_escape(text: str, prop: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+
+def to_github(results: list[PairResult]) -> str:
+    lines = []
+    for r in results:
+        for w in r.warnings:
+            lines.append(f"::warning file={_gh_escape(r.path, True)}::{_gh_escape(w)}")
+        for f in r.findings:
+            command = LEVELS[f.status][1]
+            title = f"claimcheck {f.kind}" + (" (accepted)" if f.status == "accepted" else "")
+            lines.append(f"::{command} file={_gh_escape(f.file, True)},line={f.line},title={_gh_escape(title, True)}"
+                         f"::{_gh_escape(f.message)}")
+    return "\n".join(lines)
+
+
+def _uri(path: str) -> str:
+    p = Path(path)
+    return p.as_uri() if p.is_absolute() else p.as_posix()
+
+
+def to_sarif(results: list[PairResult]) -> dict:
+    rule_ids = list(DISCREPANCY_KINDS)
+    sarif_results = []
+    for r in results:
+        for f in r.findings:
+            sarif_results.append({
+                "ruleId": f.kind, "ruleIndex": rule_ids.index(f.kind), "level": LEVELS[f.status][0],
+                "message": {"text": f.message},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(f.file)},
+                                                    "region": {"startLine": f.line}}}],
+                "partialFingerprints": {"claimcheck/v1": f.fingerprint},
+                "baselineState": "unchanged" if f.status == "accepted" else "new",
+                "properties": {"score": f.score, "status": f.status, "translation": r.path},
+            })
+    return {
+        "$schema": SARIF_SCHEMA, "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "claimcheck", "version": __version__, "semanticVersion": __version__,
+                "rules": [{"id": kind, "name": f"{kind}-drift", "shortDescription": {"text": RULES[kind]},
+                           "defaultConfiguration": {"level": "error"}} for kind in rule_ids],
+            }},
+            "results": sarif_results,
+        }],
+    }
+
+
+def to_text(source: Document, results: list[PairResult], fail_on: list[str], min_score: float) -> str:
+    lines = [f"claimcheck ci: {source.path} ({source.language}) against {len(results)} translation(s); "
+             f"failing on {', '.join(fail_on)} with score >= {min_score:g}"]
+    for r in results:
+        counts = {s: sum(f.status == s for f in r.findings) for s in ("new", "accepted", "ignored")}
+        head = "FAIL" if r.new else "ok  "
+        lines.append(f"{head} {r.path} ({r.language}): {counts['new']} new, {counts['accepted']} accepted, "
+                     f"{counts['ignored']} ignored")
+        for w in r.warnings:
+            lines.append(f"     warning: {w}")
+        for f in r.findings:
+            lines.append(f"     {f.status:<8} {f.kind:<9} {f.score:.2f}  {f.file}:{f.line}  {f.message}  [{f.fingerprint}]")
+    failed = sum(1 for r in results if r.new)
+    new = sum(r.new for r in results)
+    lines.append(f"result: FAIL ({new} new finding(s) in {failed} translation(s))" if failed else "result: pass")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- command
+
+
+def _parse_kinds(value: str) -> list[str]:
+    kinds = [k.strip().lower() for k in value.split(",") if k.strip()]
+    if kinds == ["all"]:
+        return list(DISCREPANCY_KINDS)
+    unknown = [k for k in kinds if k not in DISCREPANCY_KINDS]
+    if unknown or not kinds:
+        raise CheckError(f"--fail-on: unknown kind(s) {', '.join(unknown) or '(none given)'} "
+                         f"(known: {', '.join(DISCREPANCY_KINDS)}, or all)")
+    return [k for k in DISCREPANCY_KINDS if k in kinds]
+
+
+def _translation_files(source: Path, translations: list[Path]) -> list[Path]:
+    """Files to check; a folder stands for its supported files (the source excluded)."""
+    files: list[Path] = []
+    for item in translations:
+        if not item.exists():
+            raise CheckError(f"input not found: {item}")
+        if item.is_dir():
+            found = [c for c in sorted(item.iterdir()) if c.is_file() and not c.name.startswith(".")
+                     and c.suffix.lower() in SUPPORTED_SUFFIXES and c.resolve() != source.resolve()]
+            if not found:
+                raise CheckError(f"{item}: folder holds no translation (.txt, .md, .html)")
+            files.extend(found)
+        elif item.is_file():
+            if item.resolve() == source.resolve():
+                raise CheckError(f"{item}: the translation is the source file itself")
+            files.append(item)
+        else:
+            raise CheckError(f"not a regular file or folder: {item}")
+    return list(dict.fromkeys(files))
+
+
+def ci(
+    source: Annotated[Path, typer.Argument(help="The source document (.txt, .md, .html)")],
+    translations: Annotated[list[Path], typer.Argument(help="Translations of it: files, or folders of files")],
+    baseline: Annotated[Path | None, typer.Option(help="JSON file of accepted findings (they do not fail)")] = None,
+    fail_on: Annotated[str, typer.Option(help="Comma-separated kinds that fail: nli,date,number,place,unmatched "
+                                         "or all")] = ",".join(DEFAULT_FAIL_ON),
+    min_score: Annotated[float, typer.Option(help="Only findings scoring at least this fail (0-1)")] = 0.0,
+    output_format: Annotated[str, typer.Option("--format", help="text, json, github (annotations) or sarif")] = "text",
+    update_baseline: Annotated[bool, typer.Option("--update-baseline",
+                                                  help="Accept all current findings into --baseline")] = False,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write ci.json, ci.sarif and each pair's "
+                                             "full report (one folder per translation) here")] = None,
+    encoder: Annotated[str | None, typer.Option(help="Encoder: registry name, hub id or local path")] = None,
+    nli: Annotated[str | None, typer.Option(help="NLI model: registry name, hub id, local path, or 'none'")] = None,
+    nli_threshold: Annotated[float | None, typer.Option(help="Mean contradiction probability to report")] = None,
+    no_slots: Annotated[bool, typer.Option("--no-slots", help="Skip fact-slot comparison")] = False,
+    max_claims: Annotated[int, typer.Option(help="Claims checked per document; the rest is skipped with a "
+                                            "warning")] = 2000,
+    max_mb: Annotated[float, typer.Option(help="Largest input file in MB")] = 50.0,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the embedding cache")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr")] = False,
+) -> None:
+    """Check translations against their source; exit 1 when one says something new that the source does not."""
+    from .pipeline import CheckConfig, check, load_models
+    from .report import write_report
+
+    try:
+        if output_format not in FORMATS:
+            raise CheckError(f"unknown --format {output_format!r} (known: {', '.join(FORMATS)})")
+        kinds = _parse_kinds(fail_on)
+        if not 0.0 <= min_score <= 1.0:
+            raise CheckError("--min-score must be between 0 and 1")
+        if max_claims < 1:
+            raise CheckError("--max-claims must be at least 1")
+        if update_baseline and baseline is None:
+            raise CheckError("--update-baseline needs --baseline FILE")
+        if not source.exists():
+            raise CheckError(f"input not found: {source}")
+        if not source.is_file():
+            raise CheckError(f"{source}: the source must be a file")
+        files = _translation_files(source, translations)
+        previous = load_baseline(baseline, must_exist=not update_baseline) if baseline else {"accepted": []}
+        if out is not None:
+            ensure_writable_folder(out)
+        if update_baseline:
+            assert baseline is not None
+            ensure_writable_folder(baseline.parent)
+        max_bytes = int(max_mb * 1024 * 1024)
+        # every named input must be usable: a broken translation must not pass silently
+        source_doc = read_document(source, max_bytes=max_bytes)
+        for file in files:
+            doc = read_document(file, max_bytes=max_bytes)
+            if doc.language == source_doc.language and not quiet:
+                typer.echo(f"claimcheck: warning: {file} is in the source's language ({doc.language}): "
+                           "checked as a version of the same story", err=True)
+
+        config = CheckConfig(encoder=encoder, nli=nli, use_cache=not no_cache, max_bytes=max_bytes,
+                             progress=not quiet, max_claims=max_claims)
+        if nli_threshold is not None:
+            config.compare = replace(config.compare, nli_threshold=nli_threshold)
+        if no_slots:
+            config.compare = replace(config.compare, slots=False)
+        models = load_models(config)
+        lines = _LineFinder()
+        results: list[PairResult] = []
+        for n, file in enumerate(files, start=1):
+            if not quiet:
+                typer.echo(f"claimcheck: [{n}/{len(files)}] {file} against {source}", err=True)
+            report = check([source, file], config, models=models)
+            tr_doc = next(d for d in report.documents if Path(d.path) == file)
+            warnings = [str(w) for w in report.settings.get("warnings", [])]  # type: ignore[attr-defined]
+            # an entry names the translation it was accepted for; one without a translation applies to all
+            accepted = set() if update_baseline else {
+                e["fingerprint"] for e in previous["accepted"]
+                if e.get("translation") in (None, baseline_path(file))}
+            results.append(PairResult(path=str(file), id=tr_doc.id, language=tr_doc.language,
+                                      findings=findings_of(report, source, set(kinds), min_score, accepted, lines),
+                                      warnings=warnings, report=report))
+
+        if update_baseline:  # everything found now is accepted from now on
+            for result in results:
+                for finding in result.findings:
+                    finding.status = "accepted"
+        data = to_json(source_doc, results, kinds, min_score, baseline)
+        if out is not None:
+            for result in results:
+                write_report(result.report, out / result.id, ("json", "csv", "md"))
+            write_atomic(out / "ci.json", json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+            write_atomic(out / "ci.sarif", json.dumps(to_sarif(results), ensure_ascii=False, indent=2) + "\n")
+        if update_baseline:
+            assert baseline is not None
+            new_baseline = updated_baseline(previous, source, results)
+            write_atomic(baseline, json.dumps(new_baseline, ensure_ascii=False, indent=2) + "\n")
+    except CheckError as exc:
+        raise fail(str(exc)) from None
+    except KeyboardInterrupt:
+        typer.echo("claimcheck: interrupted; nothing written", err=True)
+        raise typer.Exit(130) from None
+    except Exception as exc:
+        raise internal_error(exc) from None
+
+    if output_format == "json":
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    elif output_format == "sarif":
+        typer.echo(json.dumps(to_sarif(results), ensure_ascii=False, indent=2))
+    elif output_format == "github":
+        text = to_github(results)
+        if text:
+            typer.echo(text)
+    else:
+        typer.echo(to_text(source_doc, results, kinds, min_score))
+    if update_baseline:
+        total = sum(len(r.findings) for r in results)
+        typer.echo(f"claimcheck: baseline {baseline} updated: {total} finding(s) accepted", err=True)
+        raise typer.Exit(EXIT_OK)
+    raise typer.Exit(EXIT_FINDINGS if data["status"] == "fail" else EXIT_OK)
+

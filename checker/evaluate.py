@@ -1,0 +1,519 @@
+"""Evaluation on labelled data: NLI pairs and sentence-alignment gold.
+
+    claimcheck eval fixtures/eval/nli/test.jsonl
+    claimcheck eval fixtures/eval/align/ntrex-stories-test.jsonl --json out.json
+
+Formats (auto-detected; see ``fixtures/eval/README.md``):
+
+- NLI pairs, JSONL: ``{"premise", "hypothesis", "label", "lang_p", "lang_h", ...}`` per line.
+- Alignment stories, JSONL: ``{"id", "docs": {lang: [sentence, ...]}, "gold": [[lang_a, i, lang_b, j], ...]}``.
+- Parallel sentences, TSV: a header of language codes (plus an optional ``story`` column), one row
+  per sentence; rows of a story are translations of each other (consecutive rows without a
+  ``story`` column are grouped in stories of ``PARALLEL_STORY_SIZE``).
+"""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import json
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Annotated, Literal
+
+import numpy as np
+import typer
+
+from .align import AlignConfig, align_documents
+from .compare import CompareConfig
+from .embed import EmbeddingCache, Encoder, default_cache_dir, embed_texts, load_encoder
+from .ingest import normalize_for_model
+from .nli import NLIScorer, load_nli
+from .types import NLI_LABELS, CheckError, Claim
+
+Format = Literal["nli", "align", "parallel"]
+PARALLEL_STORY_SIZE = 12
+BASELINE_COSINE = 0.80  # naive aligner: best match above this cosine (AlignConfig().min_cosine)
+
+
+# ---------------------------------------------------------------- data
+
+
+@dataclass
+class NLIPair:
+    premise: str
+    hypothesis: str
+    label: str
+    lang_p: str
+    lang_h: str
+    source: str = ""
+
+
+@dataclass
+class Story:
+    id: str
+    docs: dict[str, list[str]]
+    gold: set[tuple[str, int, str, int]]  # (lang_a, i, lang_b, j) with lang_a < lang_b
+    split: str = ""
+
+
+def _open_text(path: Path):
+    return gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8")
+
+
+def _first_record(path: Path) -> dict:
+    with _open_text(path) as fh:
+        for line in fh:
+            if line.strip():
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise CheckError(f"{path}: first line is not JSON: {exc}") from exc
+                if not isinstance(record, dict):
+                    raise CheckError(f"{path}: first line is not a JSON object")
+                return record
+    raise CheckError(f"{path}: empty dataset")
+
+
+def detect_format(path: Path | str) -> Format:
+    """NLI pairs, alignment stories (JSONL) or parallel sentences (TSV)."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckError(f"dataset not found: {path}")
+    name = path.name.removesuffix(".gz")
+    if name.endswith(".tsv"):
+        return "parallel"
+    record = _first_record(path)
+    if {"premise", "hypothesis", "label"} <= record.keys():
+        return "nli"
+    if {"docs", "gold"} <= record.keys():
+        return "align"
+    raise CheckError(f"{path}: unknown format (expected NLI pairs with premise/hypothesis/label, "
+                     "alignment stories with docs/gold, or a .tsv of parallel sentences)")
+
+
+def load_nli_pairs(path: Path | str, limit: int | None = None) -> list[NLIPair]:
+    path, pairs = Path(path), []
+    with _open_text(path) as fh:
+        for n, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            label = str(row["label"]).lower()
+            if label not in NLI_LABELS:
+                raise CheckError(f"{path}:{n}: label {label!r} is not one of {', '.join(NLI_LABELS)}")
+            pairs.append(NLIPair(row["premise"], row["hypothesis"], label, row.get("lang_p", "?"),
+                                 row.get("lang_h", row.get("lang_p", "?")), row.get("source", "")))
+            if limit and len(pairs) >= limit:
+                break
+    return pairs
+
+
+def _canonical(la: str, i: int, lb: str, j: int) -> tuple[str, int, str, int]:
+    return (la, i, lb, j) if la <= lb else (lb, j, la, i)
+
+
+def load_stories(path: Path | str, limit: int | None = None) -> list[Story]:
+    path, stories = Path(path), []
+    if detect_format(path) == "parallel":
+        stories = _parallel_stories(path)
+    else:
+        with _open_text(path) as fh:
+            for n, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                row = json.loads(line)
+                docs = {lang: list(sents) for lang, sents in row["docs"].items()}
+                gold = set()
+                for la, i, lb, j in row["gold"]:
+                    if la not in docs or lb not in docs or not (0 <= i < len(docs[la]) and 0 <= j < len(docs[lb])):
+                        raise CheckError(f"{path}:{n}: gold link {[la, i, lb, j]} points outside the documents")
+                    gold.add(_canonical(la, int(i), lb, int(j)))
+                stories.append(Story(str(row.get("id", n)), docs, gold, str(row.get("split", ""))))
+    return stories[:limit] if limit else stories
+
+
+def _parallel_stories(path: Path) -> list[Story]:
+    with _open_text(path) as fh:
+        header, *rows = [line.rstrip("\n").split("\t") for line in fh if line.strip()]
+    langs = [h for h in header if h != "story"]
+    story_col = header.index("story") if "story" in header else None
+    groups: dict[str, list[list[str]]] = {}
+    for n, row in enumerate(rows):
+        if len(row) != len(header):
+            raise CheckError(f"{path}:{n + 2}: {len(row)} columns, header has {len(header)}")
+        key = row[story_col] if story_col is not None else str(n // PARALLEL_STORY_SIZE)
+        groups.setdefault(key, []).append(row)
+    stories = []
+    for key, group in groups.items():
+        docs = {lang: [r[header.index(lang)] for r in group] for lang in langs}
+        gold = {(la, i, lb, i) for la, lb in itertools.combinations(sorted(langs), 2) for i in range(len(group))}
+        stories.append(Story(key, docs, gold))
+    return stories
+
+
+# ---------------------------------------------------------------- metrics
+
+
+def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    """Precision, recall and F1 (0 where undefined), with the counts."""
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+            "tp": tp, "fp": fp, "fn": fn}
+
+
+def classification_metrics(gold: Sequence[str], pred: Sequence[str],
+                           labels: Sequence[str] = NLI_LABELS) -> dict[str, object]:
+    """Accuracy, per-label P/R/F1, macro F1, confusion (gold -> pred -> count)."""
+    if len(gold) != len(pred):
+        raise ValueError("gold and pred differ in length")
+    per_label = {}
+    for label in labels:
+        tp = sum(g == label and p == label for g, p in zip(gold, pred, strict=True))
+        fp = sum(g != label and p == label for g, p in zip(gold, pred, strict=True))
+        fn = sum(g == label and p != label for g, p in zip(gold, pred, strict=True))
+        per_label[label] = prf(tp, fp, fn)
+    correct = sum(g == p for g, p in zip(gold, pred, strict=True))
+    confusion = {g: {p: sum(1 for a, b in zip(gold, pred, strict=True) if a == g and b == p) for p in labels}
+                 for g in labels}
+    return {"n": len(gold), "accuracy": round(correct / len(gold), 4) if gold else 0.0,
+            "macro_f1": round(float(np.mean([m["f1"] for m in per_label.values()])), 4),
+            "per_label": per_label, "confusion": confusion}
+
+
+def binary_metrics(gold: Iterable[bool], pred: Iterable[bool]) -> dict[str, float]:
+    pairs = list(zip(gold, pred, strict=True))
+    return prf(sum(g and p for g, p in pairs), sum(p and not g for g, p in pairs),
+               sum(g and not p for g, p in pairs))
+
+
+def majority_baseline(gold: Sequence[str]) -> dict[str, object]:
+    """Always predict the most frequent gold label of the evaluated set."""
+    label, count = Counter(gold).most_common(1)[0]
+    return {"label": label, "accuracy": round(count / len(gold), 4),
+            "contradiction": binary_metrics((g == "contradiction" for g in gold),
+                                             (label == "contradiction" for _ in gold))}
+
+
+def link_metrics(pred: set, gold: set) -> dict[str, float]:
+    return prf(len(pred & gold), len(pred - gold), len(gold - pred))
+
+
+# ---------------------------------------------------------------- models
+
+
+def _embed(encoder: Encoder, texts: list[str], cache: EmbeddingCache | None, progress: bool, desc: str) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    return embed_texts(encoder, texts, cache=cache, progress=progress, desc=desc)
+
+
+def _nli_probs(scorer: NLIScorer, encoder: Encoder, premises: list[str], hypotheses: list[str],
+               cache: EmbeddingCache | None, progress: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Probabilities (n, 3) for premise→hypothesis and hypothesis→premise."""
+    n = len(premises)
+    predict_vectors = getattr(scorer, "predict_vectors", None)
+    head_encoder = getattr(scorer, "_encoder", None)
+    if predict_vectors is not None and head_encoder is not None and head_encoder.info.name == encoder.info.name:
+        vectors = _embed(encoder, premises + hypotheses, cache, progress, "embedding NLI pairs")
+        u, v = vectors[:n], vectors[n:]
+        return predict_vectors(u, v), predict_vectors(v, u)
+    probs = scorer.predict(premises + hypotheses, hypotheses + premises)
+    return probs[:n], probs[n:]
+
+
+# ---------------------------------------------------------------- NLI evaluation
+
+
+def evaluate_nli(pairs: list[NLIPair], scorer: NLIScorer, encoder: Encoder, cache: EmbeddingCache | None = None,
+                 threshold: float = CompareConfig().nli_threshold, progress: bool = False) -> dict[str, object]:
+    """Accuracy and per-label metrics overall and per language pair, plus the checker's own
+    contradiction rule (mean P(contradiction) over both directions >= threshold)."""
+    if not pairs:
+        raise CheckError("no NLI pairs to evaluate")
+    normalized_p = [normalize_for_model(p.premise, p.lang_p) for p in pairs]
+    normalized_h = [normalize_for_model(p.hypothesis, p.lang_h) for p in pairs]
+    forward, backward = _nli_probs(scorer, encoder, normalized_p, normalized_h, cache, progress)
+    pred = [NLI_LABELS[k] for k in forward.argmax(axis=1)]
+    flagged = ((forward[:, 2] + backward[:, 2]) / 2.0) >= threshold
+    gold = [p.label for p in pairs]
+
+    def block(idx: list[int]) -> dict[str, object]:
+        g, p = [gold[i] for i in idx], [pred[i] for i in idx]
+        out = classification_metrics(g, p)
+        out["contradiction"] = binary_metrics((x == "contradiction" for x in g), (x == "contradiction" for x in p))
+        out["contradiction_rule"] = binary_metrics((x == "contradiction" for x in g), (bool(flagged[i]) for i in idx))
+        out["majority_baseline"] = majority_baseline(g)
+        return out
+
+    by_lang: dict[str, list[int]] = {}
+    for i, p in enumerate(pairs):
+        by_lang.setdefault(f"{p.lang_p}-{p.lang_h}", []).append(i)
+    return {"kind": "nli", "model": scorer.info.name, "threshold": threshold, "overall": block(list(range(len(pairs)))),
+            "by_language_pair": {k: block(v) for k, v in sorted(by_lang.items())}}
+
+
+# ---------------------------------------------------------------- alignment evaluation
+
+
+def margin_links(emb_a: np.ndarray, emb_b: np.ndarray, config: AlignConfig) -> set[tuple[int, int]]:
+    """claimcheck's alignment (ratio margin, mutual / one-way) between two sentence lists."""
+    claims_a = [Claim(f"a#{i}", "a", "", 0, 0) for i in range(len(emb_a))]
+    claims_b = [Claim(f"b#{j}", "b", "", 0, 0) for j in range(len(emb_b))]
+    pairs = align_documents(claims_a, emb_a, claims_b, emb_b, config)
+    return {(int(p.claim_a[2:]), int(p.claim_b[2:])) for p in pairs}
+
+
+def cosine_links(emb_a: np.ndarray, emb_b: np.ndarray, threshold: float = BASELINE_COSINE) -> set[tuple[int, int]]:
+    """Naive baseline: each sentence's best cosine match in the other list (both directions), if
+    above a fixed threshold."""
+    if len(emb_a) == 0 or len(emb_b) == 0:
+        return set()
+    sim = emb_a @ emb_b.T
+    links = {(i, int(j)) for i, j in enumerate(sim.argmax(axis=1)) if sim[i, j] >= threshold}
+    links |= {(int(i), j) for j, i in enumerate(sim.argmax(axis=0)) if sim[i, j] >= threshold}
+    return links
+
+
+@dataclass
+class StoryVectors:
+    story: Story
+    vectors: dict[str, np.ndarray]
+    texts: dict[str, list[str]] = field(default_factory=dict)
+
+
+def embed_stories(stories: list[Story], encoder: Encoder, cache: EmbeddingCache | None = None,
+                  progress: bool = False) -> list[StoryVectors]:
+    texts = [(s, lang, normalize_for_model(t, lang)) for s in stories for lang, sents in s.docs.items() for t in sents]
+    vectors = _embed(encoder, [t for _, _, t in texts], cache, progress, "embedding stories")
+    out, row = [], 0
+    for story in stories:
+        sv = StoryVectors(story, {})
+        for lang, sents in story.docs.items():
+            sv.vectors[lang] = vectors[row:row + len(sents)]
+            sv.texts[lang] = [t for _, _, t in texts[row:row + len(sents)]]
+            row += len(sents)
+        out.append(sv)
+    return out
+
+
+def predict_links(embedded: list[StoryVectors], method: str, config: AlignConfig | None = None,
+                  threshold: float = BASELINE_COSINE) -> list[set[tuple[str, int, str, int]]]:
+    """Predicted links per story, canonical (lang_a < lang_b)."""
+    result = []
+    for sv in embedded:
+        links: set[tuple[str, int, str, int]] = set()
+        for la, lb in itertools.combinations(sorted(sv.vectors), 2):
+            ea, eb = sv.vectors[la], sv.vectors[lb]
+            found = margin_links(ea, eb, config or AlignConfig()) if method == "margin" else cosine_links(ea, eb, threshold)
+            links |= {(la, i, lb, j) for i, j in found}
+        result.append(links)
+    return result
+
+
+def _link_kind(story: Story, link: tuple[str, int, str, int]) -> str:
+    """'merged' when either side links to several sentences of the other, else 'one-to-one'."""
+    la, i, lb, j = link
+    fan_a = sum(1 for g in story.gold if g[0] == la and g[1] == i and g[2] == lb)
+    fan_b = sum(1 for g in story.gold if g[0] == la and g[2] == lb and g[3] == j)
+    return "merged" if fan_a > 1 or fan_b > 1 else "one-to-one"
+
+
+def alignment_scores(stories: list[Story], predicted: list[set]) -> dict[str, object]:
+    """Micro P/R/F1 overall and per language pair; recall per gold-link kind; false links from
+    sentences that have no counterpart (dropped elsewhere or inserted)."""
+    per_pair: dict[str, list[set]] = {}
+    kinds: dict[str, list[int]] = {}
+    orphans = [0, 0]  # orphan sentences, of which linked
+    for story, pred in zip(stories, predicted, strict=True):
+        for link in story.gold:
+            kind = kinds.setdefault(_link_kind(story, link), [0, 0])
+            kind[0] += 1
+            kind[1] += link in pred
+        for la, lb in itertools.combinations(sorted(story.docs), 2):
+            key = f"{la}-{lb}"
+            gold = {g for g in story.gold if g[0] == la and g[2] == lb}
+            got = {p for p in pred if p[0] == la and p[2] == lb}
+            bucket = per_pair.setdefault(key, [set(), set()])
+            bucket[0] |= {(story.id, *g) for g in gold}
+            bucket[1] |= {(story.id, *p) for p in got}
+            for side, n_sent in ((1, len(story.docs[la])), (3, len(story.docs[lb]))):
+                linked_gold = {g[side] for g in gold}
+                linked_pred = {p[side] for p in got}
+                for s in range(n_sent):
+                    if s not in linked_gold:
+                        orphans[0] += 1
+                        orphans[1] += s in linked_pred
+    all_gold = set().union(*(b[0] for b in per_pair.values())) if per_pair else set()
+    all_pred = set().union(*(b[1] for b in per_pair.values())) if per_pair else set()
+    return {
+        "overall": link_metrics(all_pred, all_gold),
+        "by_language_pair": {k: link_metrics(b[1], b[0]) for k, b in sorted(per_pair.items())},
+        "recall_by_kind": {k: {"gold": v[0], "found": v[1], "recall": round(v[1] / v[0], 4) if v[0] else 0.0}
+                           for k, v in sorted(kinds.items())},
+        "orphans": {"sentences": orphans[0], "falsely_linked": orphans[1]},
+    }
+
+
+def nli_on_links(embedded: list[StoryVectors], links: list[set], scorer: NLIScorer, encoder: Encoder,
+                 cache: EmbeddingCache | None, threshold: float) -> dict[str, object]:
+    """NLI over the given links (both directions, as the checker does): evaluations made and pairs
+    flagged as contradictions. The stories are faithful translations, so every flag is false."""
+    premises, hypotheses, keys = [], [], []
+    for sv, story_links in zip(embedded, links, strict=True):
+        for la, i, lb, j in sorted(story_links):
+            premises.append(sv.texts[la][i])
+            hypotheses.append(sv.texts[lb][j])
+            keys.append(f"{la}-{lb}")
+    if not premises:
+        return {"pairs": 0, "nli_evaluations": 0, "false_contradictions": 0, "by_language_pair": {}}
+    forward, backward = _nli_probs(scorer, encoder, premises, hypotheses, cache, False)
+    flagged = ((forward[:, 2] + backward[:, 2]) / 2.0) >= threshold
+    by_pair: dict[str, int] = {}
+    for key, hit in zip(keys, flagged, strict=True):
+        by_pair[key] = by_pair.get(key, 0) + int(hit)
+    return {"pairs": len(premises), "nli_evaluations": 2 * len(premises), "false_contradictions": int(flagged.sum()),
+            "by_language_pair": dict(sorted(by_pair.items()))}
+
+
+def all_pairs_links(stories: list[Story]) -> list[set[tuple[str, int, str, int]]]:
+    """Every cross-language sentence pair of each story (NLI with no alignment)."""
+    return [{(la, i, lb, j) for la, lb in itertools.combinations(sorted(s.docs), 2)
+             for i in range(len(s.docs[la])) for j in range(len(s.docs[lb]))} for s in stories]
+
+
+def evaluate_alignment(stories: list[Story], encoder: Encoder, scorer: NLIScorer | None,
+                       config: AlignConfig | None = None, threshold: float = BASELINE_COSINE,
+                       nli_threshold: float = CompareConfig().nli_threshold, cache: EmbeddingCache | None = None,
+                       progress: bool = False) -> dict[str, object]:
+    if not stories:
+        raise CheckError("no alignment stories to evaluate")
+    config = config or AlignConfig()
+    embedded = embed_stories(stories, encoder, cache, progress)
+    margin = predict_links(embedded, "margin", config)
+    cosine = predict_links(embedded, "cosine", threshold=threshold)
+    n_sentences = sum(len(x) for s in stories for x in s.docs.values())
+    result: dict[str, object] = {
+        "kind": "align", "stories": len(stories), "sentences": n_sentences,
+        "languages": sorted({lang for s in stories for lang in s.docs}),
+        "align_config": asdict(config), "baseline_cosine": threshold,
+        "margin": alignment_scores(stories, margin),
+        "cosine_baseline": alignment_scores(stories, cosine),
+    }
+    if scorer is not None:
+        result["nli"] = {
+            "model": scorer.info.name, "threshold": nli_threshold,
+            "aligned": nli_on_links(embedded, margin, scorer, encoder, cache, nli_threshold),
+            "all_pairs": nli_on_links(embedded, all_pairs_links(stories), scorer, encoder, cache, nli_threshold),
+        }
+    return result
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def evaluate(dataset: Path, limit: int | None = None, nli: str | None = None, encoder: str | None = None,
+             config: AlignConfig | None = None, use_cache: bool = True, progress: bool = False) -> dict[str, object]:
+    """Detect the dataset format and evaluate the default (or given) models on it."""
+    dataset = Path(dataset)
+    fmt = detect_format(dataset)
+    started = time.perf_counter()
+    enc = load_encoder(encoder)
+    scorer = load_nli(nli, encoder=enc)
+    cache = EmbeddingCache(default_cache_dir()) if use_cache else None
+    if fmt == "nli":
+        if scorer is None:
+            raise CheckError("an NLI dataset needs an NLI model (--nli is 'none')")
+        result = evaluate_nli(load_nli_pairs(dataset, limit), scorer, enc, cache, progress=progress)
+    else:
+        result = evaluate_alignment(load_stories(dataset, limit), enc, scorer, config or AlignConfig(),
+                                    cache=cache, progress=progress)
+    result["dataset"] = str(dataset)
+    result["format"] = fmt
+    result["encoder"] = enc.info.name
+    result["seconds"] = round(time.perf_counter() - started, 2)
+    return result
+
+
+def _pct(x: object) -> str:
+    return f"{100 * float(x):.1f}" if isinstance(x, int | float) else "-"
+
+
+def render_text(result: dict) -> str:
+    """Markdown tables of an evaluation result."""
+    lines = [f"dataset: {result.get('dataset')} ({result.get('format')}), encoder {result.get('encoder')}, "
+             f"{result.get('seconds')} s", ""]
+    if result["kind"] == "nli":
+        lines += [f"NLI model {result['model']}; contradiction rule: mean P(contradiction) of both directions "
+                  f">= {result['threshold']}", "",
+                  "| languages | n | accuracy | majority | macro F1 | contra P | contra R | contra F1 "
+                  "| rule P | rule R | rule F1 |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+        rows = [("all", result["overall"])] + list(result["by_language_pair"].items())
+        for name, m in rows:
+            c, r = m["contradiction"], m["contradiction_rule"]
+            lines.append(f"| {name} | {m['n']} | {_pct(m['accuracy'])} | {_pct(m['majority_baseline']['accuracy'])} "
+                         f"| {_pct(m['macro_f1'])} | {_pct(c['precision'])} | {_pct(c['recall'])} | {_pct(c['f1'])} "
+                         f"| {_pct(r['precision'])} | {_pct(r['recall'])} | {_pct(r['f1'])} |")
+        lines += ["", "| label | precision | recall | F1 |", "|---|---|---|---|"]
+        for label, m in result["overall"]["per_label"].items():
+            lines.append(f"| {label} | {_pct(m['precision'])} | {_pct(m['recall'])} | {_pct(m['f1'])} |")
+        return "\n".join(lines)
+    cfg = result["align_config"]
+    lines += [f"{result['stories']} stories, {result['sentences']} sentences; margin alignment k={cfg['k']} "
+              f"min_margin={cfg['min_margin']} one_way_margin={cfg['one_way_margin']} "
+              f"min_cosine={cfg['min_cosine']}; cosine-only baseline >= {result['baseline_cosine']}", "",
+              "| languages | margin P | margin R | margin F1 | cosine P | cosine R | cosine F1 |",
+              "|---|---|---|---|---|---|---|"]
+    m, b = result["margin"], result["cosine_baseline"]
+    for name in ["all", *m["by_language_pair"]]:
+        x = m["overall"] if name == "all" else m["by_language_pair"][name]
+        y = b["overall"] if name == "all" else b["by_language_pair"][name]
+        lines.append(f"| {name} | {_pct(x['precision'])} | {_pct(x['recall'])} | {_pct(x['f1'])} "
+                     f"| {_pct(y['precision'])} | {_pct(y['recall'])} | {_pct(y['f1'])} |")
+    lines += ["", "| gold link kind | gold | margin recall | cosine recall |", "|---|---|---|---|"]
+    for kind, v in m["recall_by_kind"].items():
+        lines.append(f"| {kind} | {v['gold']} | {_pct(v['recall'])} | {_pct(b['recall_by_kind'][kind]['recall'])} |")
+    lines.append(f"| sentences with no counterpart: falsely linked | {m['orphans']['sentences']} "
+                 f"| {m['orphans']['falsely_linked']} | {b['orphans']['falsely_linked']} |")
+    if "nli" in result:
+        n = result["nli"]
+        lines += ["", f"NLI ({n['model']}, flag when mean P(contradiction) >= {n['threshold']}); the stories are "
+                  "faithful translations, so every flag is a false contradiction", "",
+                  "| NLI over | pairs | NLI evaluations | per sentence | false contradictions |", "|---|---|---|---|---|"]
+        for name, key in (("aligned pairs (claimcheck)", "aligned"), ("all pairs (no alignment)", "all_pairs")):
+            v = n[key]
+            lines.append(f"| {name} | {v['pairs']} | {v['nli_evaluations']} "
+                         f"| {v['nli_evaluations'] / result['sentences']:.1f} | {v['false_contradictions']} |")
+    return "\n".join(lines)
+
+
+def eval_command(
+    dataset: Annotated[Path, typer.Argument(help="NLI pairs (.jsonl), alignment stories (.jsonl) or parallel .tsv")],
+    limit: Annotated[int | None, typer.Option(help="Only the first N pairs / stories")] = None,
+    nli: Annotated[str | None, typer.Option(help="NLI model: registry name, hub id, local path, or 'none'")] = None,
+    encoder: Annotated[str | None, typer.Option(help="Encoder: registry name, hub id or local path")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the full result as JSON")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the embedding cache")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars")] = False,
+) -> None:
+    """Evaluate the models on labelled data: NLI pairs (JSONL) or alignment gold (JSONL stories, TSV)."""
+    from .cli import fail, internal_error
+
+    try:
+        result = evaluate(dataset, limit=limit, nli=nli, encoder=encoder, use_cache=not no_cache, progress=not quiet)
+    except CheckError as exc:
+        raise fail(str(exc)) from None
+    except KeyboardInterrupt:
+        typer.echo("claimcheck: interrupted", err=True)
+        raise typer.Exit(130) from None
+    except Exception as exc:
+        raise internal_error(exc) from None
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    typer.echo(render_text(result))
