@@ -121,6 +121,8 @@ def check(
     nli_threshold: Annotated[float | None, typer.Option(help="Mean contradiction probability to report")] = None,
     languages: Annotated[str | None, typer.Option(help="Only check these languages, e.g. ar,fa,ms")] = None,
     max_mb: Annotated[float, typer.Option(help="Largest input file in MB")] = 50.0,
+    max_claims: Annotated[int, typer.Option(min=1, help="Claims checked per document; the rest is skipped "
+                                            "with a warning")] = 2000,
     no_slots: Annotated[bool, typer.Option("--no-slots", help="Skip fact-slot comparison")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the embedding cache")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summary")] = False,
@@ -140,7 +142,8 @@ def check(
             raise CheckError(f"unknown --format {', '.join(unknown)} (known: {', '.join(RENDERERS)})")
         ensure_writable_folder(out)
         config = CheckConfig(encoder=encoder, nli=nli, use_cache=not no_cache, max_bytes=int(max_mb * 1024 * 1024),
-                             languages=tuple(languages.split(",")) if languages else None, progress=not quiet)
+                             languages=tuple(languages.split(",")) if languages else None, progress=not quiet,
+                             max_claims=max_claims)
         if min_margin is not None:
             config.align = replace(config.align, min_margin=min_margin)
         if nli_threshold is not None:

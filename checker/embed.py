@@ -145,19 +145,27 @@ class EmbeddingCache:
     def get(self, info: ModelInfo, text: str) -> np.ndarray | None:
         path = self._key(info, text)
         try:
-            return np.load(path)
-        except (OSError, ValueError):
+            vector = np.load(path)
+        except (OSError, ValueError, EOFError):
             return None  # missing, or a torn file from an interrupted run: recompute
+        if vector.ndim != 1 or vector.dtype.kind != "f" or not vector.size or not np.isfinite(vector).all():
+            return None  # not an embedding (garbage that happens to parse): recompute and overwrite
+        return vector
 
     def put(self, info: ModelInfo, text: str, vector: np.ndarray) -> None:
         path = self._key(info, text)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # write-then-rename so an interrupted run never leaves a partial entry
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # write-then-rename so an interrupted run never leaves a partial entry
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        except OSError:
+            return  # the cache is best-effort: an unwritable cache never fails a check
         try:
             with os.fdopen(fd, "wb") as fh:
                 np.save(fh, vector.astype(np.float32))
             os.replace(tmp, path)
+        except OSError:
+            Path(tmp).unlink(missing_ok=True)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise

@@ -58,7 +58,11 @@ def collect_paths(inputs: Iterable[Path]) -> tuple[list[Path], list[Skipped]]:
 
 def looks_binary(data: bytes) -> bool:
     sample = data[:8192]
-    if b"\x00" in sample and not (sample.startswith((b"\xff\xfe", b"\xfe\xff"))):
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with BOM: judge the decoded characters
+        text = sample[: len(sample) // 2 * 2].decode("utf-16", errors="replace")
+        control = sum(1 for ch in text if ord(ch) < 9 or 13 < ord(ch) < 32)
+        return bool(text) and control / len(text) > 0.05
+    if b"\x00" in sample:
         return True
     control = sum(1 for b in sample if b < 9 or 13 < b < 32)
     return bool(sample) and control / len(sample) > 0.05

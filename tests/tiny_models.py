@@ -1,0 +1,92 @@
+"""Tiny, randomly initialised sentence-transformers models for fast tests where model quality is not
+the point. They load through the same code path as real models (``--encoder PATH``).
+
+    from tiny_models import build_tiny_encoder
+    path = build_tiny_encoder(tmp_path / "enc")      # a folder SentenceTransformer(path) can load
+
+``HashEncoder`` is a model-free test double: identical texts get identical vectors, different texts
+near-orthogonal ones, so a copy of a document aligns sentence by sentence and an edited sentence does not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from checker.embed import TEST_MODEL_MARKER
+from checker.types import ModelInfo
+
+
+class HashEncoder:
+    """Deterministic pseudo-embeddings seeded by a hash of the text (L2-normalised)."""
+
+    info = ModelInfo("encoder", "test/hash-encoder", "1", False, "test double")
+
+    def __init__(self, dim: int = 64) -> None:
+        self.dim = dim
+        self.calls: list[int] = []  # batch sizes, to check deduplication and caching
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls.append(len(texts))
+        rows = [np.random.default_rng(int.from_bytes(hashlib.sha256(t.encode()).digest()[:8], "little"))
+                .standard_normal(self.dim) for t in texts]
+        vectors = np.asarray(rows, dtype=np.float32).reshape(len(texts), self.dim)
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+# A few sentences in the scripts the tests use, so the WordPiece vocabulary covers Latin and Arabic.
+TRAINING_TEXT = [
+    "The state government opened a new ferry terminal on 12 March 2024.",
+    "Officials said the bridge would carry about 4,000 vehicles a day.",
+    "Kerajaan negeri membuka terminal feri baharu pada bulan Mac.",
+    "Pegawai berkata harga tiket akan kekal sama tahun ini.",
+    "افتتحت الحكومة محطة جديدة في المدينة يوم الثلاثاء.",
+    "وقال مسؤولون إن الأسعار ستبقى كما هي حتى نهاية العام.",
+    "Le gouvernement a ouvert un nouveau terminal à Paris.",
+    "0 1 2 3 4 5 6 7 8 9 . , ; : ! ? ( ) - « » “ ” ' \"",
+]
+
+
+def build_tiny_encoder(folder: Path, *, hidden: int = 32, layers: int = 2, heads: int = 2, seed: int = 0) -> Path:
+    """Save a tiny BERT sentence encoder (random weights, mean pooling) to ``folder`` and return it."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    try:  # sentence-transformers >= 6 moved the module classes
+        from sentence_transformers.sentence_transformer import modules as models
+    except ImportError:
+        from sentence_transformers import models  # type: ignore[no-redef]
+    from tokenizers import Tokenizer, normalizers, pre_tokenizers
+    from tokenizers.models import WordPiece
+    from tokenizers.trainers import WordPieceTrainer
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+
+    folder = Path(folder)
+    if (folder / "modules.json").exists():
+        return folder
+    special = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tok = Tokenizer(WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.train_from_iterator(TRAINING_TEXT, WordPieceTrainer(vocab_size=400, special_tokens=special))
+    from tokenizers.processors import TemplateProcessing
+
+    tok.post_processor = TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", tok.token_to_id("[CLS]")), ("[SEP]", tok.token_to_id("[SEP]"))])
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
+                                   sep_token="[SEP]", mask_token="[MASK]", model_max_length=128)
+    torch.manual_seed(seed)
+    config = BertConfig(vocab_size=tok.get_vocab_size(), hidden_size=hidden, num_hidden_layers=layers,
+                        num_attention_heads=heads, intermediate_size=2 * hidden, max_position_embeddings=130)
+    bert_dir = folder / "_bert"
+    BertModel(config).save_pretrained(bert_dir)
+    fast.save_pretrained(bert_dir)
+    transformer = models.Transformer(str(bert_dir), max_seq_length=128)
+    dim = getattr(transformer, "get_embedding_dimension", None) or transformer.get_word_embedding_dimension
+    pooling = models.Pooling(dim(), pooling_mode="mean")
+    SentenceTransformer(modules=[transformer, pooling], device="cpu").save(str(folder))
+    (folder / TEST_MODEL_MARKER).write_text("random weights\n", encoding="utf-8")
+    return folder
