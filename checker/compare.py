@@ -33,13 +33,23 @@ class PairVerdict:
         return {label: round(float(p), 4) for label, p in zip(NLI_LABELS, probs, strict=True)}
 
 
-def run_nli(nli: NLIScorer, pairs: list[AlignedPair], claims: dict[str, Claim]) -> list[PairVerdict]:
-    """One batched call over both directions of every aligned pair."""
+def run_nli(nli: NLIScorer, pairs: list[AlignedPair], claims: dict[str, Claim],
+            vectors: dict[str, np.ndarray] | None = None, encoder_name: str | None = None) -> list[PairVerdict]:
+    """One batched call over both directions of every aligned pair. A scorer that works on sentence
+    embeddings of the same encoder reuses the alignment embeddings instead of encoding again."""
     if not pairs:
         return []
-    texts_a = [claims[p.claim_a].normalized for p in pairs]
-    texts_b = [claims[p.claim_b].normalized for p in pairs]
-    probs = nli.predict(texts_a + texts_b, texts_b + texts_a)
+    reuse = (vectors is not None and hasattr(nli, "predict_vectors")
+             and getattr(nli, "encoder_name", None) == encoder_name)
+    if reuse:
+        assert vectors is not None
+        u = np.stack([vectors[p.claim_a] for p in pairs] + [vectors[p.claim_b] for p in pairs])
+        v = np.stack([vectors[p.claim_b] for p in pairs] + [vectors[p.claim_a] for p in pairs])
+        probs = nli.predict_vectors(u, v)  # type: ignore[attr-defined]
+    else:
+        texts_a = [claims[p.claim_a].normalized for p in pairs]
+        texts_b = [claims[p.claim_b].normalized for p in pairs]
+        probs = nli.predict(texts_a + texts_b, texts_b + texts_a)
     n = len(pairs)
     return [PairVerdict(p, probs[i], probs[n + i]) for i, p in enumerate(pairs)]
 
@@ -81,11 +91,13 @@ def _slot_discrepancies(pair: AlignedPair, verdict: dict[str, float] | None, cla
 
 
 def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[AlignedPair],
-                   nli: NLIScorer | None, config: CompareConfig) -> tuple[list[Discrepancy], dict[str, float]]:
+                   nli: NLIScorer | None, config: CompareConfig, *, vectors: dict[str, np.ndarray] | None = None,
+                   encoder_name: str | None = None) -> tuple[list[Discrepancy], dict[str, float]]:
     """All discrepancies, most severe first, and the off-topic documents (id -> aligned fraction)."""
     by_id = {c.id: c for c in claims}
     docs = {d.id: d for d in documents}
-    verdicts = {(v.pair.claim_a, v.pair.claim_b): v.mean for v in run_nli(nli, pairs, by_id)} if nli else {}
+    verdicts = ({(v.pair.claim_a, v.pair.claim_b): v.mean for v in run_nli(nli, pairs, by_id, vectors, encoder_name)}
+                if nli else {})
     found: list[Discrepancy] = []
     for pair in pairs:
         claim_a, claim_b = by_id[pair.claim_a], by_id[pair.claim_b]

