@@ -68,8 +68,8 @@ def off_topic_documents(documents: list[Document], claims: list[Claim], pairs: l
     return result
 
 
-def _slot_discrepancies(pair: AlignedPair, verdict: dict[str, float] | None, claim_a: Claim, claim_b: Claim,
-                        doc_a: Document, doc_b: Document) -> list[Discrepancy]:
+def _slot_discrepancies(verdict: dict[str, float] | None, claim_a: Claim, claim_b: Claim, doc_a: Document,
+                        doc_b: Document, nli_threshold: float) -> list[Discrepancy]:
     from .slots import compare_slots, extract_slots
 
     conflicts = compare_slots(
@@ -79,6 +79,8 @@ def _slot_discrepancies(pair: AlignedPair, verdict: dict[str, float] | None, cla
     contradiction = verdict["contradiction"] if verdict else 0.0
     found = []
     for conflict in conflicts:
+        if conflict.needs_support and contradiction < nli_threshold:
+            continue
         # a value-level conflict ranks above NLI alone; NLI agreement raises it further
         score = min(1.0, 0.55 + 0.35 * conflict.score + 0.10 * contradiction)
         found.append(Discrepancy(
@@ -102,8 +104,8 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
     for pair in pairs:
         claim_a, claim_b = by_id[pair.claim_a], by_id[pair.claim_b]
         verdict = verdicts.get((pair.claim_a, pair.claim_b))
-        slot_found = (_slot_discrepancies(pair, verdict, claim_a, claim_b, docs[claim_a.doc_id], docs[claim_b.doc_id])
-                      if config.slots else [])
+        slot_found = (_slot_discrepancies(verdict, claim_a, claim_b, docs[claim_a.doc_id], docs[claim_b.doc_id],
+                                          config.nli_threshold) if config.slots else [])
         found.extend(slot_found)
         if verdict and not slot_found and verdict["contradiction"] >= config.nli_threshold:
             found.append(Discrepancy(

@@ -132,3 +132,17 @@ def test_places_of_different_categories_are_not_compared() -> None:
 
 def test_cross_script_base_names_still_equal() -> None:
     assert conflicts("Troops left the Tall Afar base.", "en", "غادرت القوات قاعدة تلعفر الجوية.", "ar") == []
+
+
+def test_country_only_conflicts_need_support():
+    from checker.slots import compare_slots, extract_slots
+
+    a = extract_slots("The minister thanked France for its support.", "en", None)
+    b = extract_slots("The minister thanked Germany for its support.", "en", None)
+    conflicts = [c for c in compare_slots(a, b) if c.kind == "place"]
+    assert conflicts and all(c.needs_support for c in conflicts)
+    a = extract_slots("The talks were held at the Eagle base.", "en", None)
+    b = extract_slots("The talks were held at the Falcon base.", "en", None)
+    conflicts = compare_slots(a, b)
+    assert [c.kind for c in conflicts] == ["place"]
+    assert not conflicts[0].needs_support

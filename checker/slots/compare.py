@@ -155,5 +155,6 @@ def compare_slots(a: list[Slot], b: list[Slot]) -> list[SlotConflict]:
             [x.value for x in da], [y.value for y in db],
             [(x.start, x.end) for x in xa], [(y.start, y.end) for y in xb],
             round(min(1.0, max(0.0, score)), 3),
+            needs_support=kind == "place" and all(x.unit == "country" for x in xa + xb),
         ))
     return conflicts

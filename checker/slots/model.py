@@ -30,3 +30,6 @@ class SlotConflict:
     spans_a: list[tuple[int, int]] = field(default_factory=list)
     spans_b: list[tuple[int, int]] = field(default_factory=list)
     score: float = 0.0  # severity in [0, 1]
+    # weak evidence on its own (e.g. two claims naming different countries): report only when
+    # another signal (NLI contradiction) agrees
+    needs_support: bool = False
