@@ -49,6 +49,35 @@ TRAINING_TEXT = [
 ]
 
 
+def build_tiny_tokenizer(folder: Path):
+    """A WordPiece tokenizer trained on TRAINING_TEXT, saved to ``folder``."""
+    from tokenizers import Tokenizer, normalizers, pre_tokenizers
+    from tokenizers.models import WordPiece
+    from tokenizers.processors import TemplateProcessing
+    from tokenizers.trainers import WordPieceTrainer
+    from transformers import PreTrainedTokenizerFast
+
+    special = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tok = Tokenizer(WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.train_from_iterator(TRAINING_TEXT, WordPieceTrainer(vocab_size=400, special_tokens=special))
+    tok.post_processor = TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", tok.token_to_id("[CLS]")), ("[SEP]", tok.token_to_id("[SEP]"))])
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
+                                   sep_token="[SEP]", mask_token="[MASK]", model_max_length=128)
+    fast.save_pretrained(folder)
+    return fast
+
+
+def _tiny_bert_config(vocab_size: int, hidden: int = 32, layers: int = 2, heads: int = 2, **extra):
+    from transformers import BertConfig
+
+    return BertConfig(vocab_size=vocab_size, hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=heads,
+                      intermediate_size=2 * hidden, max_position_embeddings=130, **extra)
+
+
 def build_tiny_encoder(folder: Path, *, hidden: int = 32, layers: int = 2, heads: int = 2, seed: int = 0) -> Path:
     """Save a tiny BERT sentence encoder (random weights, mean pooling) to ``folder`` and return it."""
     import torch
@@ -58,35 +87,35 @@ def build_tiny_encoder(folder: Path, *, hidden: int = 32, layers: int = 2, heads
         from sentence_transformers.sentence_transformer import modules as models
     except ImportError:
         from sentence_transformers import models  # type: ignore[no-redef]
-    from tokenizers import Tokenizer, normalizers, pre_tokenizers
-    from tokenizers.models import WordPiece
-    from tokenizers.trainers import WordPieceTrainer
-    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+    from transformers import BertModel
 
     folder = Path(folder)
     if (folder / "modules.json").exists():
         return folder
-    special = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    tok = Tokenizer(WordPiece(unk_token="[UNK]"))
-    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tok.train_from_iterator(TRAINING_TEXT, WordPieceTrainer(vocab_size=400, special_tokens=special))
-    from tokenizers.processors import TemplateProcessing
-
-    tok.post_processor = TemplateProcessing(
-        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
-        special_tokens=[("[CLS]", tok.token_to_id("[CLS]")), ("[SEP]", tok.token_to_id("[SEP]"))])
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
-                                   sep_token="[SEP]", mask_token="[MASK]", model_max_length=128)
-    torch.manual_seed(seed)
-    config = BertConfig(vocab_size=tok.get_vocab_size(), hidden_size=hidden, num_hidden_layers=layers,
-                        num_attention_heads=heads, intermediate_size=2 * hidden, max_position_embeddings=130)
     bert_dir = folder / "_bert"
-    BertModel(config).save_pretrained(bert_dir)
-    fast.save_pretrained(bert_dir)
+    tokenizer = build_tiny_tokenizer(bert_dir)
+    torch.manual_seed(seed)
+    BertModel(_tiny_bert_config(len(tokenizer), hidden, layers, heads)).save_pretrained(bert_dir)
     transformer = models.Transformer(str(bert_dir), max_seq_length=128)
     dim = getattr(transformer, "get_embedding_dimension", None) or transformer.get_word_embedding_dimension
     pooling = models.Pooling(dim(), pooling_mode="mean")
     SentenceTransformer(modules=[transformer, pooling], device="cpu").save(str(folder))
+    (folder / TEST_MODEL_MARKER).write_text("random weights\n", encoding="utf-8")
+    return folder
+
+
+def build_tiny_nli(folder: Path, *, seed: int = 0) -> Path:
+    """Save a tiny 3-label sequence classifier (random weights) whose label names follow NLI conventions
+    in a non-standard order and case, so label mapping is exercised."""
+    import torch
+    from transformers import BertForSequenceClassification
+
+    folder = Path(folder)
+    tokenizer = build_tiny_tokenizer(folder)
+    torch.manual_seed(seed)
+    id2label = {0: "CONTRADICTION", 1: "entailment", 2: "Neutral"}
+    config = _tiny_bert_config(len(tokenizer), num_labels=3, id2label=id2label,
+                               label2id={v: k for k, v in id2label.items()})
+    BertForSequenceClassification(config).save_pretrained(folder)
     (folder / TEST_MODEL_MARKER).write_text("random weights\n", encoding="utf-8")
     return folder
