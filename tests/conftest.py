@@ -12,10 +12,6 @@ from tiny_models import build_tiny_encoder, build_tiny_nli
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-REPO = Path(__file__).resolve().parents[1]
-FIXTURE_STORY = REPO / "fixtures" / "ain-al-asad"
-
-
 @pytest.fixture(scope="session")
 def tiny_encoder_path(tmp_path_factory) -> Path:
     """A sentence-transformers model with random weights (mean pooling over a 2-layer BERT)."""
