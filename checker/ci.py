@@ -357,7 +357,7 @@ def ci(
                                              "full report (one folder per translation) here")] = None,
     encoder: Annotated[str | None, typer.Option(help="Encoder: registry name, hub id or local path")] = None,
     nli: Annotated[str | None, typer.Option(help="NLI model: registry name, hub id, local path, or 'none'")] = None,
-    nli_threshold: Annotated[float | None, typer.Option(help="Mean contradiction probability to report")] = None,
+    nli_threshold: Annotated[float | None, typer.Option(help="Contradiction probability (either direction) to report an NLI finding; default 0.65")] = None,
     no_slots: Annotated[bool, typer.Option("--no-slots", help="Skip fact-slot comparison")] = False,
     max_claims: Annotated[int, typer.Option(help="Claims checked per document; the rest is skipped with a "
                                             "warning")] = 2000,

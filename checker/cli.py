@@ -118,7 +118,7 @@ def check(
     formats: Annotated[str, typer.Option("--format", help="Comma-separated: json,csv,md,html,groups")] = (
         "json,csv,md,html,groups"),
     min_margin: Annotated[float | None, typer.Option(help="Alignment margin for mutual nearest neighbours")] = None,
-    nli_threshold: Annotated[float | None, typer.Option(help="Mean contradiction probability to report")] = None,
+    nli_threshold: Annotated[float | None, typer.Option(help="Contradiction probability (either direction) to report an NLI finding; default 0.65")] = None,
     languages: Annotated[str | None, typer.Option(help="Only check these languages, e.g. ar,fa,ms")] = None,
     max_mb: Annotated[float, typer.Option(help="Largest input file in MB")] = 50.0,
     max_claims: Annotated[int, typer.Option(min=1, help="Claims checked per document; the rest is skipped "

@@ -16,7 +16,9 @@ OFF_TOPIC_MIN_CLAIMS = 5
 
 @dataclass(frozen=True)
 class CompareConfig:
-    nli_threshold: float = 0.5  # mean contradiction probability (both directions) to report a pair
+    # contradiction probability (the more contradicting direction) to report a pair; on the NLI
+    # validation split the shipped head reaches precision 0.67 / recall 0.43 there (0.52 / 0.62 at 0.5)
+    nli_threshold: float = 0.65
     slots: bool = True
     unmatched: bool = True
 
@@ -28,8 +30,10 @@ class PairVerdict:
     backward: np.ndarray  # P(label | premise=b, hypothesis=a)
 
     @property
-    def mean(self) -> dict[str, float]:
-        probs = (self.forward + self.backward) / 2.0
+    def worst(self) -> dict[str, float]:
+        """Probabilities of the direction that contradicts more (contradiction is symmetric, the
+        models' errors are not)."""
+        probs = self.forward if self.forward[2] >= self.backward[2] else self.backward
         return {label: round(float(p), 4) for label, p in zip(NLI_LABELS, probs, strict=True)}
 
 
@@ -98,12 +102,13 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
     """All discrepancies, most severe first, and the off-topic documents (id -> aligned fraction)."""
     by_id = {c.id: c for c in claims}
     docs = {d.id: d for d in documents}
-    verdicts = ({(v.pair.claim_a, v.pair.claim_b): v.mean for v in run_nli(nli, pairs, by_id, vectors, encoder_name)}
+    verdicts = ({(v.pair.claim_a, v.pair.claim_b): v.worst for v in run_nli(nli, pairs, by_id, vectors, encoder_name)}
                 if nli else {})
     found: list[Discrepancy] = []
     for pair in pairs:
         claim_a, claim_b = by_id[pair.claim_a], by_id[pair.claim_b]
         verdict = verdicts.get((pair.claim_a, pair.claim_b))
+        pair.nli = verdict
         slot_found = (_slot_discrepancies(verdict, claim_a, claim_b, docs[claim_a.doc_id], docs[claim_b.doc_id],
                                           config.nli_threshold) if config.slots else [])
         found.extend(slot_found)

@@ -103,13 +103,21 @@ class EmbeddingHeadNLI:
                               note=f"MLP head over frozen {self.config['encoder']} embeddings, "
                                    "trained on public NLI data (fa, id, ar, en)")
 
+    @property
+    def encoder_name(self) -> str:
+        """Name of the encoder whose embeddings the head reads (callers holding them can skip encoding)."""
+        return self._encoder.info.name
+
     def predict(self, premises: Sequence[str], hypotheses: Sequence[str]) -> np.ndarray:
         if len(premises) != len(hypotheses):
             raise CheckError("premises and hypotheses differ in length")
         n = len(premises)
         if n == 0:
             return np.zeros((0, 3), dtype=np.float32)
-        vectors = embed_texts(self._encoder, list(premises) + list(hypotheses), cache=self._cache)
+        texts = list(premises) + list(hypotheses)
+        unique = list(dict.fromkeys(texts))  # each distinct text is encoded once
+        row = {text: i for i, text in enumerate(unique)}
+        vectors = embed_texts(self._encoder, unique, cache=self._cache)[[row[t] for t in texts]]
         return self.predict_vectors(vectors[:n], vectors[n:])
 
     def predict_vectors(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:

