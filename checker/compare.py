@@ -1,8 +1,10 @@
-"""Stage 5: compare aligned claims: NLI in both directions (aligned pairs only, batched), fact-slot
-conflicts (dates, numbers, places), and omissions (claims with no counterpart anywhere)."""
+"""Stage 5: compare aligned claims: fact-slot conflicts on every aligned pair (dates, numbers,
+places); NLI in both directions, batched, on aligned pairs only (a spanning tree of each group plus
+the pairs with a fact conflict); and omissions (claims with no counterpart anywhere)."""
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 import numpy as np
@@ -58,6 +60,45 @@ def run_nli(nli: NLIScorer, pairs: list[AlignedPair], claims: dict[str, Claim],
     return [PairVerdict(p, probs[i], probs[n + i]) for i, p in enumerate(pairs)]
 
 
+def nli_pairs(pairs: list[AlignedPair], claims: list[Claim]) -> list[AlignedPair]:
+    """The aligned pairs NLI runs on: a maximum-similarity spanning tree of each group, grown from the
+    group's most central claim. A group of n claims costs n - 1 pairs (so NLI stays under 2 calls per
+    claim however many versions there are), and every claim is compared with its closest counterpart
+    on the way to the centre."""
+    position = {c.id: n for n, c in enumerate(claims)}
+    edges: dict[str, list[AlignedPair]] = {}
+    for pair in pairs:
+        edges.setdefault(pair.claim_a, []).append(pair)
+        edges.setdefault(pair.claim_b, []).append(pair)
+    chosen: list[AlignedPair] = []
+    seen: set[str] = set()
+    for start in sorted(edges, key=position.__getitem__):
+        if start in seen:
+            continue
+        component, stack = {start}, [start]
+        while stack:
+            for pair in edges[stack.pop()]:
+                for node in (pair.claim_a, pair.claim_b):
+                    if node not in component:
+                        component.add(node)
+                        stack.append(node)
+        centre = max(sorted(component, key=position.__getitem__),
+                     key=lambda c: sum(p.similarity for p in edges[c]))
+        seen.add(centre)
+        frontier = [(-p.similarity, position[p.claim_a], position[p.claim_b], p) for p in edges[centre]]
+        heapq.heapify(frontier)
+        while frontier:
+            *_, pair = heapq.heappop(frontier)
+            new = pair.claim_b if pair.claim_a in seen else pair.claim_a
+            if new in seen:
+                continue
+            seen.add(new)
+            chosen.append(pair)
+            for nxt in edges[new]:
+                heapq.heappush(frontier, (-nxt.similarity, position[nxt.claim_a], position[nxt.claim_b], nxt))
+    return chosen
+
+
 def off_topic_documents(documents: list[Document], claims: list[Claim], pairs: list[AlignedPair]) -> dict[str, float]:
     """Documents whose claims mostly have no counterpart: likely another story or an older event."""
     aligned = {p.claim_a for p in pairs} | {p.claim_b for p in pairs}
@@ -72,14 +113,24 @@ def off_topic_documents(documents: list[Document], claims: list[Claim], pairs: l
     return result
 
 
-def _slot_discrepancies(verdict: dict[str, float] | None, claim_a: Claim, claim_b: Claim, doc_a: Document,
-                        doc_b: Document, nli_threshold: float) -> list[Discrepancy]:
-    from .slots import compare_slots, extract_slots
+class SlotsPerClaim:
+    """Fact slots of each claim, extracted once however many pairs the claim is in."""
 
-    conflicts = compare_slots(
-        extract_slots(claim_a.text, doc_a.language, doc_a.reference_date),
-        extract_slots(claim_b.text, doc_b.language, doc_b.reference_date),
-    )
+    def __init__(self, documents: list[Document]) -> None:
+        self._docs = {d.id: d for d in documents}
+        self._found: dict[str, list] = {}
+
+    def __getitem__(self, claim: Claim) -> list:
+        if claim.id not in self._found:
+            from .slots import extract_slots
+
+            doc = self._docs[claim.doc_id]
+            self._found[claim.id] = extract_slots(claim.text, doc.language, doc.reference_date)
+        return self._found[claim.id]
+
+
+def _slot_discrepancies(conflicts: list, verdict: dict[str, float] | None, claim_a: Claim, claim_b: Claim,
+                        nli_threshold: float) -> list[Discrepancy]:
     contradiction = verdict["contradiction"] if verdict else 0.0
     found = []
     for conflict in conflicts:
@@ -101,16 +152,30 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
                    encoder_name: str | None = None) -> tuple[list[Discrepancy], dict[str, float]]:
     """All discrepancies, most severe first, and the off-topic documents (id -> aligned fraction)."""
     by_id = {c.id: c for c in claims}
-    docs = {d.id: d for d in documents}
-    verdicts = ({(v.pair.claim_a, v.pair.claim_b): v.worst for v in run_nli(nli, pairs, by_id, vectors, encoder_name)}
-                if nli else {})
+    conflicts: dict[tuple[str, str], list] = {}
+    if config.slots:
+        from .slots import compare_slots
+
+        slots = SlotsPerClaim(documents)
+        for pair in pairs:
+            found_here = compare_slots(slots[by_id[pair.claim_a]], slots[by_id[pair.claim_b]])
+            if found_here:
+                conflicts[(pair.claim_a, pair.claim_b)] = found_here
+    verdicts: dict[tuple[str, str], dict[str, float]] = {}
+    if nli:
+        # the group trees, plus every pair with a fact conflict so its card carries NLI evidence too
+        tree = nli_pairs(pairs, claims)
+        in_tree = {(p.claim_a, p.claim_b) for p in tree}
+        checked = tree + [p for p in pairs if (p.claim_a, p.claim_b) in conflicts and (p.claim_a, p.claim_b) not in in_tree]
+        verdicts = {(v.pair.claim_a, v.pair.claim_b): v.worst
+                    for v in run_nli(nli, checked, by_id, vectors, encoder_name)}
     found: list[Discrepancy] = []
     for pair in pairs:
         claim_a, claim_b = by_id[pair.claim_a], by_id[pair.claim_b]
         verdict = verdicts.get((pair.claim_a, pair.claim_b))
         pair.nli = verdict
-        slot_found = (_slot_discrepancies(verdict, claim_a, claim_b, docs[claim_a.doc_id], docs[claim_b.doc_id],
-                                          config.nli_threshold) if config.slots else [])
+        slot_found = _slot_discrepancies(conflicts.get((pair.claim_a, pair.claim_b), []), verdict, claim_a, claim_b,
+                                         config.nli_threshold)
         found.extend(slot_found)
         if verdict and not slot_found and verdict["contradiction"] >= config.nli_threshold:
             found.append(Discrepancy(

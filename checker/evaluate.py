@@ -218,8 +218,7 @@ def _nli_probs(scorer: NLIScorer, encoder: Encoder, premises: list[str], hypothe
     """Probabilities (n, 3) for premise→hypothesis and hypothesis→premise."""
     n = len(premises)
     predict_vectors = getattr(scorer, "predict_vectors", None)
-    head_encoder = getattr(scorer, "_encoder", None)
-    if predict_vectors is not None and head_encoder is not None and head_encoder.info.name == encoder.info.name:
+    if predict_vectors is not None and getattr(scorer, "encoder_name", None) == encoder.info.name:
         vectors = _embed(encoder, premises + hypotheses, cache, progress, "embedding NLI pairs")
         u, v = vectors[:n], vectors[n:]
         return predict_vectors(u, v), predict_vectors(v, u)
@@ -233,14 +232,14 @@ def _nli_probs(scorer: NLIScorer, encoder: Encoder, premises: list[str], hypothe
 def evaluate_nli(pairs: list[NLIPair], scorer: NLIScorer, encoder: Encoder, cache: EmbeddingCache | None = None,
                  threshold: float = CompareConfig().nli_threshold, progress: bool = False) -> dict[str, object]:
     """Accuracy and per-label metrics overall and per language pair, plus the checker's own
-    contradiction rule (mean P(contradiction) over both directions >= threshold)."""
+    contradiction rule (P(contradiction) in either direction >= threshold, as in reports)."""
     if not pairs:
         raise CheckError("no NLI pairs to evaluate")
     normalized_p = [normalize_for_model(p.premise, p.lang_p) for p in pairs]
     normalized_h = [normalize_for_model(p.hypothesis, p.lang_h) for p in pairs]
     forward, backward = _nli_probs(scorer, encoder, normalized_p, normalized_h, cache, progress)
     pred = [NLI_LABELS[k] for k in forward.argmax(axis=1)]
-    flagged = ((forward[:, 2] + backward[:, 2]) / 2.0) >= threshold
+    flagged = np.maximum(forward[:, 2], backward[:, 2]) >= threshold
     gold = [p.label for p in pairs]
 
     def block(idx: list[int]) -> dict[str, object]:
@@ -373,7 +372,7 @@ def nli_on_links(embedded: list[StoryVectors], links: list[set], scorer: NLIScor
     if not premises:
         return {"pairs": 0, "nli_evaluations": 0, "false_contradictions": 0, "by_language_pair": {}}
     forward, backward = _nli_probs(scorer, encoder, premises, hypotheses, cache, False)
-    flagged = ((forward[:, 2] + backward[:, 2]) / 2.0) >= threshold
+    flagged = np.maximum(forward[:, 2], backward[:, 2]) >= threshold
     by_pair: dict[str, int] = {}
     for key, hit in zip(keys, flagged, strict=True):
         by_pair[key] = by_pair.get(key, 0) + int(hit)
@@ -449,7 +448,7 @@ def render_text(result: dict) -> str:
     lines = [f"dataset: {result.get('dataset')} ({result.get('format')}), encoder {result.get('encoder')}, "
              f"{result.get('seconds')} s", ""]
     if result["kind"] == "nli":
-        lines += [f"NLI model {result['model']}; contradiction rule: mean P(contradiction) of both directions "
+        lines += [f"NLI model {result['model']}; contradiction rule: P(contradiction) in either direction "
                   f">= {result['threshold']}", "",
                   "| languages | n | accuracy | majority | macro F1 | contra P | contra R | contra F1 "
                   "| rule P | rule R | rule F1 |", "|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -482,7 +481,7 @@ def render_text(result: dict) -> str:
                  f"| {m['orphans']['falsely_linked']} | {b['orphans']['falsely_linked']} |")
     if "nli" in result:
         n = result["nli"]
-        lines += ["", f"NLI ({n['model']}, flag when mean P(contradiction) >= {n['threshold']}); the stories are "
+        lines += ["", f"NLI ({n['model']}, flag when P(contradiction) in either direction >= {n['threshold']}); the stories are "
                   "faithful translations, so every flag is a false contradiction", "",
                   "| NLI over | pairs | NLI evaluations | per sentence | false contradictions |", "|---|---|---|---|---|"]
         for name, key in (("aligned pairs (claimcheck)", "aligned"), ("all pairs (no alignment)", "all_pairs")):

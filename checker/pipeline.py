@@ -133,7 +133,7 @@ def check(inputs: list[Path] | list[str], config: CheckConfig | None = None, mod
     settings: dict[str, object] = {
         "align": asdict(config.align),
         "compare": asdict(config.compare),
-        "nli_pair_evaluations": 2 * len(pairs) if models.nli is not None else 0,
+        "nli_pair_evaluations": sum(p.nli is not None for p in pairs) * 2,
         "warnings": warnings,
         "off_topic": off_topic,
     }

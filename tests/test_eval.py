@@ -155,8 +155,8 @@ def test_evaluate_nli_groups_by_language_pair(tmp_path: Path) -> None:
     assert result["overall"]["accuracy"] == 0.75
     assert result["by_language_pair"]["en-en"]["accuracy"] == 0.5
     assert result["overall"]["contradiction"] == prf(2, 0, 0)
-    # the checker's rule averages both directions: 'not' only in the hypothesis halves the score
-    assert result["overall"]["contradiction_rule"]["tp"] == 0
+    # the checker's rule takes the more contradicting direction, as reports do
+    assert result["overall"]["contradiction_rule"]["tp"] == 2
     assert load_nli_pairs(tmp_path / "n.jsonl", limit=1)[0].lang_h == "en"
 
 

@@ -1,0 +1,49 @@
+import numpy as np
+
+from checker.compare import CompareConfig, compare_claims, nli_pairs
+from checker.types import AlignedPair, Claim, Document
+
+
+def _claim(cid: str, text: str = "x") -> Claim:
+    doc = cid.split("#")[0]
+    return Claim(id=cid, doc_id=doc, text=text, start=0, end=len(text), normalized=text)
+
+
+def test_nli_runs_on_a_spanning_tree_grown_from_the_centre():
+    claims = [_claim(c) for c in ("a#1", "b#1", "c#1", "d#1")]
+    pairs = [AlignedPair("a#1", "b#1", 0.95, 1.1, True), AlignedPair("a#1", "c#1", 0.90, 1.1, True),
+             AlignedPair("b#1", "c#1", 0.93, 1.1, True), AlignedPair("a#1", "d#1", 0.80, 1.1, True),
+             AlignedPair("b#1", "d#1", 0.85, 1.1, True), AlignedPair("c#1", "d#1", 0.70, 1.1, True)]
+    chosen = nli_pairs(pairs, claims)
+    assert len(chosen) == 3  # n - 1 for a group of four, not all six aligned pairs
+    nodes = {c for p in chosen for c in (p.claim_a, p.claim_b)}
+    assert nodes == {"a#1", "b#1", "c#1", "d#1"}
+    # centre b#1 has the highest total similarity; the tree keeps the strongest links
+    assert [(p.claim_a, p.claim_b) for p in chosen] == [("a#1", "b#1"), ("b#1", "c#1"), ("b#1", "d#1")]
+
+
+def test_separate_groups_each_get_their_own_tree():
+    claims = [_claim(c) for c in ("a#1", "b#1", "a#2", "b#2")]
+    pairs = [AlignedPair("a#1", "b#1", 0.9, 1.1, True), AlignedPair("a#2", "b#2", 0.9, 1.1, True)]
+    assert nli_pairs(pairs, claims) == pairs
+
+
+class _FixedNLI:
+    """Contradiction in one direction only, to check that the report keeps the worse direction."""
+
+    info = None
+
+    def predict(self, premises, hypotheses):
+        return np.array([[0.1, 0.1, 0.8] if p.startswith("A") else [0.8, 0.1, 0.1] for p in premises])
+
+
+def test_the_more_contradicting_direction_is_reported():
+    docs = [Document(id="a", path="a", raw="", language="en"), Document(id="b", path="b", raw="", language="en")]
+    claims = [_claim("a#1", "A the office opens on Monday"), _claim("b#1", "B the office stays closed on Monday")]
+    pairs = [AlignedPair("a#1", "b#1", 0.9, 1.1, True)]
+    found, _ = compare_claims(docs, claims, pairs, _FixedNLI(), CompareConfig(slots=False))
+    assert [d.kind for d in found] == ["nli"]
+    assert found[0].nli == {"entailment": 0.1, "neutral": 0.1, "contradiction": 0.8}
+    assert pairs[0].nli == found[0].nli
+    found, _ = compare_claims(docs, claims, pairs, _FixedNLI(), CompareConfig(slots=False, nli_threshold=0.9))
+    assert found == []
