@@ -163,10 +163,13 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
                 conflicts[(pair.claim_a, pair.claim_b)] = found_here
     verdicts: dict[tuple[str, str], dict[str, float]] = {}
     if nli:
-        # the group trees, plus every pair with a fact conflict so its card carries NLI evidence too
+        # the group trees, plus pairs with a fact conflict (most severe first) so their cards carry NLI
+        # evidence too, within a budget of 1.5 pairs (3 NLI calls) per claim
         tree = nli_pairs(pairs, claims)
         in_tree = {(p.claim_a, p.claim_b) for p in tree}
-        checked = tree + [p for p in pairs if (p.claim_a, p.claim_b) in conflicts and (p.claim_a, p.claim_b) not in in_tree]
+        extra = [p for p in pairs if (p.claim_a, p.claim_b) in conflicts and (p.claim_a, p.claim_b) not in in_tree]
+        extra.sort(key=lambda p: -max(c.score for c in conflicts[(p.claim_a, p.claim_b)]))
+        checked = tree + extra[:max(0, (3 * len(claims)) // 2 - len(tree))]
         verdicts = {(v.pair.claim_a, v.pair.claim_b): v.worst
                     for v in run_nli(nli, checked, by_id, vectors, encoder_name)}
     found: list[Discrepancy] = []

@@ -47,3 +47,26 @@ def test_the_more_contradicting_direction_is_reported():
     assert pairs[0].nli == found[0].nli
     found, _ = compare_claims(docs, claims, pairs, _FixedNLI(), CompareConfig(slots=False, nli_threshold=0.9))
     assert found == []
+
+
+class _CountingNLI:
+    info = None
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def predict(self, premises, hypotheses):
+        self.calls += len(premises)
+        return np.tile([0.6, 0.3, 0.1], (len(premises), 1))
+
+
+def test_nli_budget_is_at_most_three_calls_per_claim():
+    ids = [f"d{i}" for i in range(6)]
+    docs = [Document(id=d, path=d, raw="", language="en") for d in ids]
+    claims = [_claim(f"{d}#1", f"The vote took place in {2010 + i}.") for i, d in enumerate(ids)]
+    pairs = [AlignedPair(a.id, b.id, 0.9, 1.1, True) for n, a in enumerate(claims) for b in claims[n + 1:]]
+    nli = _CountingNLI()
+    found, _ = compare_claims(docs, claims, pairs, nli, CompareConfig())
+    assert len([d for d in found if d.kind == "date"]) == len(pairs) == 15  # every pair's conflict is reported
+    assert nli.calls == 2 * 9  # 5 tree pairs + 4 extra conflict pairs = 1.5 x 6 claims, both directions
+    assert sum(p.nli is not None for p in pairs) == 9
