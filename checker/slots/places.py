@@ -83,6 +83,13 @@ def _gazetteer() -> dict[str, tuple[str, str]]:
     return gaz
 
 
+@lru_cache(maxsize=1)
+def _gazetteer_shape() -> tuple[int, frozenset[str]]:
+    """Longest gazetteer name in words, and the first word of every name (shared by all languages)."""
+    gaz = _gazetteer()
+    return max(k.count(" ") for k in gaz) + 1, frozenset(k.partition(" ")[0] for k in gaz)
+
+
 @lru_cache(maxsize=32)
 def _tables(langs: tuple[str, ...]) -> _PlaceTables:
     cues = load("place_cues.json")
@@ -121,10 +128,11 @@ def _tables(langs: tuple[str, ...]) -> _PlaceTables:
         rf"(?<![\w])(?:[وبلف])?(?:ال)?({trie_pattern(list(before))})"
         rf"(?:\s+{trie_pattern(list(skip))})*(?:\s+of)?\s*{_OPEN_Q}\s*([^\n{_QUOTES}]{{1,48}}?)\s*{_CLOSE_Q}"
     )
+    max_words, first_words = _gazetteer_shape()
     return _PlaceTables(
-        gaz, max(len(k.split()) for k in gaz), before, after, re_cue_ar, re_before, re_after,
+        gaz, max_words, before, after, re_cue_ar, re_before, re_after,
         skip, frozenset(norm_word(w) for w in cues["stop"]),
-        frozenset(cues["preps"]), frozenset(non_places), frozenset(k.split()[0] for k in gaz), re_quoted,
+        frozenset(cues["preps"]), frozenset(non_places), first_words, re_quoted,
     )
 
 
