@@ -13,14 +13,14 @@ import json
 import os
 import tempfile
 import unicodedata
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from . import __version__
-from .cli import EXIT_FINDINGS, EXIT_OK, ensure_writable_folder, fail, internal_error
+from .cli import EXIT_FINDINGS, EXIT_OK, build_config, ensure_writable_folder, reported_errors
 from .fingerprint import fingerprint
 from .ingest import SUPPORTED_SUFFIXES, decode_bytes, read_document
 from .types import DISCREPANCY_KINDS, CheckError, Claim, Document, Report
@@ -366,10 +366,10 @@ def ci(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr")] = False,
 ) -> None:
     """Check translations against their source; exit 1 when one says something new that the source does not."""
-    from .pipeline import CheckConfig, check, load_models
+    from .pipeline import check, load_models
     from .report import write_report
 
-    try:
+    with reported_errors("interrupted; nothing written"):
         if output_format not in FORMATS:
             raise CheckError(f"unknown --format {output_format!r} (known: {', '.join(FORMATS)})")
         kinds = _parse_kinds(fail_on)
@@ -399,12 +399,8 @@ def ci(
                 typer.echo(f"claimcheck: warning: {file} is in the source's language ({doc.language}): "
                            "checked as a version of the same story", err=True)
 
-        config = CheckConfig(encoder=encoder, nli=nli, use_cache=not no_cache, max_bytes=max_bytes,
-                             progress=not quiet, max_claims=max_claims)
-        if nli_threshold is not None:
-            config.compare = replace(config.compare, nli_threshold=nli_threshold)
-        if no_slots:
-            config.compare = replace(config.compare, slots=False)
+        config = build_config(encoder=encoder, nli=nli, no_cache=no_cache, max_bytes=max_bytes, quiet=quiet,
+                              max_claims=max_claims, nli_threshold=nli_threshold, no_slots=no_slots)
         models = load_models(config)
         lines = _LineFinder()
         results: list[PairResult] = []
@@ -436,13 +432,6 @@ def ci(
             assert baseline is not None
             new_baseline = updated_baseline(previous, source, results)
             write_atomic(baseline, json.dumps(new_baseline, ensure_ascii=False, indent=2) + "\n")
-    except CheckError as exc:
-        raise fail(str(exc)) from None
-    except KeyboardInterrupt:
-        typer.echo("claimcheck: interrupted; nothing written", err=True)
-        raise typer.Exit(130) from None
-    except Exception as exc:
-        raise internal_error(exc) from None
 
     if output_format == "json":
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))

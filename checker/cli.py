@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from .pipeline import CheckConfig
 from .types import CheckError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -57,6 +61,39 @@ def ensure_writable_folder(folder: Path) -> None:
         raise CheckError(f"cannot write to {folder}: {probe} is not a folder")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise CheckError(f"cannot write to {folder}: permission denied")
+
+
+@contextmanager
+def reported_errors(interrupted: str = "interrupted") -> Iterator[None]:
+    """One-line messages and exit codes for the commands: 2 for input errors, 3 for internal ones,
+    130 when interrupted; never a traceback."""
+    try:
+        yield
+    except CheckError as exc:
+        raise fail(str(exc)) from None
+    except KeyboardInterrupt:
+        typer.echo(f"claimcheck: {interrupted}", err=True)
+        raise typer.Exit(130) from None
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as exc:
+        raise internal_error(exc) from None
+
+
+def build_config(*, encoder: str | None, nli: str | None, no_cache: bool, max_bytes: int, quiet: bool,
+                 max_claims: int | None, nli_threshold: float | None = None, no_slots: bool = False,
+                 min_margin: float | None = None, languages: str | None = None) -> CheckConfig:
+    """A CheckConfig from the options `check` and `ci` share."""
+    config = CheckConfig(encoder=encoder, nli=nli, use_cache=not no_cache, max_bytes=max_bytes,
+                         languages=tuple(languages.split(",")) if languages else None, progress=not quiet,
+                         max_claims=max_claims)
+    if min_margin is not None:
+        config.align = replace(config.align, min_margin=min_margin)
+    if nli_threshold is not None:
+        config.compare = replace(config.compare, nli_threshold=nli_threshold)
+    if no_slots:
+        config.compare = replace(config.compare, slots=False)
+    return config
 
 
 def _short(text: str | None, width: int) -> str:
@@ -129,40 +166,24 @@ def check(
 ) -> None:
     """Check the language versions of one story; write report.json, discrepancies.csv, report.md,
     report.html and groups.csv into --out."""
-    from dataclasses import replace
-
-    from .pipeline import CheckConfig
     from .pipeline import check as run_check
     from .report import RENDERERS, write_report
 
     wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
-    try:
+    with reported_errors("interrupted; no report written"):
         unknown = [f for f in wanted if f not in RENDERERS]
         if unknown:
             raise CheckError(f"unknown --format {', '.join(unknown)} (known: {', '.join(RENDERERS)})")
         ensure_writable_folder(out)
-        config = CheckConfig(encoder=encoder, nli=nli, use_cache=not no_cache, max_bytes=int(max_mb * 1024 * 1024),
-                             languages=tuple(languages.split(",")) if languages else None, progress=not quiet,
-                             max_claims=max_claims)
-        if min_margin is not None:
-            config.align = replace(config.align, min_margin=min_margin)
-        if nli_threshold is not None:
-            config.compare = replace(config.compare, nli_threshold=nli_threshold)
-        if no_slots:
-            config.compare = replace(config.compare, slots=False)
+        config = build_config(encoder=encoder, nli=nli, no_cache=no_cache, max_bytes=int(max_mb * 1024 * 1024),
+                              quiet=quiet, max_claims=max_claims, nli_threshold=nli_threshold, no_slots=no_slots,
+                              min_margin=min_margin, languages=languages)
         report = run_check(inputs, config)
         written = write_report(report, out, wanted)
         if "html" in wanted:
             from .review import refresh_html
 
             refresh_html(out)  # carry earlier review decisions into the new page
-    except CheckError as exc:
-        raise fail(str(exc)) from None
-    except KeyboardInterrupt:
-        typer.echo("claimcheck: interrupted; no report written", err=True)
-        raise typer.Exit(130) from None
-    except Exception as exc:
-        raise internal_error(exc) from None
     if not quiet:
         print_summary(report, written)
 

@@ -501,17 +501,10 @@ def eval_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars")] = False,
 ) -> None:
     """Evaluate the models on labelled data: NLI pairs (JSONL) or alignment gold (JSONL stories, TSV)."""
-    from .cli import fail, internal_error
+    from .cli import reported_errors
 
-    try:
+    with reported_errors():
         result = evaluate(dataset, limit=limit, nli=nli, encoder=encoder, use_cache=not no_cache, progress=not quiet)
-    except CheckError as exc:
-        raise fail(str(exc)) from None
-    except KeyboardInterrupt:
-        typer.echo("claimcheck: interrupted", err=True)
-        raise typer.Exit(130) from None
-    except Exception as exc:
-        raise internal_error(exc) from None
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
