@@ -8,10 +8,7 @@ known differences as accepted. Exit codes: 0 no new finding, 1 at least one new 
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from . import __version__
+from . import __version__, fileio
 from .cli import EXIT_FINDINGS, EXIT_OK, build_config, ensure_writable_folder, reported_errors
 from .fingerprint import fingerprint
 from .ingest import SUPPORTED_SUFFIXES, decode_bytes, read_document
@@ -202,21 +199,11 @@ def updated_baseline(previous: dict, source: Path, results: list[PairResult]) ->
 
 
 def write_atomic(path: Path, content: str) -> None:
-    """Write to a temporary file in the same folder, then rename over the target."""
+    """Write a CI output file atomically; failures are input errors (exit 2)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fileio.write_atomic(path, content)
     except OSError as exc:
         raise CheckError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(content)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise CheckError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            Path(tmp).unlink()
 
 
 # ---------------------------------------------------------------- output formats

@@ -6,9 +6,10 @@ path. Hub ids and paths go through ``sentence_transformers.SentenceTransformer``
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import os
-import tempfile
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from .fileio import write_atomic
 from .types import CheckError, ModelInfo
 
 
@@ -153,22 +155,10 @@ class EmbeddingCache:
         return vector
 
     def put(self, info: ModelInfo, text: str, vector: np.ndarray) -> None:
-        path = self._key(info, text)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # write-then-rename so an interrupted run never leaves a partial entry
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        except OSError:
-            return  # the cache is best-effort: an unwritable cache never fails a check
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.save(fh, vector.astype(np.float32))
-            os.replace(tmp, path)
-        except OSError:
-            Path(tmp).unlink(missing_ok=True)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        buffer = io.BytesIO()
+        np.save(buffer, vector.astype(np.float32))
+        with contextlib.suppress(OSError):  # the cache is best-effort: an unwritable cache never fails a check
+            write_atomic(self._key(info, text), buffer.getvalue())
 
 
 def default_cache_dir() -> Path:

@@ -7,12 +7,9 @@ report.json is never modified; report.html, when present, is re-rendered with th
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
-import os
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -20,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from .fileio import write_atomic
 from .fingerprint import fingerprint
 from .types import CheckError, Discrepancy
 
@@ -192,17 +190,6 @@ def export_frame(items: list[ReviewItem], decisions: dict[str, Decision]) -> pd.
     return pd.DataFrame(rows, columns=EXPORT_COLUMNS)
 
 
-def _write_atomic(path: Path, content: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(content)
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-
-
 def refresh_html(report_dir: Path, data: dict[str, Any] | None = None,
                  items: list[ReviewItem] | None = None) -> Path | None:
     """Re-render REPORT_DIR/report.html with the review state, if that page and review.sqlite exist."""
@@ -217,7 +204,7 @@ def refresh_html(report_dir: Path, data: dict[str, Any] | None = None,
         with ReviewStore(report_dir / DB_NAME) as store:
             items = review_items(data, store.decisions())
     try:
-        _write_atomic(page, render_html_data(data, review_states(items)))
+        write_atomic(page, render_html_data(data, review_states(items)))
     except OSError as exc:
         raise CheckError(f"cannot write {page}: {exc.strerror or exc}") from exc
     return page

