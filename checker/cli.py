@@ -132,7 +132,8 @@ def print_summary(report, written: dict[str, Path] | None = None, top: int = 10)
             pair = f"{d.claim_a.split('#')[0][:8]}#{d.claim_a.split('#')[1]}"
             if d.claim_b:
                 pair += f" ~ {d.claim_b.split('#')[0][:8]}#{d.claim_b.split('#')[1]}"
-            detail = (f"{'; '.join(d.values_a)} vs {'; '.join(d.values_b)}" if d.values_a or d.values_b
+            detail = (f"{'; '.join(d.values_a) or '(none)'} vs {'; '.join(d.values_b) or '(none)'}"
+                      if d.values_a or d.values_b
                       else _short(d.text_a, 60))
             echo(f"{d.id:<5} {d.kind:<9} {d.score:>5.2f}  {pair:<28} {detail}")
         if len(report.discrepancies) > top:

@@ -136,13 +136,18 @@ def _slot_discrepancies(conflicts: list, verdict: dict[str, float] | None, claim
     for conflict in conflicts:
         if conflict.needs_support and contradiction < nli_threshold:
             continue
-        # a value-level conflict ranks above NLI alone; NLI agreement raises it further
-        score = min(1.0, 0.55 + 0.35 * conflict.score + 0.10 * contradiction)
+        if conflict.values_a and conflict.values_b:
+            # a value-level conflict ranks above NLI alone; NLI agreement raises it further
+            score = min(1.0, 0.55 + 0.35 * conflict.score + 0.10 * contradiction)
+            note = ""
+        else:  # a value named in one version only: an omission or addition, ranked below conflicts
+            score = 0.35 + 0.10 * contradiction
+            note = "named in one version only"
         found.append(Discrepancy(
             id="", kind=conflict.kind, doc_a=claim_a.doc_id, doc_b=claim_b.doc_id, claim_a=claim_a.id,
             claim_b=claim_b.id, text_a=claim_a.text, text_b=claim_b.text, values_a=list(conflict.values_a),
             values_b=list(conflict.values_b), spans_a=[list(s) for s in conflict.spans_a],
-            spans_b=[list(s) for s in conflict.spans_b], nli=verdict, score=round(score, 4),
+            spans_b=[list(s) for s in conflict.spans_b], nli=verdict, score=round(score, 4), note=note,
         ))
     return found
 
@@ -158,7 +163,8 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
 
         slots = SlotsPerClaim(documents)
         for pair in pairs:
-            found_here = compare_slots(slots[by_id[pair.claim_a]], slots[by_id[pair.claim_b]])
+            claim_a, claim_b = by_id[pair.claim_a], by_id[pair.claim_b]
+            found_here = compare_slots(slots[claim_a], slots[claim_b], claim_a.text, claim_b.text)
             if found_here:
                 conflicts[(pair.claim_a, pair.claim_b)] = found_here
     verdicts: dict[tuple[str, str], dict[str, float]] = {}

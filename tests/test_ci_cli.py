@@ -224,13 +224,7 @@ def test_e2e_clean_translation_passes(drift_results, name) -> None:
     assert drift_results[name]["status"] == "pass", [(f["kind"], f["message"]) for f in findings]
 
 
-# Known gaps of the shipped fact-slot layer, kept visible rather than hidden.
-KNOWN_MISSES = {
-    "place.ar.txt": "Arabic-script place names outside the gazetteer (بترورث, لنكاوي after the conjunction و) "
-                    "are not extracted, so the changed ferry destination has no place slot to compare",
-}
-DRIFT_CASES = [pytest.param(d, id=d["file"], marks=pytest.mark.xfail(reason=KNOWN_MISSES[d["file"]]))
-               if d["file"] in KNOWN_MISSES else pytest.param(d, id=d["file"]) for d in MANIFEST["drifts"]]
+DRIFT_CASES = [pytest.param(d, id=d["file"]) for d in MANIFEST["drifts"]]
 
 
 @pytest.mark.e2e

