@@ -62,6 +62,7 @@ class PairResult:
     findings: list[Finding]
     warnings: list[str]
     report: Report
+    folder: str = ""  # where --out keeps this pair's full report (unique per run)
 
     @property
     def new(self) -> int:
@@ -391,6 +392,7 @@ def ci(
         models = load_models(config)
         lines = _LineFinder()
         results: list[PairResult] = []
+        folders: set[str] = set()
         for n, file in enumerate(files, start=1):
             if not quiet:
                 typer.echo(f"claimcheck: [{n}/{len(files)}] {file} against {source}", err=True)
@@ -398,12 +400,17 @@ def ci(
             tr_doc = next(d for d in report.documents if Path(d.path) == file)
             warnings = [str(w) for w in report.settings.get("warnings", [])]  # type: ignore[attr-defined]
             # an entry names the translation it was accepted for; one without a translation applies to all
+            entry_key = baseline_path(file)
             accepted = set() if update_baseline else {
-                e["fingerprint"] for e in previous["accepted"]
-                if e.get("translation") in (None, baseline_path(file))}
+                e["fingerprint"] for e in previous["accepted"] if e.get("translation") in (None, entry_key)}
+            folder, k = tr_doc.id, 1
+            while folder in folders:  # the same file name in two folders
+                k += 1
+                folder = f"{tr_doc.id}-{k}"
+            folders.add(folder)
             results.append(PairResult(path=str(file), id=tr_doc.id, language=tr_doc.language,
                                       findings=findings_of(report, source, set(kinds), min_score, accepted, lines),
-                                      warnings=warnings, report=report))
+                                      warnings=warnings, report=report, folder=folder))
 
         if update_baseline:  # everything found now is accepted from now on
             for result in results:
@@ -412,7 +419,7 @@ def ci(
         data = to_json(source_doc, results, kinds, min_score, baseline)
         if out is not None:
             for result in results:
-                write_report(result.report, out / result.id, ("json", "csv", "md"))
+                write_report(result.report, out / result.folder, ("json", "csv", "md"))
             write_atomic(out / "ci.json", json.dumps(data, ensure_ascii=False, indent=2) + "\n")
             write_atomic(out / "ci.sarif", json.dumps(to_sarif(results), ensure_ascii=False, indent=2) + "\n")
         if update_baseline:

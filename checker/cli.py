@@ -85,7 +85,7 @@ def build_config(*, encoder: str | None, nli: str | None, no_cache: bool, max_by
                  min_margin: float | None = None, languages: str | None = None) -> CheckConfig:
     """A CheckConfig from the options `check` and `ci` share."""
     config = CheckConfig(encoder=encoder, nli=nli, use_cache=not no_cache, max_bytes=max_bytes,
-                         languages=tuple(languages.split(",")) if languages else None, progress=not quiet,
+                         languages=tuple(x.strip().lower() for x in languages.split(",") if x.strip()) if languages else None, progress=not quiet,
                          max_claims=max_claims)
     if min_margin is not None:
         config.align = replace(config.align, min_margin=min_margin)

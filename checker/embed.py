@@ -170,20 +170,23 @@ def default_cache_dir() -> Path:
 
 def embed_texts(encoder: Encoder, texts: Sequence[str], cache: EmbeddingCache | None = None,
                 batch_size: int = 32, progress: bool = False, desc: str = "embedding") -> np.ndarray:
-    """Embed texts in batches, reading and filling the cache; returns (n, dim) float32."""
+    """Embed texts in batches, each distinct text once, reading and filling the cache; (n, dim) float32."""
     from tqdm.auto import tqdm
 
-    results: list[np.ndarray | None] = [cache.get(encoder.info, t) if cache else None for t in texts]
+    unique = list(dict.fromkeys(texts))
+    results: list[np.ndarray | None] = [cache.get(encoder.info, t) if cache else None for t in unique]
     todo = [i for i, vec in enumerate(results) if vec is None]
     with tqdm(total=len(todo), desc=desc, unit="text", disable=not progress or not todo) as bar:
         for start in range(0, len(todo), batch_size):
             idx = todo[start:start + batch_size]
-            vectors = encoder.encode([texts[i] for i in idx])
+            vectors = encoder.encode([unique[i] for i in idx])
             for i, vec in zip(idx, vectors, strict=True):
                 results[i] = vec
                 if cache:
-                    cache.put(encoder.info, texts[i], vec)
+                    cache.put(encoder.info, unique[i], vec)
             bar.update(len(idx))
     if not results:
         return np.zeros((0, 0), dtype=np.float32)
-    return np.stack([np.asarray(v, dtype=np.float32) for v in results])
+    matrix = np.stack([np.asarray(v, dtype=np.float32) for v in results])
+    row = {text: n for n, text in enumerate(unique)}
+    return matrix[[row[t] for t in texts]]

@@ -14,12 +14,13 @@ Formats (auto-detected; see ``fixtures/eval/README.md``):
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import itertools
 import json
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
@@ -30,6 +31,7 @@ import typer
 from .align import AlignConfig, align_documents
 from .compare import CompareConfig
 from .embed import EmbeddingCache, Encoder, default_cache_dir, embed_texts, load_encoder
+from .fileio import write_atomic
 from .ingest import normalize_for_model
 from .nli import NLIScorer, load_nli
 from .types import NLI_LABELS, CheckError, Claim
@@ -58,6 +60,15 @@ class Story:
     docs: dict[str, list[str]]
     gold: set[tuple[str, int, str, int]]  # (lang_a, i, lang_b, j) with lang_a < lang_b
     split: str = ""
+
+
+@contextlib.contextmanager
+def _bad_line(path: Path, n: int) -> Iterator[None]:
+    """A malformed dataset line is an input error naming the line, not a crash."""
+    try:
+        yield
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise CheckError(f"{path}:{n}: malformed record ({type(exc).__name__}: {exc})") from exc
 
 
 def _open_text(path: Path):
@@ -101,12 +112,13 @@ def load_nli_pairs(path: Path | str, limit: int | None = None) -> list[NLIPair]:
         for n, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
-            row = json.loads(line)
-            label = str(row["label"]).lower()
-            if label not in NLI_LABELS:
-                raise CheckError(f"{path}:{n}: label {label!r} is not one of {', '.join(NLI_LABELS)}")
-            pairs.append(NLIPair(row["premise"], row["hypothesis"], label, row.get("lang_p", "?"),
-                                 row.get("lang_h", row.get("lang_p", "?")), row.get("source", "")))
+            with _bad_line(path, n):
+                row = json.loads(line)
+                label = str(row["label"]).lower()
+                if label not in NLI_LABELS:
+                    raise CheckError(f"{path}:{n}: label {label!r} is not one of {', '.join(NLI_LABELS)}")
+                pairs.append(NLIPair(str(row["premise"]), str(row["hypothesis"]), label, row.get("lang_p", "?"),
+                                     row.get("lang_h", row.get("lang_p", "?")), row.get("source", "")))
             if limit and len(pairs) >= limit:
                 break
     return pairs
@@ -125,20 +137,24 @@ def load_stories(path: Path | str, limit: int | None = None) -> list[Story]:
             for n, line in enumerate(fh, start=1):
                 if not line.strip():
                     continue
-                row = json.loads(line)
-                docs = {lang: list(sents) for lang, sents in row["docs"].items()}
-                gold = set()
-                for la, i, lb, j in row["gold"]:
-                    if la not in docs or lb not in docs or not (0 <= i < len(docs[la]) and 0 <= j < len(docs[lb])):
-                        raise CheckError(f"{path}:{n}: gold link {[la, i, lb, j]} points outside the documents")
-                    gold.add(_canonical(la, int(i), lb, int(j)))
-                stories.append(Story(str(row.get("id", n)), docs, gold, str(row.get("split", ""))))
+                with _bad_line(path, n):
+                    row = json.loads(line)
+                    docs = {lang: list(sents) for lang, sents in row["docs"].items()}
+                    gold = set()
+                    for la, i, lb, j in row["gold"]:
+                        if la not in docs or lb not in docs or not (0 <= i < len(docs[la]) and 0 <= j < len(docs[lb])):
+                            raise CheckError(f"{path}:{n}: gold link {[la, i, lb, j]} points outside the documents")
+                        gold.add(_canonical(la, int(i), lb, int(j)))
+                    stories.append(Story(str(row.get("id", n)), docs, gold, str(row.get("split", ""))))
     return stories[:limit] if limit else stories
 
 
 def _parallel_stories(path: Path) -> list[Story]:
     with _open_text(path) as fh:
-        header, *rows = [line.rstrip("\n").split("\t") for line in fh if line.strip()]
+        lines = [line.rstrip("\n").split("\t") for line in fh if line.strip()]
+    if len(lines) < 2:
+        raise CheckError(f"{path}: a parallel TSV needs a header row and at least one sentence row")
+    header, *rows = lines
     langs = [h for h in header if h != "story"]
     story_col = header.index("story") if "story" in header else None
     groups: dict[str, list[list[str]]] = {}
@@ -505,7 +521,9 @@ def eval_command(
 
     with reported_errors():
         result = evaluate(dataset, limit=limit, nli=nli, encoder=encoder, use_cache=not no_cache, progress=not quiet)
-    if json_out is not None:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        if json_out is not None:
+            try:
+                write_atomic(json_out, json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+            except OSError as exc:
+                raise CheckError(f"cannot write {json_out}: {exc.strerror or exc}") from exc
     typer.echo(render_text(result))

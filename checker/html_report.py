@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -64,11 +64,6 @@ def highlight(text: str, spans: list[list[int]] | None) -> list[tuple[str, bool]
     return segments
 
 
-def _discrepancy(item: Mapping[str, Any]) -> Discrepancy:
-    names = {f.name for f in fields(Discrepancy)}
-    return Discrepancy(**{k: v for k, v in item.items() if k in names})
-
-
 def _same_text(a: str, b: str) -> bool:
     return " ".join(a.split()) == " ".join(b.split())
 
@@ -111,7 +106,7 @@ def build_context(data: Mapping[str, Any], review: Mapping[str, ReviewState] | N
     cards = []
     claim_findings: dict[str, list[str]] = {}
     for n, item in enumerate(data["discrepancies"]):
-        d = _discrepancy(item)
+        d = Discrepancy.from_dict(item)
         fp = fingerprint(d)
         state = (review or {}).get(fp)
         sides = [side(d.doc_a, d.claim_a, d.text_a, d.spans_a, d.values_a)]

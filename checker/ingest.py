@@ -229,7 +229,7 @@ def read_documents(paths: list[Path], *, max_bytes: int = MAX_BYTES_DEFAULT,
     files, skipped = collect_paths(paths)
     allowed = set(languages) if languages else None
     documents: list[Document] = []
-    seen_ids: dict[str, int] = {}
+    used_ids: set[str] = set()
     for file in files:
         try:
             doc = read_document(file, max_bytes=max_bytes)
@@ -239,9 +239,10 @@ def read_documents(paths: list[Path], *, max_bytes: int = MAX_BYTES_DEFAULT,
         if allowed is not None and doc.language not in allowed:
             skipped.append(Skipped(str(file), f"language {doc.language} not in --languages"))
             continue
-        count = seen_ids.get(doc.id, 0)
-        seen_ids[doc.id] = count + 1
-        if count:
-            doc.id = f"{doc.id}-{count + 1}"
+        base, n = doc.id, 1
+        while doc.id in used_ids:  # same file name in two folders: a-2, a-3, ...
+            n += 1
+            doc.id = f"{base}-{n}"
+        used_ids.add(doc.id)
         documents.append(doc)
     return documents, skipped

@@ -114,10 +114,7 @@ class EmbeddingHeadNLI:
         n = len(premises)
         if n == 0:
             return np.zeros((0, 3), dtype=np.float32)
-        texts = list(premises) + list(hypotheses)
-        unique = list(dict.fromkeys(texts))  # each distinct text is encoded once
-        row = {text: i for i, text in enumerate(unique)}
-        vectors = embed_texts(self._encoder, unique, cache=self._cache)[[row[t] for t in texts]]
+        vectors = embed_texts(self._encoder, list(premises) + list(hypotheses), cache=self._cache)
         return self.predict_vectors(vectors[:n], vectors[n:])
 
     def predict_vectors(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:

@@ -105,11 +105,8 @@ def check(inputs: list[Path] | list[str], config: CheckConfig | None = None, mod
     t0 = time.perf_counter()
     cache = EmbeddingCache(config.cache_dir or default_cache_dir()) if config.use_cache else None
     # identical claim texts (repeated lines, boilerplate) are embedded once
-    unique = list(dict.fromkeys(c.normalized for c in claims))
-    row = {text: n for n, text in enumerate(unique)}
-    unique_vectors = embed_texts(models.encoder, unique, cache=cache, progress=config.progress,
-                                 desc="embedding claims")
-    vectors = unique_vectors[[row[c.normalized] for c in claims]] if claims else unique_vectors
+    vectors = embed_texts(models.encoder, [c.normalized for c in claims], cache=cache, progress=config.progress,
+                          desc="embedding claims")
     timings["embed"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

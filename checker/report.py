@@ -100,9 +100,17 @@ def groups_frame(report: Report) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["group", "size"] + [d.id for d in report.documents])
 
 
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|#"} | {"<": "&lt;", ">": "&gt;", "&": "&amp;"})
+
+
+def _md(text: object) -> str:
+    """Document-derived text as inert Markdown: no markup, links, code spans or inline HTML."""
+    return " ".join(str(text).split()).translate(_MD_SPECIAL)
+
+
 def _short(text: str | None, limit: int = 160) -> str:
-    text = (text or "").replace("\n", " ").replace("|", "\\|")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    text = " ".join((text or "").split())
+    return _md(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def render_markdown(report: Report, data: dict) -> str:
@@ -114,16 +122,16 @@ def render_markdown(report: Report, data: dict) -> str:
     lines += ["", "## Documents", "", "| id | language | dateline | claims | dropped | note |", "|---|---|---|---|---|---|"]
     for doc in data["documents"]:
         note = "mostly unaligned: likely another story or an older event" if doc["off_topic"] else ""
-        lines.append(f"| {doc['id']} | {doc['language']} | {doc['dateline'] or '-'} | {len(doc['claims'])} | "
+        lines.append(f"| {_md(doc['id'])} | {doc['language']} | {doc['dateline'] or '-'} | {len(doc['claims'])} | "
                      f"{len(doc['dropped'])} | {note} |")
     if data["skipped"]:
-        lines += ["", "Skipped inputs:", ""] + [f"- `{s['path']}`: {s['reason']}" for s in data["skipped"]]
+        lines += ["", "Skipped inputs:", ""] + [f"- {_md(s['path'])}: {_md(s['reason'])}" for s in data["skipped"]]
     if data["warnings"]:
-        lines += ["", "Warnings:", ""] + [f"- {w}" for w in data["warnings"]]
+        lines += ["", "Warnings:", ""] + [f"- {_md(w)}" for w in data["warnings"]]
     lines += ["", "## Models", ""]
     for model in report.models:
         kind = "real model" if model.real else "TEST MODEL (random weights, scores are meaningless)"
-        lines.append(f"- {model.role}: `{model.name}` {model.version} ({kind}){' - ' + model.note if model.note else ''}")
+        lines.append(f"- {model.role}: {_md(model.name)} {model.version} ({kind}){' - ' + model.note if model.note else ''}")
     if not any(m.role == "nli" for m in report.models):
         lines.append("- nli: none (no NLI scores in this report; fact slots and omissions only)")
     lines += ["", "## Discrepancies (most severe first)", ""]
@@ -133,19 +141,19 @@ def render_markdown(report: Report, data: dict) -> str:
         head = f"### {d.id} · {d.kind} · score {d.score:.2f}"
         lines += [head, ""]
         if d.values_a or d.values_b:
-            lines.append(f"- values: `{'; '.join(d.values_a)}` vs `{'; '.join(d.values_b)}`")
+            lines.append(f"- values: {_md('; '.join(d.values_a) or '(none)')} vs {_md('; '.join(d.values_b) or '(none)')}")
         if d.nli:
             lines.append("- NLI: " + ", ".join(f"{k} {v:.2f}" for k, v in d.nli.items()))
-        lines.append(f"- **{d.doc_a}** ({d.claim_a}): {_short(d.text_a, 400)}")
+        lines.append(f"- **{_md(d.doc_a)}** ({_md(d.claim_a)}): {_short(d.text_a, 400)}")
         if d.claim_b:
-            lines.append(f"- **{d.doc_b}** ({d.claim_b}): {_short(d.text_b, 400)}")
+            lines.append(f"- **{_md(d.doc_b)}** ({_md(d.claim_b)}): {_short(d.text_b, 400)}")
         if d.note:
-            lines.append(f"- {d.note}")
+            lines.append(f"- {_md(d.note)}")
         lines.append("")
     lines += ["## Groups of equivalent claims", ""]
     texts = {c.id: c for c in report.claims}
     for group in report.groups:
-        lines.append(f"- **{group.id}**: " + " ⟷ ".join(f"`{cid}` {_short(texts[cid].text, 90)}" for cid in group.claims))
+        lines.append(f"- **{group.id}**: " + " ⟷ ".join(f"{_md(cid)} {_short(texts[cid].text, 90)}" for cid in group.claims))
     return "\n".join(lines) + "\n"
 
 

@@ -7,11 +7,12 @@ report.json is never modified; report.html, when present, is re-rendered with th
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -89,12 +90,23 @@ class ReviewStore:
         self.path = path
         try:
             self.conn = sqlite3.connect(path)
+        except sqlite3.Error as exc:
+            raise CheckError(f"cannot open the review database {path}: {exc}") from exc
+        try:
             self.conn.executescript(_SCHEMA)
         except sqlite3.Error as exc:
+            self.conn.close()
             raise CheckError(f"cannot open the review database {path}: {exc}") from exc
 
     def close(self) -> None:
         self.conn.close()
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise CheckError(f"cannot write the review database {self.path}: {exc}") from exc
 
     def __enter__(self) -> ReviewStore:
         return self
@@ -103,8 +115,11 @@ class ReviewStore:
         self.close()
 
     def decisions(self) -> dict[str, Decision]:
-        rows = self.conn.execute("SELECT fingerprint, status, note, decided_at, report_generated_at, kind, text_a, "
-                                 "text_b FROM decisions ORDER BY decided_at, fingerprint").fetchall()
+        try:
+            rows = self.conn.execute("SELECT fingerprint, status, note, decided_at, report_generated_at, kind, "
+                                     "text_a, text_b FROM decisions ORDER BY decided_at, fingerprint").fetchall()
+        except sqlite3.Error as exc:
+            raise CheckError(f"the review database {self.path} is not readable: {exc}") from exc
         return {row[0]: Decision(*row) for row in rows}
 
     def decide(self, item: Discrepancy, status: str, note: str = "", *, report_generated_at: str = "",
@@ -115,7 +130,7 @@ class ReviewStore:
         fp = fingerprint(item)
         when = now or dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
         decision = Decision(fp, status, note, when, report_generated_at, item.kind, item.text_a, item.text_b or "")
-        with self.conn:
+        with self._writing(), self.conn:
             if status == OPEN:
                 self.conn.execute("DELETE FROM decisions WHERE fingerprint = ?", (fp,))
             else:
@@ -140,16 +155,11 @@ def load_report(report_dir: Path) -> dict[str, Any]:
     return data
 
 
-def discrepancy_from_dict(item: dict[str, Any]) -> Discrepancy:
-    names = {f.name for f in fields(Discrepancy)}
-    return Discrepancy(**{k: v for k, v in item.items() if k in names})
-
-
 def review_items(data: dict[str, Any], decisions: dict[str, Decision]) -> list[ReviewItem]:
     generated_at = str(data.get("generated_at", ""))
     items = []
     for raw in data["discrepancies"]:
-        d = discrepancy_from_dict(raw)
+        d = Discrepancy.from_dict(raw)
         fp = fingerprint(d)
         decision = decisions.get(fp)
         reappeared = bool(decision and decision.status == "fixed" and decision.report_generated_at
@@ -260,9 +270,9 @@ def review_command(
     export: Annotated[Path | None, typer.Option("--export", help="Write every finding with its status as CSV")] = None,
 ) -> None:
     """List the open findings of a report, record editorial decisions, export them as CSV."""
-    from .cli import fail
+    from .cli import reported_errors
 
-    try:
+    with reported_errors():
         data = load_report(report_dir)
         db = report_dir / DB_NAME
         status, targets = "", []
@@ -285,13 +295,11 @@ def review_command(
         items = review_items(data, decisions)
         if export is not None:
             try:
-                export_frame(items, decisions).to_csv(export, index=False)
+                write_atomic(export, export_frame(items, decisions).to_csv(index=False))
             except OSError as exc:
                 raise CheckError(f"cannot write {export}: {exc.strerror or exc}") from exc
             typer.echo(f"wrote {export}")
         page = refresh_html(report_dir, data, items) if db.exists() else None
-    except CheckError as exc:
-        raise fail(str(exc)) from None
     if mark is not None or export is not None:
         if page:
             typer.echo(f"updated {page}")

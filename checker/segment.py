@@ -12,6 +12,7 @@ from importlib import resources
 from .ingest import normalize_for_model
 from .types import Claim, Document, Dropped
 
+MAX_CLAIM_CHARS = 1200  # longer stretches without sentence punctuation are cut at spaces (bounded cost)
 MIN_CLAIM_WORDS = 3
 MIN_CLAIM_CHARS = 12
 TRAILING_FRAGMENT_MAX_WORDS = 5
@@ -125,6 +126,18 @@ def split_clauses(text: str, start: int, end: int, language: str) -> list[tuple[
     return out
 
 
+def cut_long(text: str, start: int, end: int, limit: int = MAX_CLAIM_CHARS) -> list[tuple[int, int]]:
+    """Spans of at most `limit` characters, cut at the last space before the limit where there is one."""
+    pieces = []
+    while end - start > limit:
+        cut = text.rfind(" ", start + limit // 2, start + limit)
+        cut = cut if cut > start else start + limit
+        pieces.append((start, cut))
+        start = cut + (text[cut] == " ")
+    pieces.append((start, end))
+    return pieces
+
+
 def _is_sentence_like(line: str) -> bool:
     return line.rstrip(CLOSING_QUOTES + ")").endswith(tuple(SENTENCE_END)) or _words(line) > 12
 
@@ -175,7 +188,8 @@ def segment_document(doc: Document) -> tuple[list[Claim], list[Dropped]]:
     for line_start, line_end in lines:
         for s_start, s_end in split_sentences(doc.raw, line_start, line_end):
             sentence = doc.raw[s_start:s_end]
-            for c_start, c_end in split_clauses(doc.raw, s_start, s_end, doc.language):
+            for c_start, c_end in (piece for clause in split_clauses(doc.raw, s_start, s_end, doc.language)
+                                   for piece in cut_long(doc.raw, *clause)):
                 text = doc.raw[c_start:c_end]
                 if _words(text) < MIN_CLAIM_WORDS or len(text) < MIN_CLAIM_CHARS:
                     dropped.append(Dropped(doc.id, text, "too short to be a claim", c_start, c_end))

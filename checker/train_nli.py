@@ -46,12 +46,9 @@ def find_split(data: Path, name: str) -> Path:
 
 def embed_pairs(encoder: Encoder, rows: Sequence[dict], cache: EmbeddingCache | None,
                 desc: str) -> tuple[np.ndarray, np.ndarray]:
-    texts = list(dict.fromkeys([r["premise"] for r in rows] + [r["hypothesis"] for r in rows]))
-    vectors = embed_texts(encoder, texts, cache=cache, progress=True, desc=desc)
-    index = {t: i for i, t in enumerate(texts)}
-    u = vectors[[index[r["premise"]] for r in rows]]
-    v = vectors[[index[r["hypothesis"]] for r in rows]]
-    return u, v
+    vectors = embed_texts(encoder, [r["premise"] for r in rows] + [r["hypothesis"] for r in rows], cache=cache,
+                          progress=True, desc=desc)
+    return vectors[:len(rows)], vectors[len(rows):]
 
 
 def labels_of(rows: Sequence[dict]) -> np.ndarray:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Literal
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
 
-DiscrepancyKind = Literal["nli", "date", "number", "place", "unmatched"]
 DISCREPANCY_KINDS: tuple[str, ...] = ("nli", "date", "number", "place", "unmatched")
 NLI_LABELS: tuple[str, str, str] = ("entailment", "neutral", "contradiction")
 
@@ -86,6 +86,12 @@ class Discrepancy:
     nli: dict[str, float] | None = None
     score: float = 0.0
     note: str = ""
+
+    @classmethod
+    def from_dict(cls, item: Mapping[str, Any]) -> Discrepancy:
+        """A discrepancy from its report.json form (unknown keys ignored)."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in item.items() if k in names})
 
 
 @dataclass

@@ -162,6 +162,18 @@ def test_out_writes_ci_files_and_pair_reports(hash_models, story, tmp_path) -> N
     assert not list(out.rglob("*.tmp"))
 
 
+def test_out_keeps_one_report_per_translation_with_the_same_file_name(hash_models, story, tmp_path) -> None:
+    other = tmp_path / "other" / "dropped.txt"
+    other.parent.mkdir()
+    other.write_text(SOURCE_TEXT, encoding="utf-8")
+    out = tmp_path / "out"
+    assert run(story["source"], story["dropped"], other, "--out", out).exit_code == 1
+    first = json.loads((out / "dropped" / "report.json").read_text(encoding="utf-8"))
+    second = json.loads((out / "dropped-2" / "report.json").read_text(encoding="utf-8"))
+    assert first["summary"]["discrepancies"]["unmatched"] == 1
+    assert second["summary"]["discrepancies"]["unmatched"] == 0
+
+
 def test_html_translation_line_numbers_point_into_the_markup(hash_models, story) -> None:
     html = story["same"].parent / "page.html"
     body = "\n".join(f"<p>{line}</p>" for line in SOURCE_TEXT.splitlines() if line and DROPPED not in line)

@@ -185,3 +185,10 @@ def test_eval_cli_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     align = json.loads(out_align.read_text())
     assert align["margin"]["overall"]["f1"] > align["cosine_baseline"]["overall"]["f1"]
     assert align["nli"]["aligned"]["nli_evaluations"] < align["nli"]["all_pairs"]["nli_evaluations"]
+
+
+def test_malformed_dataset_line_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"premise": "a", "hypothesis": "b", "label": "entailment"}\n{"premise": "a"}\n', encoding="utf-8")
+    with pytest.raises(CheckError, match=r"bad\.jsonl:2: malformed record"):
+        load_nli_pairs(path)

@@ -110,3 +110,14 @@ def test_read_documents_skips_with_reasons_and_keeps_order(story_dir):
 def test_missing_input_is_an_error(tmp_path):
     with pytest.raises(CheckError, match="not found"):
         read_documents([tmp_path / "nope"])
+
+
+def test_same_file_name_in_two_folders_gets_unique_ids(tmp_path):
+    text = "The government said the army will take over the airport in the coming days."
+    for rel in ("d1/a-2.txt", "d1/a.txt", "d2/a.txt"):
+        (tmp_path / rel).parent.mkdir(exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    docs, _ = read_documents([tmp_path / "d1", tmp_path / "d2"])
+    ids = [d.id for d in docs]
+    assert len(ids) == len(set(ids)) == 3
+    assert ids == ["a-2", "a", "a-3"]

@@ -144,3 +144,17 @@ def test_missing_or_broken_report_exit_2(tmp_path: Path) -> None:
     (tmp_path / "report.json").write_text("{not json", encoding="utf-8")
     code, out = review(str(tmp_path))
     assert code == EXIT_ERROR and "cannot read" in out
+
+
+def test_a_damaged_review_database_is_a_one_line_error(folder: Path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(folder / DB_NAME) as conn:
+        conn.execute("CREATE TABLE decisions (fingerprint TEXT)")
+    result = runner.invoke(app, ["review", str(folder)])
+    assert result.exit_code == EXIT_ERROR
+    assert "review database" in result.output and "Traceback" not in result.output
+    (folder / DB_NAME).write_bytes(b"not a database at all" * 100)
+    result = runner.invoke(app, ["review", str(folder), "--mark", "d1", "confirmed"])
+    assert result.exit_code == EXIT_ERROR
+    assert "cannot open the review database" in result.output

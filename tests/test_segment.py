@@ -71,3 +71,13 @@ def test_claim_ids_count_in_reading_order():
     text = "First claim is here today.\nSecond claim is here today.\nThird claim is here today."
     claims, _ = segment_document(_doc(text))
     assert [c.id for c in claims] == ["doc#1", "doc#2", "doc#3"]
+
+
+def test_a_long_stretch_without_punctuation_is_cut_into_bounded_claims():
+    text = " ".join(f"word{i}" for i in range(3000))
+    claims, _ = segment_document(_doc(text))
+    assert len(claims) > 1
+    assert all(len(c.text) <= 1200 for c in claims)
+    assert " ".join(c.text for c in claims) == text
+    for claim in claims:
+        assert text[claim.start:claim.end] == claim.text

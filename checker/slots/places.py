@@ -306,7 +306,7 @@ def _latin_places(text: str, nt: Normalized, tb: _PlaceTables) -> list[PlaceHit]
                 typ = tb.cue_after.get(norm_word(ma[1]))
         g = _lookup(tb, norm_word(name))
         if g is None and typ is None:
-            # sub-spans found in the gazetteer ("Perdana Menteri Iraq", "Syria's")
+            # sub-spans found in the gazetteer ("Menteri Luar Negeri Jordan", "Syria's")
             for k in range(min(tb.max_words, len(words)), 0, -1):
                 for a in range(0, len(words) - k + 1):
                     ss, ee = words[a][0], words[a + k - 1][1]
