@@ -101,6 +101,11 @@ def _short(text: str | None, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _short_claim_id(claim_id: str) -> str:
+    doc, _, n = claim_id.rpartition("#")
+    return f"{doc[:8]}#{n}"
+
+
 def print_summary(report, written: dict[str, Path] | None = None, top: int = 10) -> None:
     from .report import summary_counts
 
@@ -121,7 +126,8 @@ def print_summary(report, written: dict[str, Path] | None = None, top: int = 10)
         echo(f"skipped {item['path']}: {item['reason']}")
     for warning in report.settings.get("warnings", []):
         echo(f"warning: {warning}")
-    multi = [g for g in report.groups if len({c.split('#')[0] for c in g.claims}) > 1]
+    doc_of = {c.id: c.doc_id for c in report.claims}
+    multi = [g for g in report.groups if len({doc_of[c] for c in g.claims}) > 1]
     echo(f"\n{len(report.groups)} groups of equivalent claims ({len(multi)} spanning several documents), "
          f"{len(report.pairs)} aligned pairs")
     counts = summary_counts(report)
@@ -129,9 +135,9 @@ def print_summary(report, written: dict[str, Path] | None = None, top: int = 10)
     if report.discrepancies:
         echo(f"\n{'id':<5} {'kind':<9} {'score':>5}  {'claims':<28} values / text")
         for d in report.discrepancies[:top]:
-            pair = f"{d.claim_a.split('#')[0][:8]}#{d.claim_a.split('#')[1]}"
+            pair = _short_claim_id(d.claim_a)
             if d.claim_b:
-                pair += f" ~ {d.claim_b.split('#')[0][:8]}#{d.claim_b.split('#')[1]}"
+                pair += f" ~ {_short_claim_id(d.claim_b)}"
             detail = (f"{'; '.join(d.values_a) or '(none)'} vs {'; '.join(d.values_b) or '(none)'}"
                       if d.values_a or d.values_b
                       else _short(d.text_a, 60))

@@ -166,7 +166,8 @@ def normalize_for_model(text: str, language: str) -> str:
         text = text.replace("ي", "ی").replace("ك", "ک").replace("ى", "ی")
     elif language == "ar":
         text = text.replace("ی", "ي").replace("ک", "ك")
-    text = text.replace("\u200c", " " if language not in ("fa", "ur", "ps", "ku") else "\u200c")
+    if language not in ("fa", "ur", "ps", "ku"):  # ZWNJ is only meaningful in these
+        text = text.replace("\u200c", " ")
     return re.sub(r"\s+", " ", text).strip()
 
 
