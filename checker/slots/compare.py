@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 from .model import Slot, SlotConflict
 from .places import place_key, same_place
@@ -140,10 +141,16 @@ def _named_in(slot: Slot, text: str) -> bool:
     """Whether `text` spells the place of `slot` in any script, found or not by extraction (a
     transliteration such as "بترورث" for "Butterworth" matches by consonant skeleton). A name of
     several words also counts when one of its longer words is there ("Pulau Pinang" / "Penang")."""
-    words = _WORD.findall(text)
     names = [slot.value] + ([w for w in slot.value.split() if len(w) >= 4] if " " in slot.value else [])
-    return any(same_place(name, place_key(" ".join(words[i:i + n])))
-               for name in names for n in range(1, MAX_NAME_WORDS + 1) for i in range(len(words) - n + 1))
+    return any(same_place(name, key) for name in names for key in _ngram_keys(text))
+
+
+@lru_cache(maxsize=4096)
+def _ngram_keys(text: str) -> tuple[str, ...]:
+    """Place keys of every run of 1 to MAX_NAME_WORDS words of a claim (a claim is in many pairs)."""
+    words = _WORD.findall(text)
+    return tuple(dict.fromkeys(place_key(" ".join(words[i:i + n]))
+                               for n in range(1, MAX_NAME_WORDS + 1) for i in range(len(words) - n + 1)))
 
 
 def _absent_places(found: list[Slot], other: list[Slot], other_text: str) -> list[Slot]:
