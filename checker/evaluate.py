@@ -15,15 +15,14 @@ Formats (auto-detected; see ``fixtures/eval/README.md``):
 from __future__ import annotations
 
 import contextlib
-import gzip
 import itertools
 import json
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 import numpy as np
 import typer
@@ -31,7 +30,7 @@ import typer
 from .align import AlignConfig, align_documents
 from .compare import CompareConfig
 from .embed import EmbeddingCache, Encoder, default_cache_dir, embed_texts, load_encoder
-from .fileio import write_atomic
+from .fileio import open_text, write_atomic
 from .ingest import normalize_for_model
 from .nli import NLIScorer, load_nli
 from .types import NLI_LABELS, CheckError, Claim
@@ -62,6 +61,9 @@ class Story:
     split: str = ""
 
 
+T = TypeVar("T")
+
+
 @contextlib.contextmanager
 def _bad_line(path: Path, n: int) -> Iterator[None]:
     """A malformed dataset line is an input error naming the line, not a crash."""
@@ -71,12 +73,8 @@ def _bad_line(path: Path, n: int) -> Iterator[None]:
         raise CheckError(f"{path}:{n}: malformed record ({type(exc).__name__}: {exc})") from exc
 
 
-def _open_text(path: Path):
-    return gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8")
-
-
 def _first_record(path: Path) -> dict:
-    with _open_text(path) as fh:
+    with open_text(path) as fh:
         for line in fh:
             if line.strip():
                 try:
@@ -106,22 +104,27 @@ def detect_format(path: Path | str) -> Format:
                      "alignment stories with docs/gold, or a .tsv of parallel sentences)")
 
 
-def load_nli_pairs(path: Path | str, limit: int | None = None) -> list[NLIPair]:
-    path, pairs = Path(path), []
-    with _open_text(path) as fh:
+def _json_records(path: Path, parse: Callable[[dict, int], T]) -> Iterator[T]:
+    """parse(record, line number) for each non-empty JSONL line; a malformed line is an input error."""
+    with open_text(path) as fh:
         for n, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            with _bad_line(path, n):
-                row = json.loads(line)
-                label = str(row["label"]).lower()
-                if label not in NLI_LABELS:
-                    raise CheckError(f"{path}:{n}: label {label!r} is not one of {', '.join(NLI_LABELS)}")
-                pairs.append(NLIPair(str(row["premise"]), str(row["hypothesis"]), label, row.get("lang_p", "?"),
-                                     row.get("lang_h", row.get("lang_p", "?")), row.get("source", "")))
-            if limit and len(pairs) >= limit:
-                break
-    return pairs
+            if line.strip():
+                with _bad_line(path, n):
+                    record = parse(json.loads(line), n)
+                yield record
+
+
+def load_nli_pairs(path: Path | str, limit: int | None = None) -> list[NLIPair]:
+    path = Path(path)
+
+    def pair(row: dict, n: int) -> NLIPair:
+        label = str(row["label"]).lower()
+        if label not in NLI_LABELS:
+            raise CheckError(f"{path}:{n}: label {label!r} is not one of {', '.join(NLI_LABELS)}")
+        return NLIPair(str(row["premise"]), str(row["hypothesis"]), label, row.get("lang_p", "?"),
+                       row.get("lang_h", row.get("lang_p", "?")), row.get("source", ""))
+
+    return list(itertools.islice(_json_records(path, pair), limit or None))
 
 
 def _canonical(la: str, i: int, lb: str, j: int) -> tuple[str, int, str, int]:
@@ -129,28 +132,23 @@ def _canonical(la: str, i: int, lb: str, j: int) -> tuple[str, int, str, int]:
 
 
 def load_stories(path: Path | str, limit: int | None = None) -> list[Story]:
-    path, stories = Path(path), []
-    if detect_format(path) == "parallel":
-        stories = _parallel_stories(path)
-    else:
-        with _open_text(path) as fh:
-            for n, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                with _bad_line(path, n):
-                    row = json.loads(line)
-                    docs = {lang: list(sents) for lang, sents in row["docs"].items()}
-                    gold = set()
-                    for la, i, lb, j in row["gold"]:
-                        if la not in docs or lb not in docs or not (0 <= i < len(docs[la]) and 0 <= j < len(docs[lb])):
-                            raise CheckError(f"{path}:{n}: gold link {[la, i, lb, j]} points outside the documents")
-                        gold.add(_canonical(la, int(i), lb, int(j)))
-                    stories.append(Story(str(row.get("id", n)), docs, gold, str(row.get("split", ""))))
+    path = Path(path)
+
+    def story(row: dict, n: int) -> Story:
+        docs = {lang: list(sents) for lang, sents in row["docs"].items()}
+        gold = set()
+        for la, i, lb, j in row["gold"]:
+            if la not in docs or lb not in docs or not (0 <= i < len(docs[la]) and 0 <= j < len(docs[lb])):
+                raise CheckError(f"{path}:{n}: gold link {[la, i, lb, j]} points outside the documents")
+            gold.add(_canonical(la, int(i), lb, int(j)))
+        return Story(str(row.get("id", n)), docs, gold, str(row.get("split", "")))
+
+    stories = _parallel_stories(path) if detect_format(path) == "parallel" else list(_json_records(path, story))
     return stories[:limit] if limit else stories
 
 
 def _parallel_stories(path: Path) -> list[Story]:
-    with _open_text(path) as fh:
+    with open_text(path) as fh:
         lines = [line.rstrip("\n").split("\t") for line in fh if line.strip()]
     if len(lines) < 2:
         raise CheckError(f"{path}: a parallel TSV needs a header row and at least one sentence row")

@@ -1,11 +1,14 @@
-"""Atomic file writes: readers (and an interrupted run) never see a partially written file."""
+"""File helpers: atomic writes (readers and an interrupted run never see a partial file), and
+reading text that may be gzipped."""
 
 from __future__ import annotations
 
 import contextlib
+import gzip
 import os
 import tempfile
 from pathlib import Path
+from typing import TextIO
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -20,3 +23,10 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+
+
+def open_text(path: Path) -> TextIO:
+    """A UTF-8 text file for reading, transparently gunzipped when its name ends in .gz."""
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8")
+    return path.open(encoding="utf-8")

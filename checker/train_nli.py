@@ -12,7 +12,6 @@ fine-tuned), so only the head is learned. torch is needed for training only.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import sys
 from collections import Counter
@@ -22,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from .embed import EmbeddingCache, Encoder, embed_texts, load_encoder
+from .fileio import open_text
 from .nli_head import FEATURES, EmbeddingHeadNLI, pair_features, softmax
 from .types import NLI_LABELS
 
@@ -32,8 +32,7 @@ MIN_VAL_CONTRADICTION_RECALL = 0.65  # tuned on validation, leaves room for the 
 
 
 def read_jsonl(path: Path) -> list[dict]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
+    with open_text(path) as fh:
         return [json.loads(line) for line in fh if line.strip()]
 
 

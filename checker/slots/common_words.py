@@ -10,13 +10,13 @@ the city is very large. Rebuild after changing the evaluation data:
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..fileio import open_text
 from .gazetteer import key_of
 from .resources import DATA_DIR
 
@@ -29,8 +29,7 @@ _PREFIXES = ("وال", "بال", "فال", "لل", "ال", "و", "ب", "ل", "ف
 
 
 def _texts(path: Path) -> Iterator[str]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as fh:
+    with open_text(path) as fh:
         for line in fh:
             row = json.loads(line)
             if "docs" in row:
