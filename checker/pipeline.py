@@ -12,7 +12,7 @@ import datetime as dt
 import itertools
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -110,7 +110,11 @@ def check(inputs: list[Path] | list[str], config: CheckConfig | None = None, mod
     timings["embed"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    pairs = align_all(documents, claims, vectors, config.align)
+    align = config.align
+    floor = getattr(models.encoder, "align_min_cosine", None)
+    if floor is not None and align.min_cosine == AlignConfig().min_cosine:
+        align = replace(align, min_cosine=floor)  # the encoder's own score scale, unless set explicitly
+    pairs = align_all(documents, claims, vectors, align)
     groups = group_claims(pairs, claims)
     timings["align"] = time.perf_counter() - t0
 
@@ -128,7 +132,7 @@ def check(inputs: list[Path] | list[str], config: CheckConfig | None = None, mod
         model_infos.append(models.nli.info)
     timings["total"] = time.perf_counter() - started
     settings: dict[str, object] = {
-        "align": asdict(config.align),
+        "align": asdict(align),
         "compare": asdict(config.compare),
         "nli_pair_evaluations": sum(p.nli is not None for p in pairs) * 2,
         "warnings": warnings,

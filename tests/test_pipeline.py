@@ -123,3 +123,14 @@ def test_cli_errors_are_one_line_with_exit_2(tmp_path):
     result = CliRunner().invoke(app, ["check", str(empty), "--out", str(tmp_path / "o"), "--nli", "none"])
     assert result.exit_code == 2
     assert "need at least two" in result.output and "empty file" in result.output
+
+
+def test_alignment_floor_follows_the_encoder_unless_set(story_dir, tiny_encoder_path, tmp_path):
+    from dataclasses import replace
+
+    from checker.align import AlignConfig
+
+    config = CheckConfig(encoder=str(tiny_encoder_path), nli="none", cache_dir=tmp_path / "c", progress=False)
+    assert check([story_dir], config).settings["align"]["min_cosine"] == 0.5  # sentence-transformers scale
+    config = replace(config, align=AlignConfig(min_cosine=0.9))
+    assert check([story_dir], config).settings["align"]["min_cosine"] == 0.9
