@@ -157,6 +157,10 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
                    encoder_name: str | None = None) -> tuple[list[Discrepancy], dict[str, float]]:
     """All discrepancies, most severe first, and the off-topic documents (id -> aligned fraction)."""
     by_id = {c.id: c for c in claims}
+    off_topic = off_topic_documents(documents, claims, pairs)
+    all_pairs = pairs
+    # a version about another story or event is flagged as a whole; its chance alignments are not compared
+    pairs = [p for p in pairs if by_id[p.claim_a].doc_id not in off_topic and by_id[p.claim_b].doc_id not in off_topic]
     conflicts: dict[tuple[str, str], list] = {}
     if config.slots:
         from .slots import compare_slots
@@ -192,9 +196,8 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
                 claim_b=claim_b.id, text_a=claim_a.text, text_b=claim_b.text, nli=verdict,
                 score=round(0.9 * verdict["contradiction"], 4),
             ))
-    off_topic = off_topic_documents(documents, claims, pairs)
     if config.unmatched:
-        aligned = {p.claim_a for p in pairs} | {p.claim_b for p in pairs}
+        aligned = {p.claim_a for p in all_pairs} | {p.claim_b for p in all_pairs}
         for claim in claims:
             if claim.id in aligned or claim.doc_id in off_topic:
                 continue

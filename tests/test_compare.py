@@ -70,3 +70,14 @@ def test_nli_budget_is_at_most_three_calls_per_claim():
     assert len([d for d in found if d.kind == "date"]) == len(pairs) == 15  # every pair's conflict is reported
     assert nli.calls == 2 * 9  # 5 tree pairs + 4 extra conflict pairs = 1.5 x 6 claims, both directions
     assert sum(p.nli is not None for p in pairs) == 9
+
+
+def test_a_mostly_unaligned_version_is_flagged_not_compared():
+    docs = [Document(id=d, path=d, raw="", language="en") for d in ("a", "b", "c")]
+    claims = ([_claim("a#1", "The vote took place in 2021."), _claim("b#1", "The vote took place in 2021.")]
+              + [_claim(f"c#{i}", f"Unrelated statement number {i} about a festival.") for i in range(1, 7)])
+    claims[2] = _claim("c#1", "The vote took place in 1999.")
+    pairs = [AlignedPair("a#1", "b#1", 0.95, 1.1, True), AlignedPair("a#1", "c#1", 0.9, 1.1, True)]
+    found, off_topic = compare_claims(docs, claims, pairs, None, CompareConfig())
+    assert list(off_topic) == ["c"]
+    assert not any("c" in (d.doc_a, d.doc_b) for d in found)  # no date conflict, no omissions from c
