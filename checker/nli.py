@@ -57,10 +57,13 @@ class TransformersNLI:
 
     def predict(self, premises: Sequence[str], hypotheses: Sequence[str]) -> np.ndarray:
         import torch
+        from tqdm.auto import tqdm
 
         out = np.zeros((len(premises), 3), dtype=np.float32)
+        starts = range(0, len(premises), self._batch_size)
+        # a cross-encoder is the slow stage on CPU: show progress on a terminal (never in CI logs)
         with torch.inference_mode():
-            for start in range(0, len(premises), self._batch_size):
+            for start in tqdm(starts, desc="NLI", unit="batch", disable=None if len(starts) > 1 else True):
                 stop = start + self._batch_size
                 enc = self._tokenizer(list(premises[start:stop]), list(hypotheses[start:stop]), truncation=True,
                                       max_length=self._max_length, padding=True, return_tensors="pt")
