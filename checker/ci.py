@@ -17,9 +17,24 @@ from typing import Annotated
 import typer
 
 from . import __version__, fileio
-from .cli import EXIT_FINDINGS, EXIT_OK, build_config, ensure_writable_folder, reported_errors
+from .cli import (
+    DEFAULT_MAX_MB,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EncoderOption,
+    MaxClaimsOption,
+    MaxMBOption,
+    NLIOption,
+    NLIThresholdOption,
+    NoCacheOption,
+    NoSlotsOption,
+    build_config,
+    ensure_writable_folder,
+    reported_errors,
+)
 from .fingerprint import fingerprint
 from .ingest import SUPPORTED_SUFFIXES, decode_bytes, read_document
+from .pipeline import MAX_CLAIMS_DEFAULT
 from .types import DISCREPANCY_KINDS, CheckError, Claim, Document, Report
 
 CI_SCHEMA_VERSION = 1
@@ -343,14 +358,13 @@ def ci(
                                                   help="Accept all current findings into --baseline")] = False,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write ci.json, ci.sarif and each pair's "
                                              "full report (one folder per translation) here")] = None,
-    encoder: Annotated[str | None, typer.Option(help="Encoder: registry name, hub id or local path")] = None,
-    nli: Annotated[str | None, typer.Option(help="NLI model: registry name, hub id, local path, or 'none'")] = None,
-    nli_threshold: Annotated[float | None, typer.Option(help="Contradiction probability (either direction) to report an NLI finding; default 0.65")] = None,
-    no_slots: Annotated[bool, typer.Option("--no-slots", help="Skip fact-slot comparison")] = False,
-    max_claims: Annotated[int, typer.Option(help="Claims checked per document; the rest is skipped with a "
-                                            "warning")] = 2000,
-    max_mb: Annotated[float, typer.Option(help="Largest input file in MB")] = 50.0,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the embedding cache")] = False,
+    encoder: EncoderOption = None,
+    nli: NLIOption = None,
+    nli_threshold: NLIThresholdOption = None,
+    no_slots: NoSlotsOption = False,
+    max_claims: MaxClaimsOption = MAX_CLAIMS_DEFAULT,
+    max_mb: MaxMBOption = DEFAULT_MAX_MB,
+    no_cache: NoCacheOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr")] = False,
 ) -> None:
     """Check translations against their source; exit 1 when one says something new that the source does not."""
@@ -363,8 +377,6 @@ def ci(
         kinds = _parse_kinds(fail_on)
         if not 0.0 <= min_score <= 1.0:
             raise CheckError("--min-score must be between 0 and 1")
-        if max_claims < 1:
-            raise CheckError("--max-claims must be at least 1")
         if update_baseline and baseline is None:
             raise CheckError("--update-baseline needs --baseline FILE")
         if not source.exists():

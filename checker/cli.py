@@ -13,7 +13,9 @@ from typing import Annotated
 
 import typer
 
-from .pipeline import CheckConfig
+from .compare import CompareConfig
+from .ingest import MAX_BYTES_DEFAULT
+from .pipeline import MAX_CLAIMS_DEFAULT, CheckConfig
 from .types import CheckError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -152,23 +154,36 @@ def print_summary(report, written: dict[str, Path] | None = None, top: int = 10)
         echo("wrote " + ", ".join(str(p) for p in written.values()))
 
 
+# Options shared by `check` and `ci`, with the library's defaults.
+EncoderOption = Annotated[str | None, typer.Option(help="Encoder: registry name, hub id or local path")]
+NLIOption = Annotated[str | None, typer.Option(help="NLI model: registry name, hub id, local path, or 'none'")]
+NLIThresholdOption = Annotated[float | None, typer.Option(
+    help=f"Contradiction probability (either direction) to report an NLI finding; default "
+         f"{CompareConfig().nli_threshold}")]
+NoSlotsOption = Annotated[bool, typer.Option("--no-slots", help="Skip fact-slot comparison")]
+MaxMBOption = Annotated[float, typer.Option(help="Largest input file in MB")]
+MaxClaimsOption = Annotated[int, typer.Option(min=1, help="Claims checked per document; the rest is skipped "
+                                                          "with a warning")]
+NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the embedding cache")]
+DEFAULT_MAX_MB = MAX_BYTES_DEFAULT / (1024 * 1024)
+
+
 @app.command()
 def check(
     inputs: Annotated[list[Path], typer.Argument(help="Files or folders, one language version per file "
                                                  "(.txt, .md, .html)")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the report files")] = Path("reports/latest"),
-    encoder: Annotated[str | None, typer.Option(help="Encoder: registry name, hub id or local path")] = None,
-    nli: Annotated[str | None, typer.Option(help="NLI model: registry name, hub id, local path, or 'none'")] = None,
+    encoder: EncoderOption = None,
+    nli: NLIOption = None,
     formats: Annotated[str, typer.Option("--format", help="Comma-separated: json,csv,md,html,groups")] = (
         "json,csv,md,html,groups"),
     min_margin: Annotated[float | None, typer.Option(help="Alignment margin for mutual nearest neighbours")] = None,
-    nli_threshold: Annotated[float | None, typer.Option(help="Contradiction probability (either direction) to report an NLI finding; default 0.65")] = None,
+    nli_threshold: NLIThresholdOption = None,
     languages: Annotated[str | None, typer.Option(help="Only check these languages, e.g. ar,fa,ms")] = None,
-    max_mb: Annotated[float, typer.Option(help="Largest input file in MB")] = 50.0,
-    max_claims: Annotated[int, typer.Option(min=1, help="Claims checked per document; the rest is skipped "
-                                            "with a warning")] = 2000,
-    no_slots: Annotated[bool, typer.Option("--no-slots", help="Skip fact-slot comparison")] = False,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the embedding cache")] = False,
+    max_mb: MaxMBOption = DEFAULT_MAX_MB,
+    max_claims: MaxClaimsOption = MAX_CLAIMS_DEFAULT,
+    no_slots: NoSlotsOption = False,
+    no_cache: NoCacheOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summary")] = False,
 ) -> None:
     """Check the language versions of one story; write report.json, discrepancies.csv, report.md,
