@@ -25,7 +25,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from checker.ingest import find_dateline
-from checker.segment import find_boilerplate, split_sentences
+from checker.segment import MIN_CLAIM_WORDS, _words, find_boilerplate, split_sentences
 from checker.slots import extract_slots
 from checker.types import Document
 
@@ -92,7 +92,8 @@ def evaluate(splitter: str, flat: bool, misses: list[str] | None = None) -> dict
                        dateline=dateline, encoding="utf-8", body_start=body)
         split = _other_splitter(splitter, lang)
         lines, _ = find_boilerplate(doc)
-        found_ends = {e for s, e in ((s, e) for a, b in lines for s, e in split(text, a, b))}
+        # pieces too short to be a claim (an agency credit such as "- Bernama") are dropped anyway
+        found_ends = {e for a, b in lines for s, e in split(text, a, b) if _words(text[s:e]) >= MIN_CLAIM_WORDS}
         gold_ends, cursor = set(), body
         for sentence in gold["sentences"]:
             at = text.index(sentence, cursor)
