@@ -222,7 +222,7 @@ def _spelling(place: Slot) -> str:
     text = " ".join(place.text.split())
     for clitic in ("و", "ب", "ل", "ف"):
         rest = text[len(clitic):]
-        if text.startswith(clitic) and len(rest) >= 3 and place_key(rest) == place.value:
+        if text.startswith(clitic) and len(rest) >= 3 and same_place(place_key(rest), place.value):
             return rest
     return text
 
