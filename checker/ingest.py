@@ -62,7 +62,9 @@ def _utf16_without_bom(data: bytes) -> str | None:
     sample = data[:8192]
     if b"\x00" not in sample or len(data) % 2:
         return None
-    for enc in ("utf-16-le", "utf-16-be"):
+    # the zero bytes are the high bytes of ASCII characters: odd positions in little-endian text
+    little = sample[1::2].count(0) >= sample[0::2].count(0)
+    for enc in (("utf-16-le",) if little else ("utf-16-be",)):
         try:
             text = data.decode(enc)
         except UnicodeDecodeError:
