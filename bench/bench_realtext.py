@@ -20,6 +20,7 @@ those libraries are not dependencies: install them to try).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -58,7 +59,7 @@ def _other_splitter(name: str, language: str):
             it = BreakIterator.createSentenceInstance(Locale(language))
             it.setText(line)  # ICU offsets are UTF-16 code units: all corpus text is in the BMP
             cuts = [0, *list(it)]
-            return [(start + a, start + a + len(line[a:b].rstrip())) for a, b in zip(cuts, cuts[1:])
+            return [(start + a, start + a + len(line[a:b].rstrip())) for a, b in itertools.pairwise(cuts)
                     if line[a:b].strip()]
     else:
         return split_sentences
