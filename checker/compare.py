@@ -145,8 +145,8 @@ def _slot_discrepancies(conflicts: list, verdict: dict[str, float] | None, claim
             note = "named in one version only"
         found.append(Discrepancy(
             id="", kind=conflict.kind, doc_a=claim_a.doc_id, doc_b=claim_b.doc_id, claim_a=claim_a.id,
-            claim_b=claim_b.id, text_a=claim_a.text, text_b=claim_b.text, values_a=list(conflict.values_a),
-            values_b=list(conflict.values_b), spans_a=[list(s) for s in conflict.spans_a],
+            claim_b=claim_b.id, text_a=claim_a.text, text_b=claim_b.text,
+            values_a=list(conflict.shown_a or conflict.values_a), values_b=list(conflict.shown_b or conflict.values_b), spans_a=[list(s) for s in conflict.spans_a],
             spans_b=[list(s) for s in conflict.spans_b], nli=verdict, score=round(score, 4), note=note,
         ))
     return found
@@ -166,9 +166,11 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
         from .slots import compare_slots
 
         slots = SlotsPerClaim(documents)
+        story = {d.id: d.raw[d.body_start:] for d in documents}  # a place named anywhere in a version counts
         for pair in pairs:
             claim_a, claim_b = by_id[pair.claim_a], by_id[pair.claim_b]
-            found_here = compare_slots(slots[claim_a], slots[claim_b], claim_a.text, claim_b.text)
+            found_here = compare_slots(slots[claim_a], slots[claim_b], claim_a.text, claim_b.text,
+                                       story[claim_a.doc_id], story[claim_b.doc_id])
             if found_here:
                 conflicts[(pair.claim_a, pair.claim_b)] = found_here
     verdicts: dict[tuple[str, str], dict[str, float]] = {}

@@ -56,8 +56,31 @@ def collect_paths(inputs: Iterable[Path]) -> tuple[list[Path], list[Skipped]]:
     return files, skipped
 
 
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 text saved without a byte order mark (zero bytes in every other position for Latin
+    text), decoded; None when the bytes do not read as such text."""
+    sample = data[:8192]
+    if b"\x00" not in sample or len(data) % 2:
+        return None
+    # the zero bytes are the high bytes of ASCII characters: odd positions in little-endian text
+    little = sample[1::2].count(0) >= sample[0::2].count(0)
+    for enc in (("utf-16-le",) if little else ("utf-16-be",)):
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        head = text[:4096]
+        control = sum(1 for ch in head if ord(ch) < 9 or 13 < ord(ch) < 32)
+        readable = sum(1 for ch in head if ch.isalpha() or ch.isspace() or ch in ".,:;!?'\"()-؟،")
+        if head and control == 0 and readable / len(head) > 0.9:
+            return text
+    return None
+
+
 def looks_binary(data: bytes) -> bool:
     sample = data[:8192]
+    if _utf16_without_bom(data) is not None:
+        return False
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with BOM: judge the decoded characters
         text = sample[: len(sample) // 2 * 2].decode("utf-16", errors="replace")
         control = sum(1 for ch in text if ord(ch) < 9 or 13 < ord(ch) < 32)
@@ -73,6 +96,9 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     for bom, enc in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
         if data.startswith(bom):
             return data.decode(enc), enc
+    text = _utf16_without_bom(data)
+    if text is not None:
+        return text, "utf-16"
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:

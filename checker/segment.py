@@ -25,16 +25,21 @@ _BOUNDARY = re.compile(
     rf"(?:[{re.escape(SENTENCE_END)}]+[{re.escape(CLOSING_QUOTES)}]*|[{re.escape(CLOSING_QUOTES)}][{re.escape(SENTENCE_END)}]+)"
     r"(?=\s+(?![a-z]))"
 )
-# Tokens ending in '.' that do not end a sentence.
+# Tokens ending in '.' that do not end a sentence. A number before a full stop ends a sentence
+# ("... on 12 March 2024. Ferries run ..."), except a list number opening the sentence ("1. ...").
 _ABBREVIATION = re.compile(
     r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Lt|Col|Maj|Capt|Sgt|St|Jr|Sr|No|Vol|vs|etc|e\.g|i\.e|Jan|Feb|Mar|Apr|"
-    r"Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Bhd|Sdn|Tn|Dato|Datuk|Hj|Prof|Drs|Ir|H|K\.H)|\d)\.$"
+    r"Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Bhd|Sdn|Tn|Dato|Datuk|Hj|Prof|Drs|Ir|H|K\.H))\.$"
 )
+_LIST_NUMBER = re.compile(r"\d{1,3}\.$")
 
 
 @dataclass(frozen=True)
 class _Rules:
     section_start: frozenset[str]
+    link_labels: frozenset[str]
+    label_prefix: re.Pattern[str]
+    inline: re.Pattern[str]
     line_patterns: tuple[re.Pattern[str], ...]
     connectors: dict[str, tuple[str, ...]]
     min_words_to_split: int
@@ -48,11 +53,21 @@ def _rules() -> _Rules:
     clauses = json.loads((data / "clauses.json").read_text(encoding="utf-8"))
     return _Rules(
         section_start=frozenset(s.casefold() for s in boiler["section_start"]),
+        link_labels=frozenset(_line_key(s) for s in boiler["link_labels"]),
+        label_prefix=re.compile(
+            r"^\W*(?:" + "|".join(re.escape(s) for s in sorted(boiler["link_labels"], key=len, reverse=True))
+            + r")\s*[:：]", re.IGNORECASE),
+        inline=re.compile("|".join(boiler["inline_patterns"]), re.IGNORECASE),
         line_patterns=tuple(re.compile(p, re.IGNORECASE) for p in boiler["line_patterns"]),
         connectors={lang: tuple(items) for lang, items in clauses["connectors"].items()},
         min_words_to_split=int(clauses["min_words_to_split"]),
         min_clause_words=int(clauses["min_clause_words"]),
     )
+
+
+def strip_links(text: str) -> str:
+    """Text without web links, for the models (a sentence that carries a link is still a claim)."""
+    return _rules().inline.sub(" ", text)
 
 
 def _words(text: str) -> int:
@@ -81,7 +96,8 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     cursor = start
     for match in _BOUNDARY.finditer(text, start, end):
         stop = match.end()
-        if _ABBREVIATION.search(text[max(cursor, stop - 12):stop].rstrip(CLOSING_QUOTES)):
+        before = text[max(cursor, stop - 12):stop].rstrip(CLOSING_QUOTES)
+        if _ABBREVIATION.search(before) or (_LIST_NUMBER.fullmatch(text[cursor:stop].strip())):
             continue
         spans.append((cursor, stop))
         cursor = stop
@@ -153,15 +169,22 @@ def find_boilerplate(doc: Document) -> tuple[list[tuple[int, int]], list[Dropped
     def drop(span: tuple[int, int], reason: str) -> None:
         dropped.append(Dropped(doc.id, doc.raw[span[0]:span[1]], reason, span[0], span[1]))
 
-    in_section = False
+    in_section = after_label = False
     for span in lines:
         line = doc.raw[span[0]:span[1]]
         key = _line_key(line)
+        # headlines under a 'Read more' label: lines up to the first that ends in a full stop
+        after_label = after_label and not line.rstrip(CLOSING_QUOTES + ")").endswith((".", "。", "۔"))
         if in_section:
-            drop(span, "comment box / related links section")
+            drop(span, "comment box section")
         elif key in rules.section_start:
             in_section = True
-            drop(span, "comment box / related links section")
+            drop(span, "comment box section")
+        elif key in rules.link_labels:
+            after_label = True
+            drop(span, "link to another story")
+        elif after_label or rules.label_prefix.match(line):
+            drop(span, "link to another story")
         elif any(p.search(line.strip(" .:!•·")) for p in rules.line_patterns):
             drop(span, "page furniture (sharing, ads, links, comments)")
         elif key in seen:
@@ -195,6 +218,6 @@ def segment_document(doc: Document) -> tuple[list[Claim], list[Dropped]]:
                     dropped.append(Dropped(doc.id, text, "too short to be a claim", c_start, c_end))
                     continue
                 claims.append(Claim(id=f"{doc.id}#{len(claims) + 1}", doc_id=doc.id, text=text, start=c_start,
-                                    end=c_end, sentence=sentence, normalized=normalize_for_model(text, doc.language)))
+                                    end=c_end, sentence=sentence, normalized=normalize_for_model(strip_links(text), doc.language)))
     dropped.sort(key=lambda d: d.start)
     return claims, dropped

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from functools import lru_cache
 
 from .model import Slot, SlotConflict
 from .places import place_key, same_place
+from .resources import load
 
 _KIND_ORDER = ("date", "number", "place")
 
@@ -48,16 +50,59 @@ def _dates_compatible(a: Slot, b: Slot) -> bool:
     return (alo <= blo and bhi <= ahi) or (blo <= alo and ahi <= bhi)
 
 
+@lru_cache(maxsize=1)
+def _unit_rules() -> tuple[frozenset[str], dict[str, tuple[str, float]]]:
+    data = load("units.json")
+    return frozenset(data["durations"]), {u: (to, float(f)) for u, (to, f) in data["conversions"].items()}
+
+
+def _base(slot: Slot) -> tuple[float, str | None, bool]:
+    """Value in its comparison unit ("50 miles" -> 80.47 km) and whether it was converted."""
+    value = float(slot.value.split()[0])
+    to, factor = _unit_rules()[1].get(slot.unit or "", (slot.unit, 1.0))
+    return value * factor, to, factor != 1.0
+
+
 def _num(slot: Slot) -> float:
-    return float(slot.value.split()[0])
+    return _base(slot)[0]
 
 
 def _units_compatible(a: Slot, b: Slot) -> bool:
-    return a.unit is None or b.unit is None or a.unit == b.unit
+    """A count and a duration ("33" / "2 days") are never the same fact; otherwise a missing unit fits."""
+    durations = _unit_rules()[0]
+    ua, ub = _base(a)[1], _base(b)[1]
+    if (ua in durations or ub in durations) and ua != ub:
+        return False
+    return ua is None or ub is None or ua == ub
 
 
 def _numbers_compatible(a: Slot, b: Slot) -> bool:
-    return _units_compatible(a, b) and abs(_num(a) - _num(b)) < 1e-9
+    (x, _, ca), (y, _, cb) = _base(a), _base(b)
+    # a converted value is rounded by the writer ("50 miles" / "80 km"): 2% tolerance
+    tolerance = 0.02 * max(abs(x), abs(y)) if (ca or cb) else 1e-9
+    return _units_compatible(a, b) and abs(x - y) <= tolerance
+
+
+PARTS_MAX = 3  # "30 children and 3 women": a total is matched by up to three parts that add up to it
+
+
+def _parts_of_totals(ua: list[Slot], sb: list[Slot]) -> tuple[list[Slot], set[int]]:
+    """Unmatched values of one side that parts on the other side add up to, removed; and those parts."""
+    durations = _unit_rules()[0]
+    parts = [y for y in sb if _base(y)[1] not in durations and y.unit != "percent"]
+    used: set[int] = set()
+    left = []
+    for x in ua:
+        if _base(x)[1] in durations or x.unit == "percent":
+            left.append(x)
+            continue
+        found = next((combo for n in range(2, PARTS_MAX + 1) for combo in itertools.combinations(parts, n)
+                      if abs(sum(_num(y) for y in combo) - _num(x)) < 1e-9), None)
+        if found is None:
+            left.append(x)
+        else:
+            used.update(id(y) for y in found)
+    return left, used
 
 
 def _places_compatible(a: Slot, b: Slot) -> bool:
@@ -153,19 +198,43 @@ def _ngram_keys(text: str) -> tuple[str, ...]:
                                for n in range(1, MAX_NAME_WORDS + 1) for i in range(len(words) - n + 1)))
 
 
-def _absent_places(found: list[Slot], other: list[Slot], other_text: str) -> list[Slot]:
-    """Named places (not countries) of one claim that the other claim names nowhere, in no script."""
+def _absent_places(found: list[Slot], other: list[Slot], other_text: str, other_version: str | None) -> list[Slot]:
+    """Named places (not countries) of one claim that the other claim names nowhere, in no script,
+    and that the other version as a whole (when given) does not name either."""
     return [x for x in found if x.kind == "place" and x.unit not in (None, "country")
-            and not any(y.kind == "place" and _compatible(x, y) for y in other) and not _named_in(x, other_text)]
+            and not any(y.kind == "place" and _compatible(x, y) for y in other) and not _named_in(x, other_text)
+            and not (other_version and _named_in(x, other_version))]
 
 
-def compare_slots(a: list[Slot], b: list[Slot], text_a: str | None = None,
-                  text_b: str | None = None) -> list[SlotConflict]:
+def _shown(slots: list[Slot]) -> list[str]:
+    """Values for people: a place as the document spells it, other kinds as normalised."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for s in slots:
+        if s.value not in seen:
+            seen.add(s.value)
+            out.append(_spelling(s) if s.kind == "place" and s.text.strip() else s.value)
+    return out
+
+
+def _spelling(place: Slot) -> str:
+    """The place as written, without a clitic conjunction or preposition ("وواشنطن" -> "واشنطن")."""
+    text = " ".join(place.text.split())
+    for clitic in ("و", "ب", "ل", "ف"):
+        rest = text[len(clitic):]
+        if text.startswith(clitic) and len(rest) >= 3 and same_place(place_key(rest), place.value):
+            return rest
+    return text
+
+
+def compare_slots(a: list[Slot], b: list[Slot], text_a: str | None = None, text_b: str | None = None,
+                  version_a: str | None = None, version_b: str | None = None) -> list[SlotConflict]:
     """Conflicts per kind: values on both sides that have no compatible counterpart on the other.
 
     With the claim texts, a place that extraction missed on one side but that side spells anyway
     counts as matched, and a named place (base, city, province, airport) that the other claim does
-    not name at all is a conflict of its own ("George Town–Butterworth" against "George Town–X").
+    not name at all is a conflict of its own ("George Town–Butterworth" against "George Town–X"),
+    unless the other version (`version_a` / `version_b`, the whole text) names it elsewhere.
     """
     conflicts: list[SlotConflict] = []
     for kind in _KIND_ORDER:
@@ -173,18 +242,24 @@ def compare_slots(a: list[Slot], b: list[Slot], text_a: str | None = None,
         sa = sorted((s for s in a if s.kind == kind and not s.relative), key=lambda s: (s.start, s.end))
         sb = sorted((s for s in b if s.kind == kind and not s.relative), key=lambda s: (s.start, s.end))
         if kind == "place" and text_a is not None and text_b is not None:
-            absent_a, absent_b = _absent_places(sa, sb, text_b), _absent_places(sb, sa, text_a)
+            absent_a = _absent_places(sa, sb, text_b, version_b)
+            absent_b = _absent_places(sb, sa, text_a, version_a)
             if absent_a or absent_b:
                 conflicts.append(SlotConflict(
                     kind, [x.value for x in _dedupe(absent_a)], [y.value for y in _dedupe(absent_b)],
                     [(x.start, x.end) for x in absent_a], [(y.start, y.end) for y in absent_b],
-                    ABSENT_PLACE_SCORE))
+                    ABSENT_PLACE_SCORE, shown_a=_shown(absent_a), shown_b=_shown(absent_b)))
                 continue
         if not sa or not sb:
             continue
         single = kind == "place" and _single_country(sa) and _single_country(sb)
         ua = [x for x in sa if not any(_compatible(x, y) for y in sb)]
         ub = [y for y in sb if not any(_compatible(x, y) for x in sa)]
+        if kind == "number":  # a total on one side, its parts on the other ("17 hostages" / "11 and 6")
+            ua, used_b = _parts_of_totals(ua, sb)
+            ub, used_a = _parts_of_totals(ub, sa)
+            ua = [x for x in ua if id(x) not in used_a]
+            ub = [y for y in ub if id(y) not in used_b]
         if kind == "place" and text_a is not None and text_b is not None:
             ua = [x for x in ua if not _named_in(x, text_b)]
             ub = [y for y in ub if not _named_in(y, text_a)]
@@ -202,5 +277,6 @@ def compare_slots(a: list[Slot], b: list[Slot], text_a: str | None = None,
             [(x.start, x.end) for x in xa], [(y.start, y.end) for y in xb],
             round(min(1.0, max(0.0, score)), 3),
             needs_support=kind == "place" and all(x.unit == "country" for x in xa + xb),
+            shown_a=_shown(xa), shown_b=_shown(xb),
         ))
     return conflicts

@@ -53,6 +53,7 @@ class _Tables:
     re_dmy: re.Pattern[str]
     re_mdy: re.Pattern[str]
     re_my: re.Pattern[str]
+    re_md: re.Pattern[str]  # month and day, no year ("Dec 14")
     markers: dict[str, str]  # normalised calendar marker -> calendar
     relative: tuple[tuple[re.Pattern[str], str], ...]
     weekdays: dict[str, int]
@@ -117,10 +118,11 @@ def _tables(langs: tuple[str, ...]) -> _Tables:
     year = rf"(?P<y>\d{{4}})(?!\d)(?:\s*(?P<cal>{mk})(?![\w]))?"
     day = r"(?P<d>\d{1,2})(?:st|nd|rd|th|er|hb)?"
     re_dmy = re.compile(
-        rf"{WB_L}{day}\s*(?:of\s+|من\s+)?(?:شهر\s+|bulan\s+)?{WB_L}{month}{WB_R}(?:\s*,?\s*{_YEAR_CUES}{year})?"
+        rf"(?:{WB_L}|(?<=(?<!\w)و)){day}\s*(?:of\s+|من\s+)?(?:شهر\s+|bulan\s+)?{WB_L}{month}{WB_R}(?:\s*,?\s*{_YEAR_CUES}{year})?"
     )
     re_mdy = re.compile(rf"{WB_L}{month}\s+{day},?\s+{year}")
     re_my = re.compile(rf"{WB_L}{month}{WB_R}\s*,?\s*{_YEAR_CUES}{year}")
+    re_md = re.compile(rf"{WB_L}{month}\.?\s+{day}(?![\d:/]|[.,]\s*\d)")
 
     rel = load("relative.json")
     weekdays: dict[str, int] = {}
@@ -139,7 +141,7 @@ def _tables(langs: tuple[str, ...]) -> _Tables:
         for item in rel.get(lang, []):
             pat = norm_word(item["re"]).replace("{wd}", "{WD}").replace("{WD}", wd).replace(" ", r"\s+")
             rules.append((re.compile(WB_L + "(?:" + pat + ")" + WB_R), item["rule"]))
-    return _Tables(months, short, re_dmy, re_mdy, re_my, markers, tuple(rules), weekdays, mk)
+    return _Tables(months, short, re_dmy, re_mdy, re_my, re_md, markers, tuple(rules), weekdays, mk)
 
 
 # ---------------------------------------------------------------------------- calendar helpers
@@ -209,6 +211,24 @@ def _hit(start: int, end: int, cal: str, y: int, m: int | None, d: int | None) -
         return None
 
 
+def _year_near(cal: str, dateline: dt.date, m: int, d: int) -> int | None:
+    """Year of a day and month given without one: the dateline's year in that calendar, or the one
+    before when that would put the day more than a month after the dateline (news reports the past)."""
+    if cal == "gregorian":
+        y0 = dateline.year
+    elif cal == "solar_hijri":
+        y0 = jdatetime.date.fromgregorian(date=dateline).year
+    else:
+        y0 = hijridate.Gregorian(dateline.year, dateline.month, dateline.day).to_hijri().year
+    for y in (y0, y0 - 1):
+        try:
+            if _day(cal, y, m, d) <= dateline + dt.timedelta(days=31):
+                return y
+        except (ValueError, OverflowError):
+            continue
+    return None
+
+
 # ---------------------------------------------------------------------------- extraction
 
 def _free(spans: list[tuple[int, int]], s: int, e: int) -> bool:
@@ -256,7 +276,7 @@ def extract_dates(
         take(_hit(mt.start(), mt.end(), cal, y, m, d))
 
     # month-name dates
-    for rx in (tb.re_dmy, tb.re_mdy, tb.re_my):
+    for rx in (tb.re_dmy, tb.re_mdy, tb.re_my, tb.re_md):
         for mt in rx.finditer(t):
             if not _free(taken, mt.start(), mt.end()):
                 continue
@@ -264,14 +284,21 @@ def extract_dates(
             cal, m = tb.months.get(name, ("gregorian", 0))
             if not m:
                 continue
-            d = int(mt["d"]) if "d" in mt.groupdict() and mt["d"] else None
-            ystr = mt["y"]
+            d = int(mt["d"]) if mt.groupdict().get("d") else None
+            ystr = mt.groupdict().get("y")
             if ystr is None:
-                if name in tb.short or d is None:
+                # a short month name ("Dec", "دی") only right next to its day number
+                adjacent = re.fullmatch(r"\d{1,2}\s*|\.?\s+", t[mt.end("d"):mt.start("m")] if d is not None
+                                        and mt.start("d") < mt.start("m") else t[mt.end("m"):mt.start("d")]
+                                        if d is not None else "-")
+                if d is None or (name in tb.short and not adjacent):
                     continue
-                start, end = mt.start(), mt.end("m2") if mt["m2"] else mt.end("m")
-                if dateline is not None and cal == "gregorian":
-                    take(_hit(start, end, cal, dateline.year, m, d))
+                start, end = mt.start(), (mt.end("m2") if mt.groupdict().get("m2") else mt.end("m"))
+                end = max(end, mt.end("d"))
+                if dateline is not None:
+                    year = _year_near(cal, dateline, m, d)
+                    if year is not None:
+                        take(_hit(start, end, cal, year, m, d))
                 elif cal == "gregorian" and 1 <= d <= 31:
                     v = f"--{m:02d}-{d:02d}"
                     take(DateHit(start, end, dt.date.min, dt.date.max, None, v,
@@ -311,10 +338,34 @@ def extract_dates(
             if not _free(taken, mt.start(), mt.end()):
                 continue
             wd = tb.weekdays.get(" ".join(mt["wd"].split())) if "wd" in rx.groupindex and mt["wd"] else None
-            take(_relative(mt.start(), mt.end(), rule, wd, dateline, t[mt.start():mt.end()]))
+            hit = _relative(mt.start(), mt.end(), rule, wd, dateline, t[mt.start():mt.end()])
+            part = _RE_PART_OF_MONTH.search(t, max(0, mt.start() - 24), mt.start())
+            if hit is not None and part and hit.granularity == "month" and not hit.relative:
+                hit = _part_of_month(hit, part)
+            take(hit)
 
     hits.sort(key=lambda h: h.start)
     return _merge_ranges(hits, t)
+
+
+# "early last month", "awal bulan ini", "أوائل الشهر الماضي", "اوایل ماه گذشته": a third of the month
+_RE_PART_OF_MONTH = re.compile(
+    r"(?P<p>early|the (?:start|beginning) of|mid|the middle of|late|the end of|awal|pertengahan|akhir|hujung|"
+    r"اوائل|اوايل|مطلع|بدايه|منتصف|اواسط|اواخر|نهايه|ابتداي|پايان)\s*$")
+_PART_DAYS = {"early": (1, 10), "mid": (11, 20), "late": (21, 31)}
+_PART_OF = {"early": "early", "the start of": "early", "the beginning of": "early", "awal": "early",
+            "اوائل": "early", "اوايل": "early", "مطلع": "early", "بدايه": "early",
+            "ابتداي": "early", "mid": "mid", "the middle of": "mid", "pertengahan": "mid", "منتصف": "mid",
+            "اواسط": "mid"}
+
+
+def _part_of_month(hit: DateHit, part: re.Match[str]) -> DateHit:
+    """Narrow a relative month to its first, middle or last ten days (approximate)."""
+    first, last = _PART_DAYS[_PART_OF.get(" ".join(part["p"].split()), "late")]
+    lo = hit.lo + dt.timedelta(days=first - 1)
+    hi = min(hit.hi, hit.lo + dt.timedelta(days=last - 1))
+    value = f"~{lo.isoformat()}/{hi.isoformat()}"
+    return DateHit(part.start("p"), hit.end, lo, hi, "day", value, f"{value} ({part['p']} {hit.display})")
 
 
 @lru_cache(maxsize=8)
@@ -433,8 +484,9 @@ def _resolve(rule: str, solar: bool, wd: int | None, d: dt.date) -> tuple[dt.dat
         elif rule == "weekday_next":
             fwd = (wd - d.weekday()) % 7 or 7
             x = d + dt.timedelta(days=fwd)
-        else:
-            x = d - dt.timedelta(days=(d.weekday() - wd) % 7)
+        else:  # a bare weekday: the nearest one, up to four days back or two ahead
+            back = (d.weekday() - wd) % 7
+            x = d - dt.timedelta(days=back) if back <= 4 else d + dt.timedelta(days=7 - back)
         return x, x, "day", False
     return None
 

@@ -33,3 +33,6 @@ class SlotConflict:
     # weak evidence on its own (e.g. two claims naming different countries): report only when
     # another signal (NLI contradiction) agrees
     needs_support: bool = False
+    # the values as the documents write them (places in their own spelling, not the matching key)
+    shown_a: list[str] = field(default_factory=list)
+    shown_b: list[str] = field(default_factory=list)

@@ -11,7 +11,16 @@ from .model import Slot
 from .resources import lang_group, load, trie_pattern
 from .textnorm import Normalized, norm_word
 
-_RE_DIGITS = re.compile(r"(?<![A-Za-z0-9.,/:])(?<![A-Za-z]-)(\d+(?:[.,]\d+)*)(?![A-Za-z0-9]|[.,:]\d)")
+# a number may stand between slashes ("/109/", a style of some agencies) but not inside a path or date
+_RE_DIGITS = re.compile(r"(?<![A-Za-z0-9.,:])(?<![\w.]/)(?<![A-Za-z]-)(\d+(?:[.,]\d+)*)(?![A-Za-z0-9]|[.,:/]\d)")
+# day/month without a year ("Senin (27/8)"): a date that cannot be placed, not a count
+_RE_DAY_MONTH = re.compile(r"(?<![\d/])\d{1,2}/\d{1,2}(?![\d/])")
+# times of day: "9.15 pagi", "19.57 WIB", "pukul 6 pagi", "ساعت 11.30"
+_RE_TIME_AFTER = re.compile(
+    r"\s*(?:am|pm|a\.m\.|p\.m\.|wib|wita|wit|pagi|petang|siang|sore|malam|صباحا|صباحًا|مساء|مساءً|صبح|عصر|بامداد)(?!\w)")
+_RE_TIME_BEFORE = re.compile(r"(?:pukul|jam|at|ساعت|الساعة|ساعة)\s*$")
+_RE_CLOCK = re.compile(r"\d{1,2}[.:]\d{2}")
+_CLOSERS = ")]/»”\""
 _RE_WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -140,14 +149,21 @@ def extract_numbers(nt: Normalized, lang: str, taken: list[tuple[int, int]]) -> 
         return all(e <= a or s >= b for a, b in taken)
 
     def unit_after(e: int) -> tuple[str | None, int]:
+        if t[e:e + 1] in _CLOSERS and t[e:e + 1]:  # "(66) عامًا", "/109/ نفر"
+            unit, ue = unit_after(e + 1)
+            if unit is not None:
+                return unit, ue
         mu = tb.re_unit.match(t, e)
         if mu:
             return tb.unit_of.get(" ".join(mu[1].split())), mu.end()
         return None, e
 
+    taken = [*taken, *(m.span() for m in _RE_DAY_MONTH.finditer(t))]
     for mt in _RE_DIGITS.finditer(t):
         s, e = mt.span(1)
         if not free(s, e):
+            continue
+        if _RE_TIME_AFTER.match(t, e) or (_RE_CLOCK.fullmatch(mt[1]) and _RE_TIME_BEFORE.search(t, max(0, s - 12), s)):
             continue
         val = _parse_digits(mt[1], lang) if len(mt[1]) <= MAX_DIGITS else None
         if val is None:
