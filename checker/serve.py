@@ -195,16 +195,17 @@ def serve(report_dir: Path, *, host: str = "127.0.0.1", port: int = 8765, gloss:
 
     import uvicorn
 
-    try:  # a clear message rather than the server's own log line when the port is taken
-        with socket.create_server((host, port)):
-            pass
-    except OSError as exc:
-        raise CheckError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+    load_report(report_dir)
     glosser = None
     if gloss:
         from .gloss import Glosser
 
         glosser = Glosser(gloss, gloss_lang)
+    try:  # a clear message rather than the server's own log line when the port is taken
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise CheckError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
     app = create_app(report_dir, new_token(), allowed_hosts=allowed_hosts_for(host), glosser=glosser)
     shown = f"[{host}]" if ":" in host else host
     echo(f"serving {report_dir} at http://{shown}:{port}/ (Ctrl+C to stop)")
