@@ -154,7 +154,8 @@ def build_context(data: Mapping[str, Any], review: Mapping[str, ReviewState] | N
     columns = [doc_view(d["id"]) for d in documents]
 
     def cell_claim(cid: str) -> dict[str, Any]:
-        return {"id": cid, "text": claims[cid]["text"], "findings": claim_findings.get(cid, [])}
+        return {"id": cid, "text": claims[cid]["text"], "findings": claim_findings.get(cid, []),
+                "gloss": live.glosses.get(cid) if live else None}
 
     rows = []
     grouped: set[str] = set()

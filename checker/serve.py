@@ -59,9 +59,13 @@ def new_token() -> str:
 def allowed_hosts_for(host: str) -> list[str]:
     """Host header values accepted when bound to ``host``: the local names, plus the bound name itself."""
     hosts = list(LOCAL_HOSTS)
-    if host not in hosts and host not in ("0.0.0.0", "::", ""):
-        hosts.append(host)
-    return hosts
+    if host in ("0.0.0.0", "::", ""):  # every interface: the machine's own names too
+        import socket
+
+        names = [socket.gethostname(), socket.getfqdn()]
+    else:
+        names = [host]
+    return hosts + [n for n in dict.fromkeys(names) if n and n not in hosts]
 
 
 def _error(status: int, message: str) -> JSONResponse:

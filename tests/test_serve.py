@@ -19,7 +19,7 @@ from checker.cli import EXIT_ERROR, app
 from checker.gloss import Glosser
 from checker.report import write_report
 from checker.review import DB_NAME, ReviewStore, load_report, review_items
-from checker.serve import TOKEN_HEADER, create_app
+from checker.serve import TOKEN_HEADER, allowed_hosts_for, create_app
 
 TOKEN = "test-token-0123456789"
 BASE = "http://127.0.0.1:8765"
@@ -109,6 +109,13 @@ def test_host_header_is_checked(folder: Path, host: str) -> None:
     assert post(client, fp, "confirmed").status_code == 400
     assert stored(folder) == {}
     assert TestClient(create_app(folder, TOKEN), base_url="http://localhost:9000").get("/").status_code == 200
+
+
+def test_allowed_hosts() -> None:
+    assert allowed_hosts_for("127.0.0.1") == ["127.0.0.1", "localhost"]
+    assert allowed_hosts_for("192.168.1.20") == ["127.0.0.1", "localhost", "192.168.1.20"]
+    assert socket.gethostname() in allowed_hosts_for("0.0.0.0")
+    assert "0.0.0.0" not in allowed_hosts_for("0.0.0.0")
 
 
 def test_only_the_report_folders_files_are_served(client: TestClient, folder: Path) -> None:
@@ -209,6 +216,8 @@ def test_gloss_under_each_claim_with_a_tiny_model(folder: Path, tiny_translator:
         glossed = re.findall(r'<p class="gloss" lang="en"[^>]*><span class="mt">MT</span> ([^<]+)</p>', body)
         foreign = [c for c in card["claims"] if c["lang"] != "en"]
         assert len(glossed) == len(foreign) and all(g.strip() for g in glossed), card_id
+    groups = page.split('<table class="groups">', 1)[1]
+    assert groups.count('<span class="mt">MT</span>') == 4  # the ar (2), fa and ms claims; not the en ones
     calls = glosser.calls
     assert calls > 0
     client.get("/")
