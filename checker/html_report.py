@@ -37,6 +37,20 @@ class ReviewState:
     reappeared: bool = False  # marked fixed, but found again by a later run
 
 
+@dataclass(frozen=True)
+class LiveView:
+    """What the page served by ``claimcheck serve`` adds to the static report: decision buttons carrying
+    the server's write token, each finding's decision history and, where a translation model is
+    configured, a machine-translation gloss per claim."""
+
+    token: str
+    history: Mapping[str, list[tuple[str, str, str]]]  # fingerprint -> [(when, status, note)], oldest first
+    glosses: Mapping[str, str | None]  # claim id -> gloss (None: already in the editor's language)
+    gloss_model: str = ""  # "" when no translation model is configured
+    gloss_lang: str = "en"
+    gloss_test_model: bool = False
+
+
 def text_direction(language: str) -> str:
     return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
 
@@ -73,8 +87,11 @@ def _severity(score: float) -> str:
 
 
 @cache
-def _assets() -> tuple[str, str]:
-    return (TEMPLATES / "report.css").read_text(encoding="utf-8"), (TEMPLATES / "report.js").read_text(encoding="utf-8")
+def _assets(live: bool = False) -> tuple[str, str]:
+    css, script = ((TEMPLATES / name).read_text(encoding="utf-8") for name in ("report.css", "report.js"))
+    if live:  # the served page: the same page and script, plus the decision controls
+        script += "\n" + (TEMPLATES / "serve.js").read_text(encoding="utf-8")
+    return css, script
 
 
 @cache
@@ -85,7 +102,8 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def build_context(data: Mapping[str, Any], review: Mapping[str, ReviewState] | None = None) -> dict[str, Any]:
+def build_context(data: Mapping[str, Any], review: Mapping[str, ReviewState] | None = None,
+                  live: LiveView | None = None) -> dict[str, Any]:
     """Everything the template shows, as plain values (never pre-built HTML)."""
     documents = data["documents"]
     doc_info = {d["id"]: d for d in documents}
@@ -101,7 +119,8 @@ def build_context(data: Mapping[str, Any], review: Mapping[str, ReviewState] | N
     def side(doc_id: str, claim_id: str, text: str, spans: list[list[int]], values: list[str]) -> dict[str, Any]:
         sentence = claims.get(claim_id, {}).get("sentence") or ""
         return {"doc": doc_view(doc_id), "claim_id": claim_id, "segments": highlight(text, spans), "vals": values,
-                "sentence": sentence if sentence and not _same_text(sentence, text) else ""}
+                "sentence": sentence if sentence and not _same_text(sentence, text) else "",
+                "gloss": live.glosses.get(claim_id) if live else None}
 
     cards = []
     claim_findings: dict[str, list[str]] = {}
@@ -121,6 +140,8 @@ def build_context(data: Mapping[str, Any], review: Mapping[str, ReviewState] | N
             "id": d.id, "kind": d.kind, "kind_label": KIND_LABELS.get(d.kind, d.kind), "score": d.score,
             "severity": _severity(d.score), "order": n, "fingerprint": fp, "sides": sides, "nli": nli,
             "note": d.note, "pair": "|".join(pair),
+            "langs": " ".join(sorted({side["doc"]["language"] for side in sides})),
+            "history": list(live.history.get(fp, [])) if live else [],
             "missing_in": [doc_view(x["id"]) for x in documents if x["id"] != d.doc_a] if d.claim_b is None else [],
             "review": state if state else (ReviewState("open") if review is not None else None),
         })
@@ -133,7 +154,8 @@ def build_context(data: Mapping[str, Any], review: Mapping[str, ReviewState] | N
     columns = [doc_view(d["id"]) for d in documents]
 
     def cell_claim(cid: str) -> dict[str, Any]:
-        return {"id": cid, "text": claims[cid]["text"], "findings": claim_findings.get(cid, [])}
+        return {"id": cid, "text": claims[cid]["text"], "findings": claim_findings.get(cid, []),
+                "gloss": live.glosses.get(cid) if live else None}
 
     rows = []
     grouped: set[str] = set()
@@ -167,14 +189,18 @@ def build_context(data: Mapping[str, Any], review: Mapping[str, ReviewState] | N
         "warnings": data.get("warnings", []), "skipped": data.get("skipped", []),
         "review": review is not None, "review_counts": review_counts,
         "gloss_languages": ", ".join(LANGUAGE_NAMES.get(x, x) for x in languages),
+        "languages": [(x, LANGUAGE_NAMES.get(x, x)) for x in languages], "live": live,
+        "gloss_lang_name": LANGUAGE_NAMES.get(live.gloss_lang, live.gloss_lang) if live else "",
     }
 
 
-def render_html_data(data: Mapping[str, Any], review: Mapping[str, ReviewState] | None = None) -> str:
-    """The page for one report.json dictionary; ``review`` maps finding fingerprints to decisions."""
-    css, script = _assets()
+def render_html_data(data: Mapping[str, Any], review: Mapping[str, ReviewState] | None = None,
+                     live: LiveView | None = None) -> str:
+    """The page for one report.json dictionary; ``review`` maps finding fingerprints to decisions;
+    ``live`` adds the served page's controls (``claimcheck serve``)."""
+    css, script = _assets(live is not None)
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
-    context = build_context(data, review)
+    context = build_context(data, review if review is not None or live is None else {}, live)
     return _environment().get_template("report.html.j2").render(
         **context, css=Markup(css), script=Markup(script), script_hash=f"sha256-{digest}")
 

@@ -89,10 +89,12 @@ class ReviewStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            self.conn = sqlite3.connect(path)
+            # WAL and a busy timeout: several writers (two browser tabs, the CLI) wait for each other
+            self.conn = sqlite3.connect(path, timeout=30)
         except sqlite3.Error as exc:
             raise CheckError(f"cannot open the review database {path}: {exc}") from exc
         try:
+            self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.executescript(_SCHEMA)
         except sqlite3.Error as exc:
             self.conn.close()
@@ -121,6 +123,17 @@ class ReviewStore:
         except sqlite3.Error as exc:
             raise CheckError(f"the review database {self.path} is not readable: {exc}") from exc
         return {row[0]: Decision(*row) for row in rows}
+
+    def history(self) -> dict[str, list[Decision]]:
+        """Every decision ever recorded, per fingerprint, oldest first (``open`` where one was undone)."""
+        try:
+            rows = self.conn.execute("SELECT fingerprint, status, note, decided_at FROM history ORDER BY n").fetchall()
+        except sqlite3.Error as exc:
+            raise CheckError(f"the review database {self.path} is not readable: {exc}") from exc
+        found: dict[str, list[Decision]] = {}
+        for fp, status, note, when in rows:
+            found.setdefault(fp, []).append(Decision(fp, status, note, when))
+        return found
 
     def decide(self, item: Discrepancy, status: str, note: str = "", *, report_generated_at: str = "",
                now: str | None = None) -> Decision:

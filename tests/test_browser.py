@@ -63,6 +63,13 @@ def test_filter_from_address(page: Path, tmp_path: Path) -> None:
     assert "1 of 3 shown" in dom
 
 
+def test_language_filter_from_address(page: Path, tmp_path: Path) -> None:
+    dom = dump(tmp_path, page.as_uri() + "?lang=fa")
+    visible = [a for a in re.findall(r"<article [^>]*>", dom) if " hidden" not in a]
+    assert len(visible) == 1 and 'data-langs="fa ms"' in visible[0]
+    assert "1 of 3 shown" in dom
+
+
 def test_screenshot(page: Path, tmp_path: Path) -> None:
     shot = tmp_path / "report.png"
     result = chromium(tmp_path, "--window-size=1280,2000", "--hide-scrollbars", f"--screenshot={shot}", page.as_uri())

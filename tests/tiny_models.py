@@ -193,3 +193,27 @@ def build_tiny_e5_file(path: Path, *, hidden: int = 32, layers: int = 2, heads: 
         offset += len(raw)
     Path(path).write_bytes(head + directory + payload)
     return decoded
+
+
+def build_tiny_translator(folder: Path, *, seed: int = 0) -> Path:
+    """Save a tiny Marian translation model (random weights) with the WordPiece tokenizer to ``folder``.
+    Its output is gibberish, but it loads and generates through the same transformers path as opus-mt."""
+    import torch
+    from transformers import GenerationConfig, MarianConfig, MarianMTModel
+
+    folder = Path(folder)
+    tokenizer = build_tiny_tokenizer(folder)
+    pad, eos = tokenizer.pad_token_id, tokenizer.sep_token_id
+    config = MarianConfig(vocab_size=len(tokenizer), d_model=32, encoder_layers=1, decoder_layers=1,
+                          encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=64,
+                          decoder_ffn_dim=64, max_position_embeddings=256, pad_token_id=pad, eos_token_id=eos,
+                          decoder_start_token_id=pad, forced_eos_token_id=eos)
+    torch.manual_seed(seed)
+    model = MarianMTModel(config)
+    # never the unknown or special tokens, and a few words at least, so every gloss has visible text
+    specials = [tokenizer.convert_tokens_to_ids(t) for t in ("[UNK]", "[CLS]", "[MASK]")]
+    model.generation_config = GenerationConfig(decoder_start_token_id=pad, pad_token_id=pad, eos_token_id=eos,
+                                               min_new_tokens=3, suppress_tokens=specials, num_beams=1)
+    model.save_pretrained(folder)
+    (folder / TEST_MODEL_MARKER).write_text("random weights\n", encoding="utf-8")
+    return folder

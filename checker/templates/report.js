@@ -25,12 +25,17 @@
     if (wanted.indexOf("doc:") === 0) { return docs.indexOf(wanted.slice(4)) !== -1; }
     return text(card, "pair") === wanted.slice(5);
   }
+  function matchesStatus(card, wanted) {
+    var status = text(card, "status");
+    if (wanted === "decided") { return status !== "" && status !== "open"; }
+    return !wanted || status === wanted;
+  }
   function apply() {
-    var kind = value("kind"), pair = value("pair"), status = value("status");
+    var kind = value("kind"), pair = value("pair"), status = value("status"), lang = value("lang");
     var count = 0;
     cards.forEach(function (card) {
-      var ok = (!kind || text(card, "kind") === kind) && matchesPair(card, pair) &&
-        (!status || text(card, "status") === status);
+      var ok = (!kind || text(card, "kind") === kind) && matchesPair(card, pair) && matchesStatus(card, status) &&
+        (!lang || text(card, "langs").split(" ").indexOf(lang) !== -1);
       card.hidden = !ok;
       if (ok) { count += 1; }
     });
