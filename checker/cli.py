@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from .compare import CompareConfig
+from .compare import DEFAULT_NLI_THRESHOLD
 from .ingest import MAX_BYTES_DEFAULT
 from .pipeline import MAX_CLAIMS_DEFAULT, CheckConfig
 from .types import CheckError
@@ -158,8 +158,8 @@ def print_summary(report, written: dict[str, Path] | None = None, top: int = 10)
 EncoderOption = Annotated[str | None, typer.Option(help="Encoder: registry name, hub id or local path")]
 NLIOption = Annotated[str | None, typer.Option(help="NLI model: registry name, hub id, local path, or 'none'")]
 NLIThresholdOption = Annotated[float | None, typer.Option(
-    help=f"Contradiction probability (either direction) to report an NLI finding; default "
-         f"{CompareConfig().nli_threshold}")]
+    help=f"Contradiction probability (either direction) to report an NLI finding; default: the NLI model's "
+         f"calibrated threshold ({DEFAULT_NLI_THRESHOLD} for models without one)")]
 NoSlotsOption = Annotated[bool, typer.Option("--no-slots", help="Skip fact-slot comparison")]
 MaxMBOption = Annotated[float, typer.Option(help="Largest input file in MB")]
 MaxClaimsOption = Annotated[int, typer.Option(min=1, help="Claims checked per document; the rest is skipped "

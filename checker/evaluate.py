@@ -28,7 +28,7 @@ import numpy as np
 import typer
 
 from .align import AlignConfig, align_documents
-from .compare import CompareConfig
+from .compare import CompareConfig, nli_threshold
 from .embed import EmbeddingCache, Encoder, default_cache_dir, embed_texts, load_encoder
 from .fileio import open_text, write_atomic
 from .ingest import normalize_for_model
@@ -244,11 +244,13 @@ def _nli_probs(scorer: NLIScorer, encoder: Encoder, premises: list[str], hypothe
 
 
 def evaluate_nli(pairs: list[NLIPair], scorer: NLIScorer, encoder: Encoder, cache: EmbeddingCache | None = None,
-                 threshold: float = CompareConfig().nli_threshold, progress: bool = False) -> dict[str, object]:
+                 threshold: float | None = None, progress: bool = False) -> dict[str, object]:
     """Accuracy and per-label metrics overall and per language pair, plus the checker's own
-    contradiction rule (P(contradiction) in either direction >= threshold, as in reports)."""
+    contradiction rule (P(contradiction) in either direction >= threshold, as in reports; by default
+    the model's calibrated threshold)."""
     if not pairs:
         raise CheckError("no NLI pairs to evaluate")
+    threshold = nli_threshold(CompareConfig(nli_threshold=threshold), scorer)
     normalized_p = [normalize_for_model(p.premise, p.lang_p) for p in pairs]
     normalized_h = [normalize_for_model(p.hypothesis, p.lang_h) for p in pairs]
     forward, backward = _nli_probs(scorer, encoder, normalized_p, normalized_h, cache, progress)
@@ -402,10 +404,11 @@ def all_pairs_links(stories: list[Story]) -> list[set[tuple[str, int, str, int]]
 
 def evaluate_alignment(stories: list[Story], encoder: Encoder, scorer: NLIScorer | None,
                        config: AlignConfig | None = None, threshold: float = BASELINE_COSINE,
-                       nli_threshold: float = CompareConfig().nli_threshold, cache: EmbeddingCache | None = None,
+                       contradiction_threshold: float | None = None, cache: EmbeddingCache | None = None,
                        progress: bool = False) -> dict[str, object]:
     if not stories:
         raise CheckError("no alignment stories to evaluate")
+    contradiction = nli_threshold(CompareConfig(nli_threshold=contradiction_threshold), scorer)
     config = config or AlignConfig()
     embedded = embed_stories(stories, encoder, cache, progress)
     margin = predict_links(embedded, "margin", config)
@@ -420,9 +423,9 @@ def evaluate_alignment(stories: list[Story], encoder: Encoder, scorer: NLIScorer
     }
     if scorer is not None:
         result["nli"] = {
-            "model": scorer.info.name, "threshold": nli_threshold,
-            "aligned": nli_on_links(embedded, margin, scorer, encoder, cache, nli_threshold),
-            "all_pairs": nli_on_links(embedded, all_pairs_links(stories), scorer, encoder, cache, nli_threshold),
+            "model": scorer.info.name, "threshold": contradiction,
+            "aligned": nli_on_links(embedded, margin, scorer, encoder, cache, contradiction),
+            "all_pairs": nli_on_links(embedded, all_pairs_links(stories), scorer, encoder, cache, contradiction),
         }
     return result
 

@@ -12,6 +12,7 @@ contradiction threshold of the report rule is chosen on the validation split.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import random
 import time
@@ -69,20 +70,6 @@ def encode_pairs(tokenizer, rows: Sequence[dict], max_length: int) -> list[list[
     return out
 
 
-def predict_logits(model, ids: list[list[int]], pad: int, device: str, batch_size: int = 64) -> np.ndarray:
-    import torch
-
-    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-    out = np.zeros((len(ids), len(NLI_LABELS)), dtype=np.float32)
-    model.eval()
-    with torch.inference_mode(), torch.autocast(device, dtype=torch.bfloat16):
-        for start in range(0, len(order), batch_size):
-            idx = order[start:start + batch_size]
-            enc = {k: v.to(device) for k, v in collate([ids[i] for i in idx], pad).items()}
-            out[idx] = model(**enc).logits.float().cpu().numpy()
-    return out
-
-
 def choose_threshold(p_contra: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """The contradiction-probability threshold with the best contradiction F1 on validation."""
     from .evaluate import binary_metrics
@@ -94,6 +81,12 @@ def choose_threshold(p_contra: np.ndarray, y: np.ndarray) -> tuple[float, float]
         if f1 > best[1] + 1e-9:
             best = (round(float(t), 2), f1)
     return best
+
+
+def validation_rows(args: argparse.Namespace) -> list[dict]:
+    rows = read_rows(args.data / "val.jsonl")
+    random.Random(SEED).shuffle(rows)
+    return rows[:args.val_size]
 
 
 def train(args: argparse.Namespace) -> None:
@@ -109,9 +102,7 @@ def train(args: argparse.Namespace) -> None:
     rows = read_rows(args.data / "train-full.jsonl.gz")
     if args.limit:
         rows = rows[:args.limit]
-    val_rows = read_rows(args.data / "val.jsonl")
-    random.Random(SEED).shuffle(val_rows)
-    val_rows = val_rows[:args.val_size]
+    val_rows = validation_rows(args)
     t0 = time.time()
     train_ids = encode_pairs(tokenizer, rows, args.max_length)
     labels = [NLI_LABELS.index(r["label"]) for r in rows]
@@ -186,22 +177,37 @@ def train(args: argparse.Namespace) -> None:
     if not done and not args.export_partial:
         return
 
-    val_ids = encode_pairs(tokenizer, val_rows, args.max_length)
-    logits = predict_logits(model, val_ids, f.pad, device)
-    y = np.array([NLI_LABELS.index(r["label"]) for r in val_rows])
-    probs = np.exp(logits - logits.max(1, keepdims=True))
-    probs /= probs.sum(1, keepdims=True)
-    threshold, f1 = choose_threshold(probs[:, NLI_LABELS.index("contradiction")], y)
-    accuracy = float((probs.argmax(1) == y).mean())
-    print(f"validation ({len(val_rows)} pairs): accuracy {accuracy:.3f}; contradiction threshold {threshold} "
-          f"(F1 {f1:.3f})", flush=True)
     model.cpu()
     save_delta(model, args.out, f, args.freeze_layers, {
-        "version": VERSION, "threshold": threshold, "trained_steps": step, "planned_steps": len(plan),
+        "version": VERSION, "threshold": 0.5, "trained_steps": step, "planned_steps": len(plan),
         "training": {**settings, "pairs": len(rows), "data": "train-full.jsonl.gz (fixtures/eval/nli/SOURCES.md)"},
-        "validation": {"pairs": len(val_rows), "accuracy": round(accuracy, 4), "contradiction_f1": round(f1, 4)},
     })
+    calibrate(args.out, val_rows)
     print(f"exported {args.out}", flush=True)
+
+
+def calibrate(folder: Path, val_rows: list[dict]) -> None:
+    """Choose the report rule's threshold (P(contradiction) in the more contradicting direction) on
+    validation pairs and record it, with validation accuracy, in the model's config.json."""
+    from .crossencoder import E5CrossEncoderNLI
+    from .fileio import write_atomic
+
+    scorer = E5CrossEncoderNLI(folder)
+    premises, hypotheses = [r["premise"] for r in val_rows], [r["hypothesis"] for r in val_rows]
+    probs = scorer.predict(premises + hypotheses, hypotheses + premises)
+    forward, backward = probs[:len(val_rows)], probs[len(val_rows):]
+    y = np.array([NLI_LABELS.index(r["label"]) for r in val_rows])
+    contradiction = NLI_LABELS.index("contradiction")
+    threshold, f1 = choose_threshold(np.maximum(forward[:, contradiction], backward[:, contradiction]), y)
+    accuracy = float((forward.argmax(1) == y).mean())
+    print(f"validation ({len(val_rows)} pairs): accuracy {accuracy:.3f}; report threshold {threshold} "
+          f"(contradiction F1 {f1:.3f})", flush=True)
+    config_path = folder / "config.json"
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    config["threshold"] = threshold
+    config["validation"] = {"pairs": len(val_rows), "accuracy": round(accuracy, 4),
+                            "report_rule_contradiction_f1": round(f1, 4)}
+    write_atomic(config_path, (json.dumps(config, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode())
 
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
@@ -221,12 +227,17 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--save-minutes", type=float, default=5.0)
     ap.add_argument("--log-every", type=int, default=20)
     ap.add_argument("--export-partial", action="store_true", help="export even when stopped before the end")
+    ap.add_argument("--calibrate", action="store_true", help="only re-choose the threshold of the model in --out")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m checker.train_crossencoder", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m checker.train_nli cross-encoder", description=__doc__.split("\n")[0])
     add_arguments(ap)
-    train(ap.parse_args(argv))
+    args = ap.parse_args(argv)
+    if args.calibrate:
+        calibrate(args.out, validation_rows(args))
+    else:
+        train(args)
     return 0
 
 

@@ -1,5 +1,6 @@
-"""Train and evaluate the embedding NLI head (``e5-nli-head``).
+"""Train and evaluate the embedding NLI head (``e5-nli-head``), or the cross-encoder (``e5-nli``).
 
+    python -m checker.train_nli cross-encoder --help           # the default NLI model
     python -m checker.train_nli --data fixtures/eval/nli --out models/nli-head
     python -m checker.train_nli --evaluate fixtures/eval/nli/test-slice.jsonl
 
@@ -271,6 +272,11 @@ def evaluate(path: Path, head_dir: Path | None, cache: EmbeddingCache, title: st
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["cross-encoder"]:  # the default NLI model: see checker/train_crossencoder.py
+        from .train_crossencoder import main as train_cross_encoder
+
+        return train_cross_encoder(argv[1:])
     ap = argparse.ArgumentParser(prog="python -m checker.train_nli", description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=Path("fixtures/eval/nli"))
     ap.add_argument("--out", type=Path, default=Path("models/nli-head"))
