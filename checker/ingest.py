@@ -157,7 +157,7 @@ _DATELINE = re.compile(
 
 
 def find_dateline(text: str) -> tuple[dt.date | None, int]:
-    """A leading ISO-style date (optionally labelled, e.g. 'date 2025-12-31') and where the story starts."""
+    """A leading ISO-style date (optionally labelled, e.g. 'date 2024-03-12') and where the story starts."""
     match = _DATELINE.match(to_ascii_digits(text[:200]))
     if not match:
         return None, 0
