@@ -189,7 +189,7 @@ def safe_folder_name(story_id: str) -> str:
     starting with a dot, at most 80 characters. An id that had to change gets a short hash of the original
     so that two ids never share a folder."""
     name = re.sub(r"[^A-Za-z0-9._-]+", "_", unicodedata.normalize("NFKC", story_id)).lstrip("._-")[:64]
-    if name == story_id and name.split(".")[0].lower() not in _RESERVED:
+    if name and name == story_id and name.split(".")[0].lower() not in _RESERVED:
         return name
     digest = hashlib.sha256(story_id.encode("utf-8", "surrogatepass")).hexdigest()[:10]
     return f"{name}-{digest}" if name else f"story-{digest}"
@@ -356,7 +356,7 @@ def _dask(stories: list[Story], config: CheckConfig, client: Any) -> Iterator[St
 def dask_client(scheduler: str | None, workers: int) -> Any:
     """A client for a running scheduler, or for a local cluster of single-threaded worker processes."""
     try:
-        from distributed import Client, LocalCluster
+        from distributed import Client
     except ImportError as exc:
         raise CheckError("--engine dask needs the distributed package (pip install 'dask[distributed]')") from exc
     if scheduler:
@@ -364,8 +364,8 @@ def dask_client(scheduler: str | None, workers: int) -> Any:
             return Client(scheduler, timeout="20s")
         except (OSError, TimeoutError, ValueError) as exc:
             raise CheckError(f"cannot reach the Dask scheduler at {printable(scheduler)}: {exc}") from exc
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
-    return Client(cluster)
+    # a client given no address owns its local cluster and closes it on close()
+    return Client(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
 
 
 # ---------------------------------------------------------------- the batch command
