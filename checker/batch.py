@@ -376,9 +376,15 @@ def run_batch(stories: list[Story], out: Path, config: CheckConfig, *, formats: 
               on_failure: Callable[[str, str], None] | None = None,
               generated_at: str | None = None) -> BatchResult:
     """Check every story whose inputs or settings changed since its report was written, write its
-    report into OUT/<safe story id>/, then the corpus summary."""
+    report into OUT/<safe story id>/ (report.json always), then the corpus summary."""
     from tqdm.auto import tqdm
 
+    from .report import RENDERERS
+
+    unknown = [f for f in formats if f not in RENDERERS]
+    if unknown:
+        raise CheckError(f"unknown --format {', '.join(unknown)} (known: {', '.join(RENDERERS)})")
+    formats = tuple(dict.fromkeys(("json", *formats)))  # the corpus summary is read from report.json
     out.mkdir(parents=True, exist_ok=True)
     result = BatchResult()
     settings = settings_key(config, formats)

@@ -202,7 +202,7 @@ def test_a_killed_worker_loses_no_finished_story_and_a_rerun_completes(corpus, c
     assert "story-3" in first.failed and "worker process died" in first.failed["story-3"]
     for sid in first.checked:  # every story reported as done has its whole report
         assert (out / sid / "report.json").is_file() and (out / sid / STAMP).is_file()
-    rerun = run_batch(stories, out, config, formats=FORMATS, workers=2, progress=False)
+    rerun = run_batch(stories, out, config, formats=FORMATS, progress=False)
     assert sorted(rerun.unchanged) == sorted(first.checked) and not rerun.failed
     assert sorted(rerun.checked + rerun.unchanged) == [s.id for s in stories]
 
@@ -221,6 +221,8 @@ def test_cli_batch_one_line_errors_and_exit_codes(corpus, tiny_encoder_path, tin
     assert done.exit_code == 2 and "input not found" in done.output and "Traceback" not in done.output
     done = runner.invoke(app, ["batch", str(corpus), "--out", str(tmp_path / "o"), "--engine", "spark", *models])
     assert done.exit_code == 2 and "unknown --engine" in done.output
+    done = runner.invoke(app, ["batch", str(corpus), "--out", str(tmp_path / "o"), "--format", "pdf", *models])
+    assert done.exit_code == 2 and "unknown --format pdf" in done.output and not (tmp_path / "o").exists()
     (corpus / "story-1" / "ms.txt").unlink()
     done = runner.invoke(app, ["batch", str(corpus), "--out", str(corpus / "out"), *models])
     assert done.exit_code == 1
