@@ -93,7 +93,7 @@ def main() -> None:
     if not args.skip_separate:
         print(f"speed-up of batch --workers 2 over separate checks: {rows[0][1] / rows[2][1]:.1f}x")
     first = rows[-2][1]
-    print(f"unchanged re-run: {100 * rows[-1][1] / first:.0f}% of the first 2-worker run")
+    print(f"unchanged re-run: {100 * rows[-1][1] / first:.1f}% of the first 2-worker run")
 
 
 if __name__ == "__main__":
