@@ -55,8 +55,10 @@ def load_models(config: CheckConfig) -> Models:
     return Models(encoder=encoder, nli=load_nli(config.nli, encoder=encoder))
 
 
-def check(inputs: list[Path] | list[str], config: CheckConfig | None = None, models: Models | None = None) -> Report:
-    """Run the whole pipeline on the language versions of one story."""
+def check(inputs: list[Path] | list[str], config: CheckConfig | None = None, models: Models | None = None,
+          dateline: dt.date | None = None) -> Report:
+    """Run the whole pipeline on the language versions of one story. ``dateline``: the story's date, for
+    versions whose text carries none."""
     config = config or CheckConfig()
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -69,10 +71,13 @@ def check(inputs: list[Path] | list[str], config: CheckConfig | None = None, mod
         reasons = "; ".join(f"{Path(s.path).name}: {s.reason}" for s in skipped)
         raise CheckError(f"need at least two readable language versions, found {len(documents)}"
                          + (f" (skipped {reasons})" if reasons else ""))
-    story_dateline = assign_story_dateline(documents)
+    story_dateline = assign_story_dateline(documents, given=dateline)
     if story_dateline:
         for doc in documents:
-            if doc.assumed_dateline:
+            if doc.assumed_dateline and dateline:
+                warnings.append(f"{doc.id}: no dateline; relative dates resolved against the story's "
+                                f"{dateline.isoformat()}")
+            elif doc.assumed_dateline:
                 warnings.append(f"{doc.id}: no dateline; relative dates resolved against {story_dateline.isoformat()} "
                                 "from the other versions")
     languages = sorted({d.language for d in documents})
@@ -144,13 +149,14 @@ def check(inputs: list[Path] | list[str], config: CheckConfig | None = None, mod
                   settings=settings, timings=timings)
 
 
-def assign_story_dateline(documents: list[Document]) -> dt.date | None:
+def assign_story_dateline(documents: list[Document], given: dt.date | None = None) -> dt.date | None:
     """Versions of one story appear within days of each other: a document without a dateline borrows the
-    most common dateline of the others (the latest on a tie), marked as assumed."""
+    story's ``given`` dateline, else the most common dateline of the others (the latest on a tie), marked
+    as assumed."""
     counts = Counter(d.dateline for d in documents if d.dateline)
-    if not counts:
+    if not counts and given is None:
         return None
-    story = max(counts, key=lambda day: (counts[day], day))
+    story = given or max(counts, key=lambda day: (counts[day], day))
     for doc in documents:
         if doc.dateline is None:
             doc.assumed_dateline = story

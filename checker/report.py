@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
-from .types import DISCREPANCY_KINDS, CheckError, Report
+from .types import DISCREPANCY_KINDS, CheckError, Discrepancy, Report
 
 SCHEMA_VERSION = 1
 DISCREPANCY_COLUMNS = ["id", "kind", "score", "doc_a", "doc_b", "claim_a", "claim_b", "values_a", "values_b",
@@ -74,18 +74,20 @@ def report_to_dict(report: Report, *, generated_at: str | None = None) -> dict:
     }
 
 
+def discrepancy_row(d: Discrepancy) -> dict[str, object]:
+    """A discrepancy as one row of discrepancies.csv."""
+    nli = d.nli or {}
+    return {
+        "id": d.id, "kind": d.kind, "score": d.score, "doc_a": d.doc_a, "doc_b": d.doc_b or "",
+        "claim_a": d.claim_a, "claim_b": d.claim_b or "", "values_a": "; ".join(d.values_a),
+        "values_b": "; ".join(d.values_b), "entailment": nli.get("entailment"), "neutral": nli.get("neutral"),
+        "contradiction": nli.get("contradiction"), "text_a": d.text_a, "text_b": d.text_b or "", "note": d.note,
+    }
+
+
 def discrepancies_frame(report: Report) -> pd.DataFrame:
     """One row per discrepancy."""
-    rows = []
-    for d in report.discrepancies:
-        nli = d.nli or {}
-        rows.append({
-            "id": d.id, "kind": d.kind, "score": d.score, "doc_a": d.doc_a, "doc_b": d.doc_b or "",
-            "claim_a": d.claim_a, "claim_b": d.claim_b or "", "values_a": "; ".join(d.values_a),
-            "values_b": "; ".join(d.values_b), "entailment": nli.get("entailment"), "neutral": nli.get("neutral"),
-            "contradiction": nli.get("contradiction"), "text_a": d.text_a, "text_b": d.text_b or "", "note": d.note,
-        })
-    return pd.DataFrame(rows, columns=DISCREPANCY_COLUMNS)
+    return pd.DataFrame([discrepancy_row(d) for d in report.discrepancies], columns=DISCREPANCY_COLUMNS)
 
 
 def groups_frame(report: Report) -> pd.DataFrame:
