@@ -9,14 +9,16 @@ known differences as accepted. Exit codes: 0 no new finding, 1 at least one new 
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
+import urllib.parse
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from . import __version__, fileio
+from . import __version__
 from .cli import (
     DEFAULT_MAX_MB,
     EXIT_FINDINGS,
@@ -30,11 +32,16 @@ from .cli import (
     NoSlotsOption,
     build_config,
     ensure_writable_folder,
+    interruptible,
     reported_errors,
+    say,
+    warn,
 )
+from .fileio import write_or_fail
 from .fingerprint import fingerprint
-from .ingest import SUPPORTED_SUFFIXES, decode_bytes, read_document
+from .ingest import SUPPORTED_SUFFIXES, decode_bytes, input_path_error, is_own_report, read_document
 from .pipeline import MAX_CLAIMS_DEFAULT
+from .safetext import json_text
 from .types import DISCREPANCY_KINDS, CheckError, Claim, Document, Report
 
 CI_SCHEMA_VERSION = 1
@@ -214,12 +221,11 @@ def updated_baseline(previous: dict, source: Path, results: list[PairResult]) ->
             "accepted": unique}
 
 
-def write_atomic(path: Path, content: str) -> None:
-    """Write a CI output file atomically; failures are input errors (exit 2)."""
-    try:
-        fileio.write_atomic(path, content)
-    except OSError as exc:
-        raise CheckError(f"cannot write {path}: {exc.strerror or exc}") from exc
+def safe_folder_name(name: str) -> str:
+    """A folder name made from a file name that stays inside --out: no separators, no leading dots
+    (so never '.' or '..'), no control characters."""
+    cleaned = re.sub(r"[^\w.\-]+", "_", name).lstrip(".")
+    return cleaned[:100] or "translation"
 
 
 # ---------------------------------------------------------------- output formats
@@ -262,8 +268,9 @@ def to_github(results: list[PairResult]) -> str:
 
 
 def _uri(path: str) -> str:
+    """A SARIF artifactLocation.uri: a percent-encoded relative reference, or a file:// URI."""
     p = Path(path)
-    return p.as_uri() if p.is_absolute() else p.as_posix()
+    return p.as_uri() if p.is_absolute() else urllib.parse.quote(p.as_posix(), safe="/")
 
 
 def to_sarif(results: list[PairResult]) -> dict:
@@ -325,15 +332,21 @@ def _parse_kinds(value: str) -> list[str]:
     return [k for k in DISCREPANCY_KINDS if k in kinds]
 
 
-def _translation_files(source: Path, translations: list[Path]) -> list[Path]:
+def _translation_files(source: Path, translations: list[Path], output_dir: Path | None = None) -> list[Path]:
     """Files to check; a folder stands for its supported files (the source excluded)."""
     files: list[Path] = []
     for item in translations:
-        if not item.exists():
-            raise CheckError(f"input not found: {item}")
+        error = input_path_error(item)
+        if error:
+            raise CheckError(error)
         if item.is_dir():
-            found = [c for c in sorted(item.iterdir()) if c.is_file() and not c.name.startswith(".")
-                     and c.suffix.lower() in SUPPORTED_SUFFIXES and c.resolve() != source.resolve()]
+            try:
+                children = sorted(item.iterdir())
+            except OSError as exc:
+                raise CheckError(f"{item}: cannot read folder ({exc.strerror or exc})") from exc
+            found = [c for c in children if c.is_file() and not c.name.startswith(".")
+                     and c.suffix.lower() in SUPPORTED_SUFFIXES and c.resolve() != source.resolve()
+                     and not is_own_report(c, output_dir)]
             if not found:
                 raise CheckError(f"{item}: folder holds no translation (.txt, .md, .html)")
             files.extend(found)
@@ -379,11 +392,12 @@ def ci(
             raise CheckError("--min-score must be between 0 and 1")
         if update_baseline and baseline is None:
             raise CheckError("--update-baseline needs --baseline FILE")
-        if not source.exists():
-            raise CheckError(f"input not found: {source}")
+        error = input_path_error(source)
+        if error:
+            raise CheckError(error)
         if not source.is_file():
             raise CheckError(f"{source}: the source must be a file")
-        files = _translation_files(source, translations)
+        files = _translation_files(source, translations, out)
         previous = load_baseline(baseline, must_exist=not update_baseline) if baseline else {"accepted": []}
         if out is not None:
             ensure_writable_folder(out)
@@ -396,29 +410,29 @@ def ci(
         for file in files:
             doc = read_document(file, max_bytes=max_bytes)
             if doc.language == source_doc.language and not quiet:
-                typer.echo(f"claimcheck: warning: {file} is in the source's language ({doc.language}): "
-                           "checked as a version of the same story", err=True)
+                warn(f"{file} is in the source's language ({doc.language}): checked as a version of the same story")
 
         config = build_config(encoder=encoder, nli=nli, no_cache=no_cache, max_bytes=max_bytes, quiet=quiet,
                               max_claims=max_claims, nli_threshold=nli_threshold, no_slots=no_slots)
-        models = load_models(config)
+        models = interruptible(lambda: load_models(config))
         lines = _LineFinder()
         results: list[PairResult] = []
         folders: set[str] = set()
         for n, file in enumerate(files, start=1):
             if not quiet:
-                typer.echo(f"claimcheck: [{n}/{len(files)}] {file} against {source}", err=True)
-            report = check([source, file], config, models=models)
+                say(f"claimcheck: [{n}/{len(files)}] {file} against {source}", err=True)
+            report = interruptible(lambda file=file: check([source, file], config, models=models))
             tr_doc = next(d for d in report.documents if Path(d.path) == file)
             warnings = [str(w) for w in report.settings.get("warnings", [])]  # type: ignore[attr-defined]
             # an entry names the translation it was accepted for; one without a translation applies to all
             entry_key = baseline_path(file)
             accepted = set() if update_baseline else {
                 e["fingerprint"] for e in previous["accepted"] if e.get("translation") in (None, entry_key)}
-            folder, k = tr_doc.id, 1
+            base = safe_folder_name(tr_doc.id)
+            folder, k = base, 1
             while folder in folders:  # the same file name in two folders
                 k += 1
-                folder = f"{tr_doc.id}-{k}"
+                folder = f"{base}-{k}"
             folders.add(folder)
             results.append(PairResult(path=str(file), id=tr_doc.id, language=tr_doc.language,
                                       findings=findings_of(report, source, set(kinds), min_score, accepted, lines),
@@ -432,26 +446,26 @@ def ci(
         if out is not None:
             for result in results:
                 write_report(result.report, out / result.folder, ("json", "csv", "md"))
-            write_atomic(out / "ci.json", json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-            write_atomic(out / "ci.sarif", json.dumps(to_sarif(results), ensure_ascii=False, indent=2) + "\n")
+            write_or_fail(out / "ci.json", json_text(data) + "\n")
+            write_or_fail(out / "ci.sarif", json_text(to_sarif(results)) + "\n")
         if update_baseline:
             assert baseline is not None
             new_baseline = updated_baseline(previous, source, results)
-            write_atomic(baseline, json.dumps(new_baseline, ensure_ascii=False, indent=2) + "\n")
+            write_or_fail(baseline, json_text(new_baseline) + "\n")
 
     if output_format == "json":
-        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        say(json_text(data))
     elif output_format == "sarif":
-        typer.echo(json.dumps(to_sarif(results), ensure_ascii=False, indent=2))
+        say(json_text(to_sarif(results)))
     elif output_format == "github":
         text = to_github(results)
         if text:
-            typer.echo(text)
+            say(text)
     else:
-        typer.echo(to_text(source_doc, results, kinds, min_score))
+        say(to_text(source_doc, results, kinds, min_score))
     if update_baseline:
         total = sum(len(r.findings) for r in results)
-        typer.echo(f"claimcheck: baseline {baseline} updated: {total} finding(s) accepted", err=True)
+        say(f"claimcheck: baseline {baseline} updated: {total} finding(s) accepted", err=True)
         raise typer.Exit(EXIT_OK)
     raise typer.Exit(EXIT_FINDINGS if data["status"] == "fail" else EXIT_OK)
 

@@ -5,18 +5,27 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
+import typer.core
 
 from .compare import CompareConfig
 from .ingest import MAX_BYTES_DEFAULT
 from .pipeline import MAX_CLAIMS_DEFAULT, CheckConfig
+from .safetext import for_terminal
 from .types import CheckError
+
+T = TypeVar("T")
+# typer >= 0.2x ships its own copy of click; older versions use click itself
+_click_exceptions = getattr(typer.core, "_click", None) or __import__("click")
+_click_exceptions = _click_exceptions.exceptions
+_NoArgsIsHelp: type[Exception] = getattr(_click_exceptions, "NoArgsIsHelpError", type("_Never", (Exception,), {}))
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Find where the language versions of one story disagree.")
@@ -38,8 +47,17 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
     """claimcheck: cross-lingual claim-consistency checker."""
 
 
+def say(text: object = "", *, err: bool = False) -> None:
+    """Print a line for a terminal or CI log: document text and file names cannot carry escape sequences."""
+    typer.echo(for_terminal(text), err=err)
+
+
+def warn(message: str) -> None:
+    say(f"claimcheck: warning: {message}", err=True)
+
+
 def fail(message: str) -> typer.Exit:
-    typer.echo(f"claimcheck: error: {message}", err=True)
+    say(f"claimcheck: error: {message}", err=True)
     return typer.Exit(EXIT_ERROR)
 
 
@@ -49,8 +67,7 @@ def internal_error(exc: BaseException) -> typer.Exit:
         import traceback
 
         traceback.print_exception(exc)
-    typer.echo(f"claimcheck: internal error: {type(exc).__name__}: {exc} (set CLAIMCHECK_DEBUG=1 for details)",
-               err=True)
+    say(f"claimcheck: internal error: {type(exc).__name__}: {exc} (set CLAIMCHECK_DEBUG=1 for details)", err=True)
     return typer.Exit(EXIT_INTERNAL)
 
 
@@ -74,7 +91,7 @@ def reported_errors(interrupted: str = "interrupted") -> Iterator[None]:
     except CheckError as exc:
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
-        typer.echo(f"claimcheck: {interrupted}", err=True)
+        say(f"claimcheck: {interrupted}", err=True)
         raise typer.Exit(130) from None
     except (typer.Exit, typer.Abort):
         raise
@@ -82,13 +99,34 @@ def reported_errors(interrupted: str = "interrupted") -> Iterator[None]:
         raise internal_error(exc) from None
 
 
+def interruptible(work: Callable[[], T]) -> T:
+    """Run the work in a worker thread while the main thread waits, so Ctrl-C is acted on within a
+    fraction of a second even while native model code (which does not look at signals) is running."""
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as exc:  # handed to the main thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, name="claimcheck-work", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.1)
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["value"]  # type: ignore[return-value]
+
+
 def build_config(*, encoder: str | None, nli: str | None, no_cache: bool, max_bytes: int, quiet: bool,
                  max_claims: int | None, nli_threshold: float | None = None, no_slots: bool = False,
-                 min_margin: float | None = None, languages: str | None = None) -> CheckConfig:
+                 min_margin: float | None = None, languages: str | None = None,
+                 output_dir: Path | None = None) -> CheckConfig:
     """A CheckConfig from the options `check` and `ci` share."""
     config = CheckConfig(encoder=encoder, nli=nli, use_cache=not no_cache, max_bytes=max_bytes,
                          languages=tuple(x.strip().lower() for x in languages.split(",") if x.strip()) if languages else None, progress=not quiet,
-                         max_claims=max_claims)
+                         max_claims=max_claims, output_dir=output_dir, on_warning=None if quiet else warn)
     if min_margin is not None:
         config.align = replace(config.align, min_margin=min_margin)
     if nli_threshold is not None:
@@ -111,7 +149,7 @@ def _short_claim_id(claim_id: str) -> str:
 def print_summary(report, written: dict[str, Path] | None = None, top: int = 10) -> None:
     from .report import summary_counts
 
-    echo = typer.echo
+    echo = say
     echo("")
     echo(f"{'document':<24} {'lang':<5} {'dateline':<11} {'claims':>6} {'dropped':>7}")
     claims_per_doc: dict[str, int] = {}
@@ -199,22 +237,42 @@ def check(
         ensure_writable_folder(out)
         config = build_config(encoder=encoder, nli=nli, no_cache=no_cache, max_bytes=int(max_mb * 1024 * 1024),
                               quiet=quiet, max_claims=max_claims, nli_threshold=nli_threshold, no_slots=no_slots,
-                              min_margin=min_margin, languages=languages)
-        report = run_check(inputs, config)
+                              min_margin=min_margin, languages=languages, output_dir=out)
+        report = interruptible(lambda: run_check(inputs, config))
         written = write_report(report, out, wanted)
         if "html" in wanted:
             from .review import refresh_html
 
-            refresh_html(out)  # carry earlier review decisions into the new page
+            try:
+                refresh_html(out)  # carry earlier review decisions into the new page
+            except CheckError as exc:  # the report is written: a broken review database does not undo that
+                warn(f"report.html shows no review decisions: {exc}")
     if not quiet:
         print_summary(report, written)
 
 
-def main() -> None:  # pragma: no cover - console entry point
+def main(args: list[str] | None = None) -> None:
+    """Console entry point: usage errors are one line, like every other error."""
     try:
-        app()
+        code = app(args, standalone_mode=False)
+    except _NoArgsIsHelp as exc:
+        ctx = getattr(exc, "ctx", None)
+        typer.echo(ctx.get_help() if ctx else exc)
+        code = EXIT_ERROR
+    except _click_exceptions.UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else "claimcheck"
+        say(f"claimcheck: error: {exc.format_message().rstrip('.')} (see '{command} --help')", err=True)
+        code = EXIT_ERROR
+    except typer.Abort:
+        say("claimcheck: interrupted", err=True)
+        code = 130
     except BrokenPipeError:
-        sys.exit(EXIT_OK)
+        code = EXIT_OK
+    if code == 130:  # do not wait for a worker stuck in native code
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        os._exit(130)
+    sys.exit(code or 0)
 
 
 # Commands defined in their own modules are registered below.

@@ -17,6 +17,7 @@ import jinja2
 from markupsafe import Markup
 
 from .fingerprint import fingerprint
+from .safetext import visible
 from .types import DISCREPANCY_KINDS, NLI_LABELS, Discrepancy, Report
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -77,10 +78,17 @@ def _assets() -> tuple[str, str]:
     return (TEMPLATES / "report.css").read_text(encoding="utf-8"), (TEMPLATES / "report.js").read_text(encoding="utf-8")
 
 
+def _finalize(value: Any) -> Any:
+    """Every printed value: document text with its control characters made visible (the page's own
+    CSS and script are Markup and pass unchanged)."""
+    return visible(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+
+
 @cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             finalize=_finalize)
     env.filters["pct"] = lambda value: f"{100 * float(value):.0f}"
     return env
 

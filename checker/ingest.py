@@ -12,7 +12,7 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 
-from .types import CheckError, Document
+from .types import REPORT_FILES, CheckError, Document
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -33,22 +33,73 @@ class Skipped:
     reason: str
 
 
-def collect_paths(inputs: Iterable[Path]) -> tuple[list[Path], list[Skipped]]:
-    """Expand folders (non-recursive, sorted) into files; unknown suffixes in folders are skipped."""
+def input_path_error(path: Path) -> str | None:
+    """Why a named input cannot be used (missing, a symlink loop, unreadable), or None."""
+    try:
+        path.stat()
+    except FileNotFoundError:
+        return f"input not found: {path}" + (" (broken symbolic link)" if path.is_symlink() else "")
+    except OSError as exc:
+        return f"{path}: cannot read ({exc.strerror or exc})"
+    return None
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except (OSError, RuntimeError):
+        return False
+
+
+def is_own_report(path: Path, output_dir: Path | None = None) -> bool:
+    """A report file written by claimcheck: a report file name in the output folder, or a page or
+    Markdown report carrying claimcheck's own header. Folder inputs never read these back."""
+    if path.name not in REPORT_FILES.values():
+        return False
+    if output_dir is not None and _same_folder(path.parent, output_dir):
+        return True
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(2048)
+    except OSError:
+        return False
+    return head.startswith(b"# claimcheck report") or b'<meta name="generator" content="claimcheck' in head
+
+
+def folder_files(folder: Path, output_dir: Path | None = None) -> tuple[list[Path], list[Skipped]]:
+    """The supported files of a folder (non-recursive, sorted); others are skipped with a reason."""
+    files: list[Path] = []
+    skipped: list[Skipped] = []
+    try:
+        children = sorted(folder.iterdir())
+    except OSError as exc:
+        raise CheckError(f"{folder}: cannot read folder ({exc.strerror or exc})") from exc
+    for child in children:
+        if child.name.startswith("."):
+            continue
+        if child.is_file() and is_own_report(child, output_dir):
+            skipped.append(Skipped(str(child), "a claimcheck report (output), not an input"))
+        elif child.is_file() and child.suffix.lower() in SUPPORTED_SUFFIXES:
+            files.append(child)
+        elif child.is_file():
+            skipped.append(Skipped(str(child), f"unsupported file type {child.suffix or '(none)'}"))
+    return files, skipped
+
+
+def collect_paths(inputs: Iterable[Path], output_dir: Path | None = None) -> tuple[list[Path], list[Skipped]]:
+    """Expand folders (non-recursive, sorted) into files; unknown suffixes and claimcheck's own report
+    files in folders are skipped with a reason."""
     files: list[Path] = []
     skipped: list[Skipped] = []
     for item in inputs:
         path = Path(item)
-        if not path.exists():
-            raise CheckError(f"input not found: {path}")
+        error = input_path_error(path)
+        if error:
+            raise CheckError(error)
         if path.is_dir():
-            for child in sorted(path.iterdir()):
-                if child.name.startswith("."):
-                    continue
-                if child.is_file() and child.suffix.lower() in SUPPORTED_SUFFIXES:
-                    files.append(child)
-                elif child.is_file():
-                    skipped.append(Skipped(str(child), f"unsupported file type {child.suffix or '(none)'}"))
+            found, not_used = folder_files(path, output_dir)
+            files.extend(found)
+            skipped.extend(not_used)
         elif path.is_file():
             files.append(path)
         else:
@@ -225,9 +276,10 @@ def read_document(path: Path, *, max_bytes: int = MAX_BYTES_DEFAULT) -> Document
 
 
 def read_documents(paths: list[Path], *, max_bytes: int = MAX_BYTES_DEFAULT,
-                   languages: Iterable[str] | None = None) -> tuple[list[Document], list[Skipped]]:
+                   languages: Iterable[str] | None = None,
+                   output_dir: Path | None = None) -> tuple[list[Document], list[Skipped]]:
     """Read all inputs; documents that cannot be used are skipped with a reason (never silently)."""
-    files, skipped = collect_paths(paths)
+    files, skipped = collect_paths(paths, output_dir)
     allowed = set(languages) if languages else None
     documents: list[Document] = []
     used_ids: set[str] = set()

@@ -12,6 +12,7 @@ import datetime as dt
 import itertools
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -42,6 +43,8 @@ class CheckConfig:
     languages: tuple[str, ...] | None = None  # restrict to these languages
     progress: bool = True
     max_claims: int | None = MAX_CLAIMS_DEFAULT  # per document; None = no cap
+    output_dir: Path | None = None  # where the report goes: its report files are never read as inputs
+    on_warning: Callable[[str], None] | None = None  # told at once of warnings that change what is checked
 
 
 @dataclass
@@ -62,7 +65,7 @@ def check(inputs: list[Path] | list[str], config: CheckConfig | None = None, mod
     started = time.perf_counter()
 
     documents, skipped = read_documents([Path(p) for p in inputs], max_bytes=config.max_bytes,
-                                        languages=config.languages)
+                                        languages=config.languages, output_dir=config.output_dir)
     timings["ingest"] = time.perf_counter() - started
     warnings: list[str] = []
     if len(documents) < 2:
@@ -93,6 +96,8 @@ def check(inputs: list[Path] | list[str], config: CheckConfig | None = None, mod
         if config.max_claims is not None and len(doc_claims) > config.max_claims:
             warnings.append(f"{doc.id}: {len(doc_claims)} claims, only the first {config.max_claims} are checked "
                             "(--max-claims)")
+            if config.on_warning:  # before the long part of the run, not in the summary only
+                config.on_warning(warnings[-1])
             doc_claims = doc_claims[:config.max_claims]
         claims.extend(doc_claims)
         dropped.extend(doc_dropped)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .fileio import write_atomic
+from .fileio import write_or_fail
 from .fingerprint import fingerprint
 from .types import CheckError, Discrepancy
 
@@ -213,11 +214,42 @@ def refresh_html(report_dir: Path, data: dict[str, Any] | None = None,
     if items is None:
         with ReviewStore(report_dir / DB_NAME) as store:
             items = review_items(data, store.decisions())
-    try:
-        write_atomic(page, render_html_data(data, review_states(items)))
-    except OSError as exc:
-        raise CheckError(f"cannot write {page}: {exc.strerror or exc}") from exc
+    write_or_fail(page, render_html_data(data, review_states(items)))
     return page
+
+
+@contextlib.contextmanager
+def review_lock(report_dir: Path) -> Iterator[None]:
+    """One writer at a time per report folder, from the decision to the re-rendered page, so two
+    concurrent marks cannot leave report.html without the other's decision."""
+    try:
+        import fcntl
+    except ImportError:  # no advisory locks on this platform
+        yield
+        return
+    try:
+        fd = os.open(report_dir / DB_NAME, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise CheckError(f"cannot open the review database {report_dir / DB_NAME}: {exc.strerror or exc}") from exc
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # SQLite's own locks are fcntl record locks: no interference
+        yield
+    finally:
+        os.close(fd)
+
+
+def mark_findings(report_dir: Path, data: dict[str, Any], targets: list[ReviewItem], status: str,
+         note: str = "") -> tuple[list[ReviewItem], dict[str, Decision], Path | None]:
+    """Record one decision for each target and re-render report.html, under the folder's review lock.
+    Returns the report's items with their decisions, the decisions, and the page (if re-rendered)."""
+    with review_lock(report_dir):
+        with ReviewStore(report_dir / DB_NAME) as store:
+            for item in targets:
+                store.decide(item.discrepancy, status, note, report_generated_at=str(data.get("generated_at", "")))
+            decisions = store.decisions()
+        items = review_items(data, decisions)
+        page = refresh_html(report_dir, data, items)
+    return items, decisions, page
 
 
 def find_items(items: list[ReviewItem], keys: str) -> list[ReviewItem]:
@@ -270,7 +302,7 @@ def review_command(
     export: Annotated[Path | None, typer.Option("--export", help="Write every finding with its status as CSV")] = None,
 ) -> None:
     """List the open findings of a report, record editorial decisions, export them as CSV."""
-    from .cli import reported_errors
+    from .cli import reported_errors, say
 
     with reported_errors():
         data = load_report(report_dir)
@@ -284,32 +316,32 @@ def review_command(
                 raise CheckError("a dismissal needs a reason: add --note \"...\"")
             targets = find_items(review_items(data, {}), mark[0])
         decisions: dict[str, Decision] = {}
-        if targets or db.exists():
-            with ReviewStore(db) as store:
-                for item in targets:
-                    store.decide(item.discrepancy, status, note.strip(),
-                                 report_generated_at=str(data.get("generated_at", "")))
-                decisions = store.decisions()
-            if targets:
-                typer.echo(f"marked {', '.join(t.discrepancy.id for t in targets)} {status}")
-        items = review_items(data, decisions)
+        page = None
+        if targets:
+            items, decisions, page = mark_findings(report_dir, data, targets, status, note.strip())
+            say(f"marked {', '.join(t.discrepancy.id for t in targets)} {status}")
+        else:
+            if db.exists():
+                with ReviewStore(db) as store:
+                    decisions = store.decisions()
+            items = review_items(data, decisions)
         if export is not None:
-            try:
-                write_atomic(export, export_frame(items, decisions).to_csv(index=False))
-            except OSError as exc:
-                raise CheckError(f"cannot write {export}: {exc.strerror or exc}") from exc
-            typer.echo(f"wrote {export}")
-        page = refresh_html(report_dir, data, items) if db.exists() else None
+            from .report import csv_text
+
+            write_or_fail(export, csv_text(export_frame(items, decisions)))
+            say(f"wrote {export}")
+        if not targets and db.exists():
+            page = refresh_html(report_dir, data, items)
     if mark is not None or export is not None:
         if page:
-            typer.echo(f"updated {page}")
+            say(f"updated {page}")
         return
     open_items = [i for i in items if i.is_open]
     counts = {s: sum(i.status == s for i in items) for s in STATUSES}
-    typer.echo(f"{len(open_items)} open of {len(items)} findings ("
-               + ", ".join(f"{s} {n}" for s, n in counts.items()) + ")")
+    say(f"{len(open_items)} open of {len(items)} findings ("
+        + ", ".join(f"{s} {n}" for s, n in counts.items()) + ")")
     shown = items if show_all else open_items
     for line in _iter_lines(shown):
-        typer.echo(line)
+        say(line)
     if page:
-        typer.echo(f"updated {page}")
+        say(f"updated {page}")

@@ -9,6 +9,9 @@ from typing import Any
 
 DISCREPANCY_KINDS: tuple[str, ...] = ("nli", "date", "number", "place", "unmatched")
 NLI_LABELS: tuple[str, str, str] = ("entailment", "neutral", "contradiction")
+# The files `check` writes into its output folder, by format (never read back as inputs).
+REPORT_FILES: dict[str, str] = {"json": "report.json", "csv": "discrepancies.csv", "md": "report.md",
+                                "html": "report.html", "groups": "groups.csv"}
 
 
 class CheckError(Exception):
