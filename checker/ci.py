@@ -1,6 +1,7 @@
-"""``claimcheck ci``: fail a build when a translation says something its source does not.
+"""Translations checked against their source, as findings a build can fail on (``claimcheck ci``).
 
-Each translation is checked against the source (one pipeline run per pair, models loaded once).
+Each translation is checked against the source (one pipeline run per pair, each file read once,
+models loaded once).
 Findings are keyed by stable fingerprints (``checker.fingerprint``), so a baseline file can mark
 known differences as accepted. Exit codes: 0 no new finding, 1 at least one new finding among the
 ``--fail-on`` kinds at or above ``--min-score``, 2 usage or input error, 130 interrupted.
@@ -10,38 +11,15 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 import urllib.parse
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Annotated
-
-import typer
 
 from . import __version__
-from .cli import (
-    DEFAULT_MAX_MB,
-    EXIT_FINDINGS,
-    EXIT_OK,
-    EncoderOption,
-    MaxClaimsOption,
-    MaxMBOption,
-    NLIOption,
-    NLIThresholdOption,
-    NoCacheOption,
-    NoSlotsOption,
-    build_config,
-    ensure_writable_folder,
-    interruptible,
-    reported_errors,
-    say,
-    warn,
-)
-from .fileio import write_or_fail
-from .fingerprint import fingerprint
-from .ingest import SUPPORTED_SUFFIXES, decode_bytes, input_path_error, is_own_report, read_document
-from .pipeline import MAX_CLAIMS_DEFAULT
-from .safetext import json_text
+from .fingerprint import fingerprinted
+from .ingest import SUPPORTED_SUFFIXES, input_path_error, is_own_report, read_document, unique_ids
+from .pipeline import CheckConfig, Models, check_documents
+from .safetext import for_github, shorten
 from .types import DISCREPANCY_KINDS, CheckError, Claim, Document, Report
 
 CI_SCHEMA_VERSION = 1
@@ -94,36 +72,20 @@ class PairResult:
 # ---------------------------------------------------------------- findings
 
 
-class _LineFinder:
-    """Line numbers (1-based) of claims in the files as they are on disk."""
-
-    def __init__(self) -> None:
-        self._files: dict[str, str | None] = {}
-
-    def _file_text(self, path: str) -> str | None:
-        if path not in self._files:
-            try:
-                text, _ = decode_bytes(Path(path).read_bytes())
-                self._files[path] = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-            except (OSError, ValueError, UnicodeDecodeError):
-                self._files[path] = None
-        return self._files[path]
-
-    def line(self, doc: Document, claim: Claim) -> int:
-        on_disk = self._file_text(doc.path)
-        if on_disk == doc.raw or on_disk is None:  # plain text: offsets are file offsets
-            return doc.raw.count("\n", 0, claim.start) + 1
-        # HTML (or text reduced on reading): look the claim up in the file
-        for probe in (claim.text, claim.text[:60], " ".join(claim.text.split()[:5])):
-            at = on_disk.find(probe)
-            if probe and at >= 0:
-                return on_disk.count("\n", 0, at) + 1
-        return 1
+def claim_line(doc: Document, claim: Claim) -> int:
+    """The line (1-based) of a claim in its file as it is on disk."""
+    if doc.markup is None:  # plain text: offsets are file offsets
+        return doc.raw.count("\n", 0, claim.start) + 1
+    # HTML: look the claim up in the markup
+    for probe in (claim.text, claim.text[:60], " ".join(claim.text.split()[:5])):
+        at = doc.markup.find(probe)
+        if probe and at >= 0:
+            return doc.markup.count("\n", 0, at) + 1
+    return 1
 
 
 def _quote(text: str | None, limit: int = 140) -> str:
-    text = " ".join((text or "").split())
-    return "“" + (text if len(text) <= limit else text[: limit - 1] + "…") + "”"
+    return "“" + shorten(text, limit) + "”"
 
 
 def _message(kind: str, src: str | None, tr: str | None, values_src: list[str], values_tr: list[str],
@@ -149,14 +111,15 @@ def baseline_path(path: Path | str) -> str:
 
 
 def findings_of(report: Report, source_path: Path, fail_on: set[str], min_score: float,
-                accepted: set[str], lines: _LineFinder) -> list[Finding]:
+                accepted: set[str]) -> list[Finding]:
     """The report's discrepancies oriented source → translation, with a status each."""
     source_doc = next(d for d in report.documents if Path(d.path) == source_path)
     docs = {d.id: d for d in report.documents}
     claims = {c.id: c for c in report.claims}
     tr_doc = next(d for d in report.documents if d.id != source_doc.id)
     out = []
-    for d in report.discrepancies:
+    for view in fingerprinted(report.discrepancies):
+        d, fp = view.discrepancy, view.fingerprint
         flip = d.doc_a != source_doc.id
         src_claim = d.claim_b if flip else d.claim_a
         tr_claim = d.claim_a if flip else d.claim_b
@@ -166,7 +129,6 @@ def findings_of(report: Report, source_path: Path, fail_on: set[str], min_score:
         where = src_claim if omission else tr_claim
         assert where is not None
         located = claims[where]
-        fp = fingerprint(d)
         if fp in accepted:  # fingerprints accepted for this translation
             status = "accepted"
         elif d.kind in fail_on and d.score >= min_score:
@@ -175,7 +137,7 @@ def findings_of(report: Report, source_path: Path, fail_on: set[str], min_score:
             status = "ignored"
         out.append(Finding(
             fingerprint=fp, kind=d.kind, score=d.score, status=status, file=docs[located.doc_id].path,
-            line=lines.line(docs[located.doc_id], located),
+            line=claim_line(docs[located.doc_id], located),
             message=_message(d.kind, src_text, tr_text, values_src, values_tr, d.nli, Path(tr_doc.path).name,
                              omission),
             source_text=src_text, translation_text=tr_text, values_source=list(values_src),
@@ -249,21 +211,16 @@ def to_json(source: Document, results: list[PairResult], fail_on: list[str], min
     }
 
 
-def _gh_escape(text: str, prop: bool = False) -> str:
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
-
-
 def to_github(results: list[PairResult]) -> str:
     lines = []
     for r in results:
         for w in r.warnings:
-            lines.append(f"::warning file={_gh_escape(r.path, True)}::{_gh_escape(w)}")
+            lines.append(f"::warning file={for_github(r.path, True)}::{for_github(w)}")
         for f in r.findings:
             command = LEVELS[f.status][1]
             title = f"claimcheck {f.kind}" + (" (accepted)" if f.status == "accepted" else "")
-            lines.append(f"::{command} file={_gh_escape(f.file, True)},line={f.line},title={_gh_escape(title, True)}"
-                         f"::{_gh_escape(f.message)}")
+            lines.append(f"::{command} file={for_github(f.file, True)},line={f.line},title={for_github(title, True)}"
+                         f"::{for_github(f.message)}")
     return "\n".join(lines)
 
 
@@ -318,10 +275,10 @@ def to_text(source: Document, results: list[PairResult], fail_on: list[str], min
     return "\n".join(lines)
 
 
-# ---------------------------------------------------------------- command
+# ---------------------------------------------------------------- inputs
 
 
-def _parse_kinds(value: str) -> list[str]:
+def parse_kinds(value: str) -> list[str]:
     kinds = [k.strip().lower() for k in value.split(",") if k.strip()]
     if kinds == ["all"]:
         return list(DISCREPANCY_KINDS)
@@ -332,7 +289,7 @@ def _parse_kinds(value: str) -> list[str]:
     return [k for k in DISCREPANCY_KINDS if k in kinds]
 
 
-def _translation_files(source: Path, translations: list[Path], output_dir: Path | None = None) -> list[Path]:
+def translation_files(source: Path, translations: list[Path], output_dir: Path | None = None) -> list[Path]:
     """Files to check; a folder stands for its supported files (the source excluded)."""
     files: list[Path] = []
     for item in translations:
@@ -359,113 +316,34 @@ def _translation_files(source: Path, translations: list[Path], output_dir: Path 
     return list(dict.fromkeys(files))
 
 
-def ci(
-    source: Annotated[Path, typer.Argument(help="The source document (.txt, .md, .html)")],
-    translations: Annotated[list[Path], typer.Argument(help="Translations of it: files, or folders of files")],
-    baseline: Annotated[Path | None, typer.Option(help="JSON file of accepted findings (they do not fail)")] = None,
-    fail_on: Annotated[str, typer.Option(help="Comma-separated kinds that fail: nli,date,number,place,unmatched "
-                                         "or all")] = ",".join(DEFAULT_FAIL_ON),
-    min_score: Annotated[float, typer.Option(help="Only findings scoring at least this fail (0-1)")] = 0.0,
-    output_format: Annotated[str, typer.Option("--format", help="text, json, github (annotations) or sarif")] = "text",
-    update_baseline: Annotated[bool, typer.Option("--update-baseline",
-                                                  help="Accept all current findings into --baseline")] = False,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write ci.json, ci.sarif and each pair's "
-                                             "full report (one folder per translation) here")] = None,
-    encoder: EncoderOption = None,
-    nli: NLIOption = None,
-    nli_threshold: NLIThresholdOption = None,
-    no_slots: NoSlotsOption = False,
-    max_claims: MaxClaimsOption = MAX_CLAIMS_DEFAULT,
-    max_mb: MaxMBOption = DEFAULT_MAX_MB,
-    no_cache: NoCacheOption = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr")] = False,
-) -> None:
-    """Check translations against their source; exit 1 when one says something new that the source does not."""
-    from .pipeline import check, load_models
-    from .report import write_report
+def read_inputs(source: Path, files: list[Path], max_bytes: int) -> tuple[Document, list[Document]]:
+    """The source and every translation, each read once; a file that cannot be used is an error
+    (a broken translation must not pass silently)."""
+    return read_document(source, max_bytes=max_bytes), [read_document(f, max_bytes=max_bytes) for f in files]
 
-    with reported_errors("interrupted; nothing written"):
-        if output_format not in FORMATS:
-            raise CheckError(f"unknown --format {output_format!r} (known: {', '.join(FORMATS)})")
-        kinds = _parse_kinds(fail_on)
-        if not 0.0 <= min_score <= 1.0:
-            raise CheckError("--min-score must be between 0 and 1")
-        if update_baseline and baseline is None:
-            raise CheckError("--update-baseline needs --baseline FILE")
-        error = input_path_error(source)
-        if error:
-            raise CheckError(error)
-        if not source.is_file():
-            raise CheckError(f"{source}: the source must be a file")
-        files = _translation_files(source, translations, out)
-        previous = load_baseline(baseline, must_exist=not update_baseline) if baseline else {"accepted": []}
-        if out is not None:
-            ensure_writable_folder(out)
-        if update_baseline:
-            assert baseline is not None
-            ensure_writable_folder(baseline.parent)
-        max_bytes = int(max_mb * 1024 * 1024)
-        # every named input must be usable: a broken translation must not pass silently
-        source_doc = read_document(source, max_bytes=max_bytes)
-        for file in files:
-            doc = read_document(file, max_bytes=max_bytes)
-            if doc.language == source_doc.language and not quiet:
-                warn(f"{file} is in the source's language ({doc.language}): checked as a version of the same story")
 
-        config = build_config(encoder=encoder, nli=nli, no_cache=no_cache, max_bytes=max_bytes, quiet=quiet,
-                              max_claims=max_claims, nli_threshold=nli_threshold, no_slots=no_slots)
-        models = interruptible(lambda: load_models(config))
-        lines = _LineFinder()
-        results: list[PairResult] = []
-        folders: set[str] = set()
-        for n, file in enumerate(files, start=1):
-            if not quiet:
-                say(f"claimcheck: [{n}/{len(files)}] {file} against {source}", err=True)
-            report = interruptible(lambda file=file: check([source, file], config, models=models))
-            tr_doc = next(d for d in report.documents if Path(d.path) == file)
-            warnings = [str(w) for w in report.settings.get("warnings", [])]  # type: ignore[attr-defined]
-            # an entry names the translation it was accepted for; one without a translation applies to all
-            entry_key = baseline_path(file)
-            accepted = set() if update_baseline else {
-                e["fingerprint"] for e in previous["accepted"] if e.get("translation") in (None, entry_key)}
-            base = safe_folder_name(tr_doc.id)
-            folder, k = base, 1
-            while folder in folders:  # the same file name in two folders
-                k += 1
-                folder = f"{base}-{k}"
-            folders.add(folder)
-            results.append(PairResult(path=str(file), id=tr_doc.id, language=tr_doc.language,
-                                      findings=findings_of(report, source, set(kinds), min_score, accepted, lines),
-                                      warnings=warnings, report=report, folder=folder))
+def check_pair(source: Document, translation: Document, config: CheckConfig, models: Models) -> Report:
+    """One pipeline run on the source and one translation (copies: a run assigns datelines and ids)."""
+    return check_documents(unique_ids([replace(source), replace(translation)]), config, models)
 
-        if update_baseline:  # everything found now is accepted from now on
-            for result in results:
-                for finding in result.findings:
-                    finding.status = "accepted"
-        data = to_json(source_doc, results, kinds, min_score, baseline)
-        if out is not None:
-            for result in results:
-                write_report(result.report, out / result.folder, ("json", "csv", "md"))
-            write_or_fail(out / "ci.json", json_text(data) + "\n")
-            write_or_fail(out / "ci.sarif", json_text(to_sarif(results)) + "\n")
-        if update_baseline:
-            assert baseline is not None
-            new_baseline = updated_baseline(previous, source, results)
-            write_or_fail(baseline, json_text(new_baseline) + "\n")
 
-    if output_format == "json":
-        say(json_text(data))
-    elif output_format == "sarif":
-        say(json_text(to_sarif(results)))
-    elif output_format == "github":
-        text = to_github(results)
-        if text:
-            say(text)
-    else:
-        say(to_text(source_doc, results, kinds, min_score))
-    if update_baseline:
-        total = sum(len(r.findings) for r in results)
-        say(f"claimcheck: baseline {baseline} updated: {total} finding(s) accepted", err=True)
-        raise typer.Exit(EXIT_OK)
-    raise typer.Exit(EXIT_FINDINGS if data["status"] == "fail" else EXIT_OK)
+def pair_result(report: Report, source: Document, translation: Document, fail_on: set[str], min_score: float,
+                accepted: set[str], taken_folders: set[str]) -> PairResult:
+    """A pair's findings, with a folder name for its full report that is new among ``taken_folders``."""
+    tr_doc = next(d for d in report.documents if d.path == translation.path)
+    base = safe_folder_name(tr_doc.id)
+    folder, k = base, 1
+    while folder in taken_folders:  # the same file name in two folders
+        k += 1
+        folder = f"{base}-{k}"
+    taken_folders.add(folder)
+    warnings = [str(w) for w in report.settings.get("warnings", [])]  # type: ignore[attr-defined]
+    return PairResult(path=translation.path, id=tr_doc.id, language=tr_doc.language,
+                      findings=findings_of(report, Path(source.path), fail_on, min_score, accepted),
+                      warnings=warnings, report=report, folder=folder)
 
+
+def accepted_for(baseline: dict, translation: Path) -> set[str]:
+    """Fingerprints a baseline accepts for a translation (an entry without a translation applies to all)."""
+    key = baseline_path(translation)
+    return {e["fingerprint"] for e in baseline["accepted"] if e.get("translation") in (None, key)}

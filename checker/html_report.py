@@ -16,9 +16,9 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from .fingerprint import fingerprint
+from .fingerprint import fingerprinted
 from .safetext import visible
-from .types import DISCREPANCY_KINDS, NLI_LABELS, Discrepancy, Report
+from .types import DISCREPANCY_KINDS, NLI_LABELS, Report
 
 TEMPLATES = Path(__file__).parent / "templates"
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "ckb", "sd", "ug", "yi", "dv"})
@@ -113,9 +113,8 @@ def build_context(data: Mapping[str, Any], review: Mapping[str, ReviewState] | N
 
     cards = []
     claim_findings: dict[str, list[str]] = {}
-    for n, item in enumerate(data["discrepancies"]):
-        d = Discrepancy.from_dict(item)
-        fp = fingerprint(d)
+    for n, finding in enumerate(fingerprinted(data["discrepancies"])):
+        d, fp = finding.discrepancy, finding.fingerprint
         state = (review or {}).get(fp)
         sides = [side(d.doc_a, d.claim_a, d.text_a, d.spans_a, d.values_a)]
         if d.claim_b is not None and d.doc_b is not None:

@@ -12,6 +12,7 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 
+from .textnorm import to_ascii_digits
 from .types import REPORT_FILES, CheckError, Document
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
@@ -193,35 +194,6 @@ def find_dateline(text: str) -> tuple[dt.date | None, int]:
     return day, match.end()
 
 
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-
-
-def to_ascii_digits(text: str) -> str:
-    """Arabic-Indic and Persian digits to ASCII (same length, so offsets are kept)."""
-    return text.translate(_DIGITS)
-
-
-_ARABIC_DIACRITICS = re.compile("[\u064b-\u0652\u0670\u0640]")  # harakat, superscript alef, tatweel
-
-
-def normalize_for_model(text: str, language: str) -> str:
-    """Text as the models see it: NFC, one digit system, no tatweel/harakat, unified letter variants.
-
-    Lost ZWNJ in Persian is tolerated rather than guessed back: the subword models read the joined
-    forms, and fact-slot matching compares transliterated keys.
-    """
-    text = unicodedata.normalize("NFC", text)
-    text = to_ascii_digits(text)
-    text = _ARABIC_DIACRITICS.sub("", text)
-    if language == "fa":
-        text = text.replace("ي", "ی").replace("ك", "ک").replace("ى", "ی")
-    elif language == "ar":
-        text = text.replace("ی", "ي").replace("ک", "ك")
-    if language not in ("fa", "ur", "ps", "ku"):  # ZWNJ is only meaningful in these
-        text = text.replace("\u200c", " ")
-    return re.sub(r"\s+", " ", text).strip()
-
-
 @lru_cache(maxsize=1)
 def _detector():
     from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
@@ -245,6 +217,11 @@ def detect_language(text: str) -> tuple[str | None, float]:
     return code, float(top.value)
 
 
+def unify_lines(text: str) -> str:
+    """One newline convention and NFC, as every reader of a file sees it."""
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def read_document(path: Path, *, max_bytes: int = MAX_BYTES_DEFAULT) -> Document:
     """Read one language version. Raises CheckError with a one-line reason when it cannot be used."""
     try:
@@ -262,9 +239,11 @@ def read_document(path: Path, *, max_bytes: int = MAX_BYTES_DEFAULT) -> Document
         text, encoding = decode_bytes(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise CheckError(f"{path}: cannot decode text ({exc})") from exc
+    markup = None
     if path.suffix.lower() in HTML_SUFFIXES or re.match(r"\s*(<!doctype html|<html)", text[:200], re.I):
+        markup = unify_lines(text)
         text = html_to_text(text)
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = unify_lines(text)
     if not text.strip():
         raise CheckError(f"{path}: no text content")
     dateline, body_start = find_dateline(text)
@@ -272,7 +251,7 @@ def read_document(path: Path, *, max_bytes: int = MAX_BYTES_DEFAULT) -> Document
     if language is None:
         raise CheckError(f"{path}: language not recognised (best guess confidence {confidence:.2f})")
     return Document(id=path.stem, path=str(path), raw=text, language=language, language_confidence=confidence,
-                    dateline=dateline, encoding=encoding, body_start=body_start)
+                    dateline=dateline, encoding=encoding, body_start=body_start, markup=markup)
 
 
 def read_documents(paths: list[Path], *, max_bytes: int = MAX_BYTES_DEFAULT,
@@ -282,7 +261,6 @@ def read_documents(paths: list[Path], *, max_bytes: int = MAX_BYTES_DEFAULT,
     files, skipped = collect_paths(paths, output_dir)
     allowed = set(languages) if languages else None
     documents: list[Document] = []
-    used_ids: set[str] = set()
     for file in files:
         try:
             doc = read_document(file, max_bytes=max_bytes)
@@ -292,10 +270,17 @@ def read_documents(paths: list[Path], *, max_bytes: int = MAX_BYTES_DEFAULT,
         if allowed is not None and doc.language not in allowed:
             skipped.append(Skipped(str(file), f"language {doc.language} not in --languages"))
             continue
+        documents.append(doc)
+    return unique_ids(documents), skipped
+
+
+def unique_ids(documents: list[Document]) -> list[Document]:
+    """Give documents with the same file name in two folders distinct ids: a, a-2, a-3, ... (in place)."""
+    used_ids: set[str] = set()
+    for doc in documents:
         base, n = doc.id, 1
-        while doc.id in used_ids:  # same file name in two folders: a-2, a-3, ...
+        while doc.id in used_ids:
             n += 1
             doc.id = f"{base}-{n}"
         used_ids.add(doc.id)
-        documents.append(doc)
-    return documents, skipped
+    return documents

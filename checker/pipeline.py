@@ -21,7 +21,7 @@ import numpy as np
 from .align import AlignConfig, align_documents, group_claims
 from .compare import CompareConfig, compare_claims
 from .embed import EmbeddingCache, Encoder, default_cache_dir, embed_texts, load_encoder
-from .ingest import MAX_BYTES_DEFAULT, VERIFIED_LANGUAGES, read_documents
+from .ingest import MAX_BYTES_DEFAULT, VERIFIED_LANGUAGES, Skipped, read_documents
 from .nli import NLIScorer, load_nli
 from .segment import segment_document
 from .types import CheckError, Claim, Document, Dropped, ModelInfo, Report
@@ -61,11 +61,20 @@ def load_models(config: CheckConfig) -> Models:
 def check(inputs: list[Path] | list[str], config: CheckConfig | None = None, models: Models | None = None) -> Report:
     """Run the whole pipeline on the language versions of one story."""
     config = config or CheckConfig()
-    timings: dict[str, float] = {}
     started = time.perf_counter()
-
     documents, skipped = read_documents([Path(p) for p in inputs], max_bytes=config.max_bytes,
                                         languages=config.languages, output_dir=config.output_dir)
+    return check_documents(documents, config, models, skipped=skipped, started=started)
+
+
+def check_documents(documents: list[Document], config: CheckConfig | None = None, models: Models | None = None,
+                    *, skipped: list[Skipped] | None = None, started: float | None = None) -> Report:
+    """The pipeline from segmentation on, for documents already read (``ingest.read_document``).
+    Documents without a dateline get the story's dateline assigned (pass copies to reuse one elsewhere)."""
+    config = config or CheckConfig()
+    skipped = skipped or []
+    timings: dict[str, float] = {}
+    started = time.perf_counter() if started is None else started
     timings["ingest"] = time.perf_counter() - started
     warnings: list[str] = []
     if len(documents) < 2:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import __version__
 from .fileio import write_all_atomic
-from .safetext import for_csv, json_text, visible
+from .safetext import for_csv, for_markdown, json_text, shorten
 from .types import DISCREPANCY_KINDS, REPORT_FILES, CheckError, Report
 
 SCHEMA_VERSION = 1
@@ -103,17 +103,11 @@ def groups_frame(report: Report) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["group", "size"] + [d.id for d in report.documents])
 
 
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|#"} | {"<": "&lt;", ">": "&gt;", "&": "&amp;"})
-
-
-def _md(text: object) -> str:
-    """Document-derived text as inert Markdown: no markup, links, code spans or inline HTML."""
-    return visible(" ".join(str(text).split())).translate(_MD_SPECIAL)
+_md = for_markdown
 
 
 def _short(text: str | None, limit: int = 160) -> str:
-    text = " ".join((text or "").split())
-    return _md(text if len(text) <= limit else text[: limit - 1] + "…")
+    return for_markdown(shorten(text, limit))
 
 
 def render_markdown(report: Report, data: dict) -> str:

@@ -29,6 +29,7 @@ class Document:
     encoding: str = "utf-8"
     body_start: int = 0  # offset in `raw` where the story starts (after a dateline header)
     assumed_dateline: dt.date | None = None  # the story's dateline, used when the document has none
+    markup: str | None = None  # the file's text before HTML was reduced to `raw` (None for plain text)
 
     @property
     def reference_date(self) -> dt.date | None:

@@ -6,8 +6,9 @@ import datetime as dt
 import re
 from functools import lru_cache
 
+from ..textnorm import place_key
 from .model import Slot, SlotConflict
-from .places import place_key, same_place
+from .places import same_place
 
 _KIND_ORDER = ("date", "number", "place")
 
