@@ -348,3 +348,28 @@ def test_json_output_escapes_c1_controls() -> None:
     text = json_text({"t": "a\x9b31mb\u2028"})
     assert "\x9b" not in text and "\\u009b" in text
     assert json.loads(text) == {"t": "a\x9b31mb\u2028"}
+
+
+def test_ci_reads_each_input_once(encoder, tmp_path, monkeypatch) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    source = folder / "source.en.txt"
+    source.write_text(SOURCE_TEXT, encoding="utf-8")
+    translations = [folder / "a.ms.txt", folder / "b.ms.html"]
+    translations[0].write_text(MALAY_TEXT, encoding="utf-8")
+    translations[1].write_text("<html><body>" + "".join(f"<p>{line}</p>\n" for line in MALAY_TEXT.splitlines())
+                               + "</body></html>", encoding="utf-8")
+    reads: list[str] = []
+    real_read = Path.read_bytes
+
+    def read_bytes(self):
+        reads.append(self.name)
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    result = run("ci", source, *translations, "--format", "json", *model_args(encoder))
+    assert result.exit_code in (0, 1), result.output
+    assert sorted(r for r in reads if r.endswith((".txt", ".html"))) == ["a.ms.txt", "b.ms.html", "source.en.txt"]
+    lines = [f["line"] for t in json.loads(result.stdout)["translations"] for f in t["findings"]
+             if f["file"].endswith(".html")]
+    assert all(line >= 1 for line in lines)
