@@ -39,6 +39,7 @@ from .fileio import write_atomic
 from .ingest import collect_paths
 from .pipeline import CheckConfig, Models, check, load_models
 from .report import DISCREPANCY_COLUMNS, discrepancy_row, write_report
+from .safetext import for_csv, for_terminal, shorten
 from .types import DISCREPANCY_KINDS, CheckError, Discrepancy, Report
 
 MANIFEST_SUFFIXES = (".csv", ".jsonl")
@@ -172,13 +173,11 @@ def _manifest_story(row: Any, base: Path) -> Story:
     return Story(id=story_id, paths=paths, dateline=dateline, source=source)
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def printable(text: str, limit: int = 80) -> str:
     """An untrusted name as one safe line for terminals and logs."""
-    text = _CONTROL.sub("?", text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return for_terminal(shorten(text, limit))
 
 
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)), *(f"lpt{n}" for n in range(10))}
@@ -443,22 +442,12 @@ def _assign_folders(stories: list[Story], out: Path) -> dict[str, Path]:
     return folders
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: object) -> object:
-    """A text cell that a spreadsheet program would run as a formula gets a leading apostrophe (OWASP)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def _csv(header: list[str], rows: Iterable[dict[str, object]]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
+        writer.writerow({k: for_csv(v) for k, v in row.items()})
     return buffer.getvalue()
 
 

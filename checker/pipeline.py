@@ -12,6 +12,7 @@ import datetime as dt
 import itertools
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import numpy as np
 from .align import AlignConfig, align_documents, group_claims
 from .compare import CompareConfig, compare_claims
 from .embed import EmbeddingCache, Encoder, default_cache_dir, embed_texts, load_encoder
-from .ingest import MAX_BYTES_DEFAULT, VERIFIED_LANGUAGES, read_documents
+from .ingest import MAX_BYTES_DEFAULT, VERIFIED_LANGUAGES, Skipped, read_documents
 from .nli import NLIScorer, load_nli
 from .segment import segment_document
 from .types import CheckError, Claim, Document, Dropped, ModelInfo, Report
@@ -42,6 +43,8 @@ class CheckConfig:
     languages: tuple[str, ...] | None = None  # restrict to these languages
     progress: bool = True
     max_claims: int | None = MAX_CLAIMS_DEFAULT  # per document; None = no cap
+    output_dir: Path | None = None  # where the report goes: its report files are never read as inputs
+    on_warning: Callable[[str], None] | None = None  # told at once of warnings that change what is checked
 
 
 @dataclass
@@ -60,11 +63,22 @@ def check(inputs: list[Path] | list[str], config: CheckConfig | None = None, mod
     """Run the whole pipeline on the language versions of one story. ``dateline``: the story's date, for
     versions whose text carries none."""
     config = config or CheckConfig()
-    timings: dict[str, float] = {}
     started = time.perf_counter()
-
     documents, skipped = read_documents([Path(p) for p in inputs], max_bytes=config.max_bytes,
-                                        languages=config.languages)
+                                        languages=config.languages, output_dir=config.output_dir)
+    return check_documents(documents, config, models, skipped=skipped, started=started, dateline=dateline)
+
+
+def check_documents(documents: list[Document], config: CheckConfig | None = None, models: Models | None = None,
+                    *, skipped: list[Skipped] | None = None, started: float | None = None,
+                    dateline: dt.date | None = None) -> Report:
+    """The pipeline from segmentation on, for documents already read (``ingest.read_document``).
+    Documents without a dateline get the story's dateline (``dateline`` when given) assigned (pass
+    copies to reuse one elsewhere)."""
+    config = config or CheckConfig()
+    skipped = skipped or []
+    timings: dict[str, float] = {}
+    started = time.perf_counter() if started is None else started
     timings["ingest"] = time.perf_counter() - started
     warnings: list[str] = []
     if len(documents) < 2:
@@ -98,6 +112,8 @@ def check(inputs: list[Path] | list[str], config: CheckConfig | None = None, mod
         if config.max_claims is not None and len(doc_claims) > config.max_claims:
             warnings.append(f"{doc.id}: {len(doc_claims)} claims, only the first {config.max_claims} are checked "
                             "(--max-claims)")
+            if config.on_warning:  # before the long part of the run, not in the summary only
+                config.on_warning(warnings[-1])
             doc_claims = doc_claims[:config.max_claims]
         claims.extend(doc_claims)
         dropped.extend(doc_dropped)

@@ -17,7 +17,6 @@ from checker.batch import (
     read_stories,
     run_batch,
     safe_folder_name,
-    spreadsheet_safe,
     story_folder,
 )
 from checker.cli import app
@@ -180,7 +179,9 @@ def test_a_failing_story_is_reported_and_skipped(corpus, config, tmp_path):
 
 
 def test_spreadsheet_safe_cells():
-    assert [spreadsheet_safe(v) for v in ["=1+1", "+1", "-1", "@x", "plain", 3.5, -2]] == [
+    from checker.safetext import for_csv
+
+    assert [for_csv(v) for v in ["=1+1", "+1", "-1", "@x", "plain", 3.5, -2]] == [
         "'=1+1", "'+1", "'-1", "'@x", "plain", 3.5, -2]
 
 
