@@ -509,7 +509,8 @@ def render_text(result: dict) -> str:
 
 
 def eval_command(
-    dataset: Annotated[Path, typer.Argument(help="NLI pairs (.jsonl), alignment stories (.jsonl) or parallel .tsv")],
+    dataset: Annotated[Path, typer.Argument(help="NLI pairs (.jsonl), alignment stories (.jsonl), parallel .tsv, "
+                                                 "or a folder of multi-outlet stories with gold.json")],
     limit: Annotated[int | None, typer.Option(help="Only the first N pairs / stories")] = None,
     nli: Annotated[str | None, typer.Option(help="NLI model: registry name, hub id, local path, or 'none'")] = None,
     encoder: Annotated[str | None, typer.Option(help="Encoder: registry name, hub id or local path")] = None,
@@ -521,10 +522,23 @@ def eval_command(
     from .cli import reported_errors
 
     with reported_errors():
-        result = evaluate(dataset, limit=limit, nli=nli, encoder=encoder, use_cache=not no_cache, progress=not quiet)
+        if dataset.is_dir():
+            from .pipeline import CheckConfig
+            from .storyeval import evaluate_stories
+
+            result = evaluate_stories(dataset, CheckConfig(encoder=encoder, nli=nli, use_cache=not no_cache,
+                                                           progress=False))
+        else:
+            result = evaluate(dataset, limit=limit, nli=nli, encoder=encoder, use_cache=not no_cache,
+                              progress=not quiet)
         if json_out is not None:
             try:
                 write_atomic(json_out, json.dumps(result, indent=2, ensure_ascii=False) + "\n")
             except OSError as exc:
                 raise CheckError(f"cannot write {json_out}: {exc.strerror or exc}") from exc
-    typer.echo(render_text(result))
+    if result.get("kind") == "stories":
+        from .storyeval import render_text as render_stories
+
+        typer.echo(render_stories(result))
+    else:
+        typer.echo(render_text(result))
