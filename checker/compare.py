@@ -12,11 +12,11 @@ import numpy as np
 from .nli import NLIScorer
 from .types import NLI_LABELS, AlignedPair, Claim, Discrepancy, Document
 
-OFF_TOPIC_MAX_ALIGNED = 0.2  # a document with fewer aligned claims than this is reported as off-topic
-OFF_TOPIC_MIN_CLAIMS = 5
-
-
-DEFAULT_NLI_THRESHOLD = 0.65  # for NLI models that carry no calibrated threshold of their own
+DEFAULT_NLI_THRESHOLD = 0.65
+NLI_PAIRS_PER_CLAIM = 2.0  # NLI budget: pairs per claim, two evaluations each (both directions)
+CANDIDATES_PER_VERSION = 2  # for each claim, its most similar claims in each other version
+CANDIDATE_SLACK = 0.05  # candidates may sit this far below the alignment's cosine floor
+ANCHOR_SLACK = 0.10  # ... and further when they share a fact anchor (a place, a kind of quantity)  # for NLI models that carry no calibrated threshold of their own
 
 
 @dataclass(frozen=True)
@@ -109,18 +109,132 @@ def nli_pairs(pairs: list[AlignedPair], claims: list[Claim]) -> list[AlignedPair
     return chosen
 
 
-def off_topic_documents(documents: list[Document], claims: list[Claim], pairs: list[AlignedPair]) -> dict[str, float]:
-    """Documents whose claims mostly have no counterpart: likely another story or an older event."""
-    aligned = {p.claim_a for p in pairs} | {p.claim_b for p in pairs}
-    result = {}
-    for doc in documents:
-        own = [c for c in claims if c.doc_id == doc.id]
-        if len(own) < OFF_TOPIC_MIN_CLAIMS or len(documents) < 3:
-            continue
-        fraction = sum(c.id in aligned for c in own) / len(own)
-        if fraction < OFF_TOPIC_MAX_ALIGNED:
-            result[doc.id] = fraction
-    return result
+def _anchor_keys(slots: list) -> set[str]:
+    """What two claims may both be about: a place, or a kind of quantity (its unit)."""
+    keys = set()
+    for slot in slots:
+        if slot.kind == "place":
+            keys.add("p:" + slot.value)
+        elif slot.kind == "number" and slot.unit:
+            keys.add("u:" + slot.unit)
+    return keys
+
+
+def candidate_pairs(documents: list[Document], claims: list[Claim], vectors: dict[str, np.ndarray] | None,
+                    slots: SlotsPerClaim, excluded: set[str], min_cosine: float) -> list[AlignedPair]:
+    """Pairs worth comparing beyond translation alignment: for every claim, its CANDIDATES_PER_VERSION
+    most similar claims in each other version, and claims sharing a fact anchor, above a cosine floor
+    a little under the alignment's own. Versions set aside take no part."""
+    if not vectors:
+        return []
+    rows: dict[str, list[Claim]] = {}
+    for claim in claims:
+        if claim.doc_id not in excluded:
+            rows.setdefault(claim.doc_id, []).append(claim)
+    found: list[AlignedPair] = []
+    docs = [d.id for d in documents if d.id in rows]
+    for n, doc_a in enumerate(docs):
+        for doc_b in docs[n + 1:]:
+            ca, cb = rows[doc_a], rows[doc_b]
+            sim = np.stack([vectors[c.id] for c in ca]) @ np.stack([vectors[c.id] for c in cb]).T
+            top = max(1, min(CANDIDATES_PER_VERSION, len(cb)))
+            near = set()
+            for i in range(len(ca)):
+                near.update((i, int(j)) for j in np.argsort(-sim[i])[:top])
+            top = max(1, min(CANDIDATES_PER_VERSION, len(ca)))
+            for j in range(len(cb)):
+                near.update((int(i), j) for i in np.argsort(-sim[:, j])[:top])
+            anchors_b = [_anchor_keys(slots[c]) for c in cb]
+            for i, claim_a in enumerate(ca):
+                anchors_a = _anchor_keys(slots[claim_a])
+                for j, claim_b in enumerate(cb):
+                    cos = float(sim[i, j])
+                    if ((i, j) in near and cos >= min_cosine - CANDIDATE_SLACK) or (
+                            anchors_a & anchors_b[j] and cos >= min_cosine - ANCHOR_SLACK):
+                        found.append(AlignedPair(claim_a.id, claim_b.id, round(cos, 4), 0.0, False))
+    return found
+
+
+def _units(values: list[str]) -> set[str]:
+    return {v.split(" ", 1)[1] if " " in v else "" for v in values}
+
+
+def _same_fact(item: Discrepancy, wide: bool, threshold: float) -> bool:
+    """Whether a slot finding compares one fact. Numbers must share a unit (a count of people against a
+    distance is two facts, not a conflict). A wider candidate (not a translation) reports value conflicts
+    only: numbers sharing a named unit, or other values with NLI contradiction agreeing."""
+    if item.kind == "number" and item.values_a and item.values_b:
+        common = _units(item.values_a) & _units(item.values_b)
+        if not common or (wide and not common - {""}):
+            return False
+        return True
+    if not wide:
+        return True
+    if not (item.values_a and item.values_b):
+        return False
+    return bool(item.nli) and item.nli["contradiction"] >= threshold  # type: ignore[index]
+
+
+def _fact_key(item: Discrepancy) -> tuple[str, str]:
+    """Which fact a value conflict is about: its kind and, for numbers, the unit of its values."""
+    if item.kind != "number":
+        return item.kind, ""
+    units = sorted({v.split(" ", 1)[1] for v in item.values_a + item.values_b if " " in v})
+    return item.kind, "|".join(units)
+
+
+def fact_table(found: list[Discrepancy], documents: list[Document]) -> list[Discrepancy]:
+    """Value conflicts reduced to one finding per dissenting version of each fact.
+
+    Conflicts on one fact (same kind and unit, linked through shared claims) form a table of which
+    versions say which value; the value most versions give is the majority (on a tie, the one of the
+    earliest version), and each version giving another value keeps one finding: its most severe conflict
+    with a version of the majority. Values equal across granularity, calendar, script or unit were
+    already made one by the slot comparison."""
+    order = {d.id: n for n, d in enumerate(documents)}
+    parent: dict[tuple, tuple] = {}
+
+    def find(x: tuple) -> tuple:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for item in found:
+        key = _fact_key(item)
+        a, b = find((key, item.claim_a)), find((key, item.claim_b))
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    tables: dict[tuple, list[Discrepancy]] = {}
+    for item in found:
+        tables.setdefault(find((_fact_key(item), item.claim_a)), []).append(item)
+    kept: list[Discrepancy] = []
+    for items in tables.values():
+        says: dict[str, dict[tuple[str, ...], int]] = {}
+        for item in items:
+            for doc, values in ((item.doc_a, item.values_a), (item.doc_b or "", item.values_b)):
+                counts = says.setdefault(doc, {})
+                counts[tuple(sorted(values))] = counts.get(tuple(sorted(values)), 0) + 1
+        value_of = {doc: max(sorted(c), key=lambda v: c[v]) for doc, c in says.items()}
+        holders: dict[tuple[str, ...], list[str]] = {}
+        for doc in sorted(value_of, key=order.__getitem__):
+            holders.setdefault(value_of[doc], []).append(doc)
+        majority = max(holders, key=lambda v: (len(holders[v]), -min(order[d] for d in holders[v])))
+        for value, docs in holders.items():
+            if value == majority:
+                continue
+            for doc in docs:
+                mine = [i for i in items if doc in (i.doc_a, i.doc_b)]
+                against = [i for i in mine if ({i.doc_a, i.doc_b} - {doc}) & set(holders[majority])] or mine
+                best = max(against, key=lambda i: (i.score, -order[i.doc_a], -order[i.doc_b or i.doc_a]))
+                table = "; ".join(f"{len(d)} version{'s' if len(d) > 1 else ''} ({', '.join(d)}): "
+                                  f"{', '.join(v) or '-'}" for v, d in sorted(holders.items(),
+                                                                               key=lambda kv: -len(kv[1])))
+                best.note = (best.note + "; " if best.note else "") + table
+                if best not in kept:
+                    kept.append(best)
+    return kept
 
 
 class SlotsPerClaim:
@@ -164,21 +278,35 @@ def _slot_discrepancies(conflicts: list, verdict: dict[str, float] | None, claim
 
 def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[AlignedPair],
                    nli: NLIScorer | None, config: CompareConfig, *, vectors: dict[str, np.ndarray] | None = None,
-                   encoder_name: str | None = None) -> tuple[list[Discrepancy], dict[str, float]]:
-    """All discrepancies, most severe first, and the off-topic documents (id -> aligned fraction)."""
+                   encoder_name: str | None = None, set_aside: dict[str, dict] | None = None,
+                   min_cosine: float = 0.80, stats: dict[str, int] | None = None,
+                   ) -> tuple[list[Discrepancy], dict[str, float]]:
+    """All discrepancies, most severe first, and the documents set aside (id -> aligned fraction).
+
+    ``set_aside`` (from :func:`checker.anchor.off_event_documents`) names the versions about another event;
+    without it they are found here. Claims are compared along their alignment and along wider candidates
+    (the most similar claims of each other version, claims sharing a fact anchor); value conflicts are
+    then reduced to one finding per dissenting version of each fact."""
     by_id = {c.id: c for c in claims}
     threshold = nli_threshold(config, nli)
-    off_topic = off_topic_documents(documents, claims, pairs)
+    slots = SlotsPerClaim(documents)
+    if set_aside is None:
+        from .anchor import off_event_documents
+
+        set_aside = off_event_documents(documents, claims, pairs, slots.__getitem__, vectors)
+    off_topic = {doc_id: float(info.get("aligned", 0.0)) for doc_id, info in set_aside.items()}  # type: ignore[arg-type]
     all_pairs = pairs
     # a version about another story or event is flagged as a whole; its chance alignments are not compared
     pairs = [p for p in pairs if by_id[p.claim_a].doc_id not in off_topic and by_id[p.claim_b].doc_id not in off_topic]
+    aligned_keys = {(p.claim_a, p.claim_b) for p in pairs}
+    candidates = pairs + [p for p in candidate_pairs(documents, claims, vectors, slots, set(off_topic), min_cosine)
+                          if (p.claim_a, p.claim_b) not in aligned_keys]
     conflicts: dict[tuple[str, str], list] = {}
     if config.slots:
         from .slots import compare_slots
 
-        slots = SlotsPerClaim(documents)
         story = {d.id: d.raw[d.body_start:] for d in documents}  # a place named anywhere in a version counts
-        for pair in pairs:
+        for pair in candidates:
             claim_a, claim_b = by_id[pair.claim_a], by_id[pair.claim_b]
             found_here = compare_slots(slots[claim_a], slots[claim_b], claim_a.text, claim_b.text,
                                        story[claim_a.doc_id], story[claim_b.doc_id])
@@ -186,29 +314,40 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
                 conflicts[(pair.claim_a, pair.claim_b)] = found_here
     verdicts: dict[tuple[str, str], dict[str, float]] = {}
     if nli:
-        # the group trees, plus pairs with a fact conflict (most severe first) so their cards carry NLI
-        # evidence too, within a budget of 1.5 pairs (3 NLI calls) per claim
+        # the group trees, then pairs with a fact conflict (most severe first) so their cards carry NLI
+        # evidence too, then the closest candidates, within a budget of NLI_PAIRS_PER_CLAIM pairs (two
+        # NLI calls each) per claim
         tree = nli_pairs(pairs, claims)
         in_tree = {(p.claim_a, p.claim_b) for p in tree}
-        extra = [p for p in pairs if (p.claim_a, p.claim_b) in conflicts and (p.claim_a, p.claim_b) not in in_tree]
+        extra = [p for p in candidates if (p.claim_a, p.claim_b) in conflicts and (p.claim_a, p.claim_b) not in in_tree]
         extra.sort(key=lambda p: -max(c.score for c in conflicts[(p.claim_a, p.claim_b)]))
-        checked = tree + extra[:max(0, (3 * len(claims)) // 2 - len(tree))]
+        chosen = {(p.claim_a, p.claim_b) for p in extra} | in_tree
+        rest = sorted((p for p in candidates if (p.claim_a, p.claim_b) not in chosen), key=lambda p: -p.similarity)
+        checked = (tree + extra + rest)[:max(len(tree), int(NLI_PAIRS_PER_CLAIM * len(claims)))]
         verdicts = {(v.pair.claim_a, v.pair.claim_b): v.worst
                     for v in run_nli(nli, checked, by_id, vectors, encoder_name)}
+    if stats is not None:
+        stats.update(nli_evaluations=2 * len(verdicts), candidate_pairs=len(candidates))
     found: list[Discrepancy] = []
-    for pair in pairs:
+    value_found: list[Discrepancy] = []
+    for pair in candidates:
         claim_a, claim_b = by_id[pair.claim_a], by_id[pair.claim_b]
         verdict = verdicts.get((pair.claim_a, pair.claim_b))
-        pair.nli = verdict
+        if (pair.claim_a, pair.claim_b) in aligned_keys:
+            pair.nli = verdict
         slot_found = _slot_discrepancies(conflicts.get((pair.claim_a, pair.claim_b), []), verdict, claim_a, claim_b,
                                          threshold)
-        found.extend(slot_found)
+        wide = (pair.claim_a, pair.claim_b) not in aligned_keys
+        slot_found = [d for d in slot_found if _same_fact(d, wide, threshold)]
+        value_found.extend(d for d in slot_found if d.values_a and d.values_b)
+        found.extend(d for d in slot_found if not (d.values_a and d.values_b))
         if verdict and not slot_found and verdict["contradiction"] >= threshold:
             found.append(Discrepancy(
                 id="", kind="nli", doc_a=claim_a.doc_id, doc_b=claim_b.doc_id, claim_a=claim_a.id,
                 claim_b=claim_b.id, text_a=claim_a.text, text_b=claim_b.text, nli=verdict,
                 score=round(0.9 * verdict["contradiction"], 4),
             ))
+    found.extend(fact_table(value_found, documents))
     if config.unmatched:
         aligned = {p.claim_a for p in all_pairs} | {p.claim_b for p in all_pairs}
         for claim in claims:

@@ -12,7 +12,8 @@ gold.json::
                         "sides": [{"docs": [...], "value": "...", "cues": ["text in the claim", ...]}, ...]}],
      "not_conflicts": [...], "equivalent": [...]}       # documentation for readers; not scored
 
-A finding hits a disagreement when its two documents are on different sides and each claim contains a
+Findings scored are disagreements: ``unmatched`` claims and values named in one version only are
+omissions, counted apart. A finding hits a disagreement when its two documents are on different sides and each claim contains a
 cue of its side (compared after the model normaliser: digits, letter variants, case).
 """
 
@@ -126,9 +127,16 @@ def hits(finding: Discrepancy, gold: GoldDisagreement) -> bool:
     return False
 
 
+def is_disagreement(finding: Discrepancy) -> bool:
+    """Two versions disagree: not a claim without counterpart, nor a value named on one side only."""
+    if finding.kind == "unmatched":
+        return False
+    return finding.kind == "nli" or bool(finding.values_a and finding.values_b)
+
+
 def score_story(report: Report, gold: StoryGold) -> dict[str, object]:
     """Recall, false findings and distractor detection of one checked story."""
-    findings = [d for d in report.discrepancies if d.kind != "unmatched"]
+    findings = [d for d in report.discrepancies if is_disagreement(d)]
     found: dict[str, list[str]] = {g.id: [] for g in gold.disagreements}
     true_ids: set[str] = set()
     for finding in findings:
@@ -149,7 +157,7 @@ def score_story(report: Report, gold: StoryGold) -> dict[str, object]:
         "recall": recalled / len(gold.disagreements) if gold.disagreements else None,
         "missed": sorted(k for k, v in found.items() if not v),
         "findings": len(findings),
-        "unmatched": sum(d.kind == "unmatched" for d in report.discrepancies),
+        "omissions": sum(not is_disagreement(d) for d in report.discrepancies),
         "false_findings": len(false),
         "false_per_document": len(false) / n_docs if n_docs else 0.0,
         "false_with_distractor": len(on_distractor),
