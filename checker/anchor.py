@@ -3,10 +3,10 @@ same place, a different quake in the same country) that only resembles it.
 
 Signals per document, each relative to the other versions:
 - its claims mostly have no aligned counterpart (another story altogether);
-- its dates (dateline and day-level dates in its claims) are all more than ``DATE_WINDOW_DAYS`` away
-  from every day-level date of the other versions;
-- its fact anchors (numbers with units, dates, places) and its mean embedding are less shared with the
-  others than is usual in this story.
+- its dateline is more than ``DATE_WINDOW_DAYS`` away from every day that at least two other versions
+  give (their datelines and the day-level dates in their claims), and its values agree less than usual;
+- none of its values agrees with those of its aligned counterparts, and its fact anchors (numbers with
+  units, dates, places) are less shared with the others than is usual in this story.
 A document is set aside with the reasons found; its claims are kept out of conflicts, and a version
 without a dateline never borrows the dateline of a document set aside.
 """
@@ -25,6 +25,7 @@ OFF_TOPIC_MAX_ALIGNED = 0.2  # fewer aligned claims than this: another story
 OFF_TOPIC_MIN_CLAIMS = 5
 DATE_WINDOW_DAYS = 3
 LOW_OVERLAP_RATIO = 0.6  # anchors shared at under this fraction of the story's median
+MIN_CONFLICTS = 3  # value conflicts with its counterparts before a version's values count as another event's
 MIN_DOCUMENTS = 3  # with two versions there is no majority to tell the event from
 
 
@@ -52,6 +53,33 @@ def _anchors(slots: list) -> set[str]:
     return keys
 
 
+def _value_agreement(live: list[Document], claims: list[Claim], pairs: list[AlignedPair],
+                     slots_of: Callable[[Claim], list]) -> tuple[dict[str, int], dict[str, int]]:
+    """Per document: aligned pairs whose values agree (a shared value, no conflict) and pairs whose
+    values conflict. A report of another event aligns by topic, and its values then rarely agree."""
+    from .slots import compare_slots
+
+    ids = {d.id for d in live}
+    by_id = {c.id: c for c in claims}
+    agree = dict.fromkeys(ids, 0)
+    conflict = dict.fromkeys(ids, 0)
+    for pair in pairs:
+        a, b = by_id[pair.claim_a], by_id[pair.claim_b]
+        if a.doc_id not in ids or b.doc_id not in ids:
+            continue
+        sa, sb = slots_of(a), slots_of(b)
+        if not sa or not sb:
+            continue
+        clash = any(c.values_a and c.values_b and c.kind != "place" for c in compare_slots(sa, sb, a.text, b.text))
+        shared = bool(_anchors(sa) & _anchors(sb))
+        for doc_id in (a.doc_id, b.doc_id):
+            if clash:
+                conflict[doc_id] += 1
+            elif shared:
+                agree[doc_id] += 1
+    return agree, conflict
+
+
 def off_event_documents(documents: list[Document], claims: list[Claim], pairs: list[AlignedPair],
                         slots_of: Callable[[Claim], list], vectors: dict[str, np.ndarray] | None = None,
                         ) -> dict[str, dict[str, object]]:
@@ -70,45 +98,44 @@ def off_event_documents(documents: list[Document], claims: list[Claim], pairs: l
     slots = {d.id: [s for c in own[d.id] for s in slots_of(c)] for d in documents}
     days = {d.id: _day_dates(slots[d.id], d.dateline) for d in documents}
     anchors = {d.id: _anchors(slots[d.id]) for d in documents}
-    centroid = {}
-    if vectors:
-        for d in documents:
-            if own[d.id]:
-                v = np.mean([vectors[c.id] for c in own[d.id]], axis=0)
-                centroid[d.id] = v / max(float(np.linalg.norm(v)), 1e-9)
     live = [d for d in documents if d.id not in result and own[d.id]]
 
     def overlap(a: str) -> float:
         others = [anchors[a] & anchors[b.id] for b in live if b.id != a]
         return float(np.mean([len(x) / max(1, len(anchors[a])) for x in others])) if others else 0.0
 
-    def closeness(a: str) -> float:
-        if a not in centroid:
-            return 1.0
-        return float(np.mean([centroid[a] @ centroid[b.id] for b in live if b.id != a and b.id in centroid]))
-
     ov = {d.id: overlap(d.id) for d in live}
-    near = {d.id: closeness(d.id) for d in live}
+    agree, conflict = _value_agreement(live, claims, pairs, slots_of)
+
+    def rate(doc_id: str) -> float:
+        return agree[doc_id] / max(1, agree[doc_id] + conflict[doc_id])
+
     candidates: list[tuple[float, str, list[str]]] = []
     for doc in live:
         others = [d for d in live if d.id != doc.id]
         if len(others) < 2:
             continue
         median_ov = statistics.median(ov[d.id] for d in others)
-        median_near = statistics.median(near[d.id] for d in others)
+        median_rate = statistics.median(rate(d.id) for d in others)
         other_days = set().union(*(days[d.id] for d in others))
-        shares_day = any(abs((a - b).days) <= DATE_WINDOW_DAYS for a in days[doc.id] for b in other_days)
-        date_far = bool(days[doc.id]) and bool(other_days) and not shares_day
-        weak = ov[doc.id] <= median_ov or near[doc.id] <= median_near
+        # the story's days: those that at least two other versions give (within the window)
+        story_days = {a for a in other_days
+                      if sum(any(abs((a - b).days) <= DATE_WINDOW_DAYS for b in days[d.id]) for d in others) >= 2}
+        # a version is dated by its dateline: dates inside a report are often background (an agreement a
+        # year earlier), so they place the story's days but never set a version aside on their own
+        date_far = doc.dateline is not None and bool(story_days) and not any(
+            abs((doc.dateline - b).days) <= DATE_WINDOW_DAYS for b in story_days)
         reasons = []
-        if date_far and weak:
-            mine = ", ".join(sorted(d.isoformat() for d in days[doc.id])[:3])
-            reasons.append(f"its dates ({mine}) are more than {DATE_WINDOW_DAYS} days from every date of the other versions")
-        if (not shares_day and ov[doc.id] < LOW_OVERLAP_RATIO * median_ov and near[doc.id] < median_near):
-            reasons.append(f"shares few of the story's facts ({ov[doc.id]:.0%} of its values against a median of "
-                           f"{median_ov:.0%})")
+        if date_far and rate(doc.id) <= median_rate:
+            assert doc.dateline is not None
+            reasons.append(f"its dateline ({doc.dateline.isoformat()}) is more than {DATE_WINDOW_DAYS} days from the story's "
+                           f"({', '.join(sorted(d.isoformat() for d in story_days)[:3])})")
+        if (agree[doc.id] == 0 and conflict[doc.id] >= MIN_CONFLICTS
+                and ov[doc.id] < LOW_OVERLAP_RATIO * median_ov):
+            reasons.append(f"none of its values agrees with its counterparts ({conflict[doc.id]} conflicts) and it "
+                           f"shares few of the story's facts ({ov[doc.id]:.0%} against a median of {median_ov:.0%})")
         if reasons:
-            candidates.append((ov[doc.id] + near[doc.id], doc.id, reasons))
+            candidates.append((rate(doc.id) + ov[doc.id], doc.id, reasons))
     # a majority of the versions defines the event: never set aside half of them or more
     room = (len(live) - 1) // 2
     for _, doc_id, reasons in sorted(candidates)[:room]:

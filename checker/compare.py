@@ -165,9 +165,7 @@ def _same_fact(item: Discrepancy, wide: bool, threshold: float) -> bool:
     only: numbers sharing a named unit, or other values with NLI contradiction agreeing."""
     if item.kind == "number" and item.values_a and item.values_b:
         common = _units(item.values_a) & _units(item.values_b)
-        if not common or (wide and not common - {""}):
-            return False
-        return True
+        return bool(common) and not (wide and not common - {""})
     if not wide:
         return True
     if not (item.values_a and item.values_b):

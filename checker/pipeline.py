@@ -121,7 +121,9 @@ def check(inputs: list[Path] | list[str], config: CheckConfig | None = None, mod
 
     t0 = time.perf_counter()
     claim_vectors = {c.id: vectors[n] for n, c in enumerate(claims)}
-    set_aside = off_event_documents(documents, claims, pairs, SlotsPerClaim(documents).__getitem__, claim_vectors)
+    # anchoring reads each version's dates against its own dateline only: a borrowed one may be the outlier's
+    own_dates = SlotsPerClaim([replace(d, assumed_dateline=None) for d in documents])
+    set_aside = off_event_documents(documents, claims, pairs, own_dates.__getitem__, claim_vectors)
     if set_aside and any(d.assumed_dateline for d in documents):
         # a version without a dateline never borrows the dateline of a report about another event
         for doc in documents:
