@@ -208,7 +208,7 @@ def fact_table(found: list[Discrepancy], documents: list[Document]) -> list[Disc
     for item in found:
         tables.setdefault(find((_fact_key(item), item.claim_a)), []).append(item)
     kept: list[Discrepancy] = []
-    for items in tables.values():
+    for items in tables.values():  # one table per fact
         says: dict[str, dict[tuple[str, ...], int]] = {}
         for item in items:
             for doc, values in ((item.doc_a, item.values_a), (item.doc_b or "", item.values_b)):
@@ -223,15 +223,22 @@ def fact_table(found: list[Discrepancy], documents: list[Document]) -> list[Disc
             if value == majority:
                 continue
             for doc in docs:
+                # one finding per value this version gives (a claim may state two facts of one unit)
                 mine = [i for i in items if doc in (i.doc_a, i.doc_b)]
-                against = [i for i in mine if ({i.doc_a, i.doc_b} - {doc}) & set(holders[majority])] or mine
-                best = max(against, key=lambda i: (i.score, -order[i.doc_a], -order[i.doc_b or i.doc_a]))
+                by_value: dict[tuple[str, ...], list[Discrepancy]] = {}
+                for i in mine:
+                    by_value.setdefault(tuple(sorted(i.values_a if i.doc_a == doc else i.values_b)), []).append(i)
+                chosen = []
+                for group in by_value.values():
+                    against = [i for i in group if ({i.doc_a, i.doc_b} - {doc}) & set(holders[majority])] or group
+                    chosen.append(max(against, key=lambda i: (i.score, -order[i.doc_a], -order[i.doc_b or i.doc_a])))
                 table = "; ".join(f"{len(d)} version{'s' if len(d) > 1 else ''} ({', '.join(d)}): "
                                   f"{', '.join(v) or '-'}" for v, d in sorted(holders.items(),
                                                                                key=lambda kv: -len(kv[1])))
-                best.note = (best.note + "; " if best.note else "") + table
-                if best not in kept:
-                    kept.append(best)
+                for best in chosen:
+                    if best not in kept:
+                        best.note = (best.note + "; " if best.note else "") + table
+                        kept.append(best)
     return kept
 
 
