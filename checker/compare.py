@@ -14,7 +14,7 @@ from .types import NLI_LABELS, AlignedPair, Claim, Discrepancy, Document
 
 DEFAULT_NLI_THRESHOLD = 0.65
 NLI_PAIRS_PER_CLAIM = 2.0  # NLI budget: pairs per claim, two evaluations each (both directions)
-CANDIDATES_PER_VERSION = 2  # for each claim, its most similar claims in each other version
+CANDIDATES_PER_VERSION = 1  # for each claim, its most similar claims in each other version
 CANDIDATE_SLACK = 0.05  # candidates may sit this far below the alignment's cosine floor
 ANCHOR_SLACK = 0.10  # ... and further when they share a fact anchor (a place, a kind of quantity)  # for NLI models that carry no calibrated threshold of their own
 
@@ -122,37 +122,38 @@ def _anchor_keys(slots: list) -> set[str]:
 
 def candidate_pairs(documents: list[Document], claims: list[Claim], vectors: dict[str, np.ndarray] | None,
                     slots: SlotsPerClaim, excluded: set[str], min_cosine: float) -> list[AlignedPair]:
-    """Pairs worth comparing beyond translation alignment: for every claim, its CANDIDATES_PER_VERSION
-    most similar claims in each other version, and claims sharing a fact anchor, above a cosine floor
-    a little under the alignment's own. Versions set aside take no part."""
+    """Pairs worth comparing beyond translation alignment, from each claim to each other version: its
+    CANDIDATES_PER_VERSION most similar claims, and for each of its fact anchors (a place, a kind of
+    quantity) the most similar claim sharing that anchor; above a cosine floor a little under the
+    alignment's own. Versions set aside take no part."""
     if not vectors:
         return []
     rows: dict[str, list[Claim]] = {}
     for claim in claims:
         if claim.doc_id not in excluded:
             rows.setdefault(claim.doc_id, []).append(claim)
-    found: list[AlignedPair] = []
+    anchors = {c.id: _anchor_keys(slots[c]) for cs in rows.values() for c in cs}
+    found: dict[tuple[str, str], float] = {}
     docs = [d.id for d in documents if d.id in rows]
     for n, doc_a in enumerate(docs):
         for doc_b in docs[n + 1:]:
             ca, cb = rows[doc_a], rows[doc_b]
             sim = np.stack([vectors[c.id] for c in ca]) @ np.stack([vectors[c.id] for c in cb]).T
-            top = max(1, min(CANDIDATES_PER_VERSION, len(cb)))
-            near = set()
-            for i in range(len(ca)):
-                near.update((i, int(j)) for j in np.argsort(-sim[i])[:top])
-            top = max(1, min(CANDIDATES_PER_VERSION, len(ca)))
-            for j in range(len(cb)):
-                near.update((int(i), j) for i in np.argsort(-sim[:, j])[:top])
-            anchors_b = [_anchor_keys(slots[c]) for c in cb]
-            for i, claim_a in enumerate(ca):
-                anchors_a = _anchor_keys(slots[claim_a])
-                for j, claim_b in enumerate(cb):
-                    cos = float(sim[i, j])
-                    if ((i, j) in near and cos >= min_cosine - CANDIDATE_SLACK) or (
-                            anchors_a & anchors_b[j] and cos >= min_cosine - ANCHOR_SLACK):
-                        found.append(AlignedPair(claim_a.id, claim_b.id, round(cos, 4), 0.0, False))
-    return found
+            for side, (mine, theirs, matrix) in enumerate(((ca, cb, sim), (cb, ca, sim.T))):
+                for i, claim in enumerate(mine):
+                    ranked = [int(j) for j in np.argsort(-matrix[i], kind="stable")]
+                    picks = [(j, min_cosine - CANDIDATE_SLACK) for j in ranked[:CANDIDATES_PER_VERSION]]
+                    for key in sorted(anchors[claim.id]):
+                        best = next((j for j in ranked if key in anchors[theirs[j].id]), None)
+                        if best is not None:
+                            picks.append((best, min_cosine - ANCHOR_SLACK))
+                    for j, floor in picks:
+                        if matrix[i, j] >= floor:
+                            a, b = (claim, theirs[j]) if side == 0 else (theirs[j], claim)
+                            found[(a.id, b.id)] = round(float(matrix[i, j]), 4)
+    position = {c.id: n for n, c in enumerate(claims)}
+    return [AlignedPair(a, b, cos, 0.0, False)
+            for (a, b), cos in sorted(found.items(), key=lambda kv: (position[kv[0][0]], position[kv[0][1]]))]
 
 
 def _units(values: list[str]) -> set[str]:
@@ -346,7 +347,8 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
         slot_found = [d for d in slot_found if _same_fact(d, wide, threshold)]
         value_found.extend(d for d in slot_found if d.values_a and d.values_b)
         found.extend(d for d in slot_found if not (d.values_a and d.values_b))
-        if verdict and not slot_found and verdict["contradiction"] >= threshold:
+        # NLI alone speaks for translations only: two different statements of one story often "contradict"
+        if verdict and not slot_found and not wide and verdict["contradiction"] >= threshold:
             found.append(Discrepancy(
                 id="", kind="nli", doc_a=claim_a.doc_id, doc_b=claim_b.doc_id, claim_a=claim_a.id,
                 claim_b=claim_b.id, text_a=claim_a.text, text_b=claim_b.text, nli=verdict,
