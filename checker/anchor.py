@@ -63,6 +63,7 @@ def _value_agreement(live: list[Document], claims: list[Claim], pairs: list[Alig
     by_id = {c.id: c for c in claims}
     agree = dict.fromkeys(ids, 0)
     conflict = dict.fromkeys(ids, 0)
+    clashing: dict[str, set[str]] = {doc_id: set() for doc_id in ids}
     for pair in pairs:
         a, b = by_id[pair.claim_a], by_id[pair.claim_b]
         if a.doc_id not in ids or b.doc_id not in ids:
@@ -72,12 +73,14 @@ def _value_agreement(live: list[Document], claims: list[Claim], pairs: list[Alig
             continue
         clash = any(c.values_a and c.values_b and c.kind != "place" for c in compare_slots(sa, sb, a.text, b.text))
         shared = bool(_anchors(sa) & _anchors(sb))
-        for doc_id in (a.doc_id, b.doc_id):
+        for doc_id, claim in ((a.doc_id, a), (b.doc_id, b)):
             if clash:
                 conflict[doc_id] += 1
+                clashing[doc_id].add(claim.id)
             elif shared:
                 agree[doc_id] += 1
-    return agree, conflict
+    # one claim that dissents from every other version is a disagreement, not another event
+    return agree, {doc_id: conflict[doc_id] if len(clashing[doc_id]) >= 2 else 0 for doc_id in ids}
 
 
 def off_event_documents(documents: list[Document], claims: list[Claim], pairs: list[AlignedPair],

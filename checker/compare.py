@@ -163,13 +163,13 @@ def _units(values: list[str]) -> set[str]:
 def _same_fact(item: Discrepancy, wide: bool, threshold: float) -> bool:
     """Whether a slot finding compares one fact. Numbers must share a unit (a count of people against a
     distance is two facts, not a conflict). A wider candidate (not a translation) reports value conflicts
-    only: numbers sharing a named unit, or other values with NLI contradiction agreeing."""
+    only: numbers sharing a named unit, or dates with NLI contradiction agreeing."""
     if item.kind == "number" and item.values_a and item.values_b:
         common = _units(item.values_a) & _units(item.values_b)
         return bool(common) and not (wide and not common - {""})
     if not wide:
         return True
-    if not (item.values_a and item.values_b):
+    if item.kind == "place" or not (item.values_a and item.values_b):
         return False
     return bool(item.nli) and item.nli["contradiction"] >= threshold  # type: ignore[index]
 
