@@ -3,8 +3,9 @@ same place, a different quake in the same country) that only resembles it.
 
 Signals per document, each relative to the other versions:
 - its claims mostly have no aligned counterpart (another story altogether);
-- its dateline is more than ``DATE_WINDOW_DAYS`` away from every day that at least two other versions
-  give (their datelines and the day-level dates in their claims), and its values agree less than usual;
+- its dateline is more than ``DATE_WINDOW_DAYS`` away from every dateline of the other versions and from
+  every day-level date that at least two of them give in their claims, and its values agree less than
+  usual;
 - none of its values agrees with those of its aligned counterparts, and its fact anchors (numbers with
   units, dates, places) are less shared with the others than is usual in this story.
 A document is set aside with the reasons found; its claims are kept out of conflicts, and a version
@@ -121,9 +122,11 @@ def off_event_documents(documents: list[Document], claims: list[Claim], pairs: l
         median_ov = statistics.median(ov[d.id] for d in others)
         median_rate = statistics.median(rate(d.id) for d in others)
         other_days = set().union(*(days[d.id] for d in others))
-        # the story's days: those that at least two other versions give (within the window)
-        story_days = {a for a in other_days
-                      if sum(any(abs((a - b).days) <= DATE_WINDOW_DAYS for b in days[d.id]) for d in others) >= 2}
+        # the story's days: the other versions' datelines, and dates in their claims that at least two of
+        # them give (within the window)
+        story_days = {d.dateline for d in others if d.dateline} | {
+            a for a in other_days
+            if sum(any(abs((a - b).days) <= DATE_WINDOW_DAYS for b in days[d.id]) for d in others) >= 2}
         # a version is dated by its dateline: dates inside a report are often background (an agreement a
         # year earlier), so they place the story's days but never set a version aside on their own
         date_far = doc.dateline is not None and bool(story_days) and not any(

@@ -160,10 +160,11 @@ def _units(values: list[str]) -> set[str]:
     return {v.split(" ", 1)[1] if " " in v else "" for v in values}
 
 
-def _same_fact(item: Discrepancy, wide: bool, threshold: float) -> bool:
+def _same_fact(item: Discrepancy, wide: bool, threshold: float, same_place: bool = False) -> bool:
     """Whether a slot finding compares one fact. Numbers must share a unit (a count of people against a
     distance is two facts, not a conflict). A wider candidate (not a translation) reports value conflicts
-    only: numbers sharing a named unit, or dates with NLI contradiction agreeing."""
+    only: numbers sharing a named unit, or dates of claims naming one place or with NLI contradiction
+    agreeing."""
     if item.kind == "number" and item.values_a and item.values_b:
         common = _units(item.values_a) & _units(item.values_b)
         return bool(common) and not (wide and not common - {""})
@@ -171,7 +172,8 @@ def _same_fact(item: Discrepancy, wide: bool, threshold: float) -> bool:
         return True
     if item.kind == "place" or not (item.values_a and item.values_b):
         return False
-    return bool(item.nli) and item.nli["contradiction"] >= threshold  # type: ignore[index]
+    return (item.kind == "date" and same_place) or (
+        bool(item.nli) and item.nli["contradiction"] >= threshold)  # type: ignore[index]
 
 
 def _fact_key(item: Discrepancy) -> tuple[str, str]:
@@ -182,64 +184,48 @@ def _fact_key(item: Discrepancy) -> tuple[str, str]:
     return item.kind, "|".join(units)
 
 
-def fact_table(found: list[Discrepancy], documents: list[Document]) -> list[Discrepancy]:
-    """Value conflicts reduced to one finding per dissenting version of each fact.
+def fact_table(found: list[Discrepancy], documents: list[Document],
+               similarity: dict[tuple[str, str], tuple[int, float]] | None = None) -> list[Discrepancy]:
+    """Value conflicts reduced to one finding per dissenting version and value of each fact.
 
-    Conflicts on one fact (same kind and unit, linked through shared claims) form a table of which
-    versions say which value; the value most versions give is the majority (on a tie, the one of the
-    earliest version), and each version giving another value keeps one finding: its most severe conflict
-    with a version of the majority. Values equal across granularity, calendar, script or unit were
-    already made one by the slot comparison."""
+    For each fact (kind, and for numbers the unit) the table records which versions state which value.
+    In each conflict the side whose value fewer versions state is the dissenting one (on a tie, the later
+    version); each dissenting version keeps one finding per value it gives: the conflict with the claim
+    that shares most anchors (places, kinds of quantity) with its own, then the most similar one, i.e.
+    the likeliest statement of the same fact (``similarity``: (shared anchors, cosine) per claim pair). Values equal across
+    granularity, calendar, script or unit were already made one by the slot comparison."""
     order = {d.id: n for n, d in enumerate(documents)}
-    parent: dict[tuple, tuple] = {}
-
-    def find(x: tuple) -> tuple:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    similarity = similarity or {}
+    support: dict[tuple[tuple[str, str], str], set[str]] = {}
     for item in found:
         key = _fact_key(item)
-        a, b = find((key, item.claim_a)), find((key, item.claim_b))
-        if a != b:
-            parent[max(a, b)] = min(a, b)
-    tables: dict[tuple, list[Discrepancy]] = {}
+        for doc, values in ((item.doc_a, item.values_a), (item.doc_b or "", item.values_b)):
+            for value in values:
+                support.setdefault((key, value), set()).add(doc)
+
+    def weight(key: tuple[str, str], values: list[str]) -> int:
+        return max((len(support[(key, v)]) for v in values), default=0)
+
+    best: dict[tuple, tuple[tuple, Discrepancy, list[str], list[str]]] = {}
     for item in found:
-        tables.setdefault(find((_fact_key(item), item.claim_a)), []).append(item)
-    kept: list[Discrepancy] = []
-    for items in tables.values():  # one table per fact
-        says: dict[str, dict[tuple[str, ...], int]] = {}
-        for item in items:
-            for doc, values in ((item.doc_a, item.values_a), (item.doc_b or "", item.values_b)):
-                counts = says.setdefault(doc, {})
-                counts[tuple(sorted(values))] = counts.get(tuple(sorted(values)), 0) + 1
-        value_of = {doc: max(sorted(c), key=lambda v: c[v]) for doc, c in says.items()}
-        holders: dict[tuple[str, ...], list[str]] = {}
-        for doc in sorted(value_of, key=order.__getitem__):
-            holders.setdefault(value_of[doc], []).append(doc)
-        majority = max(holders, key=lambda v: (len(holders[v]), -min(order[d] for d in holders[v])))
-        for value, docs in holders.items():
-            if value == majority:
-                continue
-            for doc in docs:
-                # one finding per value this version gives (a claim may state two facts of one unit)
-                mine = [i for i in items if doc in (i.doc_a, i.doc_b)]
-                by_value: dict[tuple[str, ...], list[Discrepancy]] = {}
-                for i in mine:
-                    by_value.setdefault(tuple(sorted(i.values_a if i.doc_a == doc else i.values_b)), []).append(i)
-                chosen = []
-                for group in by_value.values():
-                    against = [i for i in group if ({i.doc_a, i.doc_b} - {doc}) & set(holders[majority])] or group
-                    chosen.append(max(against, key=lambda i: (i.score, -order[i.doc_a], -order[i.doc_b or i.doc_a])))
-                table = "; ".join(f"{len(d)} version{'s' if len(d) > 1 else ''} ({', '.join(d)}): "
-                                  f"{', '.join(v) or '-'}" for v, d in sorted(holders.items(),
-                                                                               key=lambda kv: -len(kv[1])))
-                for best in chosen:
-                    if best not in kept:
-                        best.note = (best.note + "; " if best.note else "") + table
-                        kept.append(best)
+        key = _fact_key(item)
+        wa, wb = weight(key, item.values_a), weight(key, item.values_b)
+        a_dissents = wa < wb or (wa == wb and order[item.doc_a] > order[item.doc_b or item.doc_a])
+        doc, values, others = ((item.doc_a, item.values_a, item.values_b) if a_dissents
+                               else (item.doc_b or "", item.values_b, item.values_a))
+        slot = (doc, key, tuple(sorted(values)))
+        rank = (*similarity.get((item.claim_a, item.claim_b or ""), (0, 0.0)), item.score,
+                -order[item.doc_a], -order[item.doc_b or item.doc_a])
+        if slot not in best or rank > best[slot][0]:
+            best[slot] = (rank, item, values, others)
+    kept = []
+    for (_, key, _), (_, item, values, others) in best.items():
+        sides = []
+        for vals in (others, values):
+            docs = sorted(set().union(*(support[(key, v)] for v in vals)), key=order.__getitem__)
+            sides.append(f"{len(docs)} version{'s' if len(docs) > 1 else ''} ({', '.join(docs)}): {', '.join(vals)}")
+        item.note = (item.note + "; " if item.note else "") + "; ".join(sides)
+        kept.append(item)
     return kept
 
 
@@ -344,7 +330,8 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
         slot_found = _slot_discrepancies(conflicts.get((pair.claim_a, pair.claim_b), []), verdict, claim_a, claim_b,
                                          threshold)
         wide = (pair.claim_a, pair.claim_b) not in aligned_keys
-        slot_found = [d for d in slot_found if _same_fact(d, wide, threshold)]
+        same_place = wide and any(k.startswith("p:") for k in _anchor_keys(slots[claim_a]) & _anchor_keys(slots[claim_b]))
+        slot_found = [d for d in slot_found if _same_fact(d, wide, threshold, same_place)]
         value_found.extend(d for d in slot_found if d.values_a and d.values_b)
         found.extend(d for d in slot_found if not (d.values_a and d.values_b))
         # NLI alone speaks for translations only: two different statements of one story often "contradict"
@@ -354,7 +341,9 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
                 claim_b=claim_b.id, text_a=claim_a.text, text_b=claim_b.text, nli=verdict,
                 score=round(0.9 * verdict["contradiction"], 4),
             ))
-    found.extend(fact_table(value_found, documents))
+    closeness = {(p.claim_a, p.claim_b): (len(_anchor_keys(slots[by_id[p.claim_a]]) & _anchor_keys(slots[by_id[p.claim_b]])),
+                                          p.similarity) for p in candidates}
+    found.extend(fact_table(value_found, documents, closeness))
     if config.unmatched:
         aligned = {p.claim_a for p in all_pairs} | {p.claim_b for p in all_pairs}
         for claim in claims:

@@ -13,7 +13,7 @@ from .textnorm import Normalized
 _BEFORE = r"(?:pukul|jam|pkl\.?|at|around|about|sekitar|sekira|الساع[ةه]|ساعت)"
 _ZONES = {"wib": "WIB", "wita": "WITA", "wit": "WIT", "gmt": "GMT", "utc": "UTC"}
 _TIME = re.compile(
-    r"(?P<cue>" + _BEFORE + r"\s+)?(?<![\d.:,])(?P<h>[01]?\d|2[0-3])[.:](?P<m>[0-5]\d)(?![\d.,:]?\d)"
+    r"(?P<cue>\b" + _BEFORE + r"\s+)?(?<![\d.:,])(?P<h>[01]?\d|2[0-3])[.:](?P<m>[0-5]\d)(?![\d.,:]?\d)"
     r"(?:[.:][0-5]\d)?\s*(?P<ampm>a\.?m\.?|p\.?m\.?)?\s*(?P<zone>wib|wita|wit|gmt|utc)?\b")
 
 
