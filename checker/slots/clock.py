@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
+from ..textnorm import Normalized
 from .model import Slot
-from .textnorm import Normalized
 
 # words that announce a time of day before it, per script (normalised, lower case)
 _BEFORE = r"(?:pukul|jam|pkl\.?|at|around|about|sekitar|sekira|الساع[ةه]|ساعت)"
