@@ -522,6 +522,7 @@ def evaluate_guard(items: list[GuardItem], models: object, config: object, fail_
     """Run ``claimcheck ci``'s checks on every item (source.txt against translation.txt) and score them."""
     import tempfile
 
+    from . import cli  # noqa: F401  (checker.ci builds on the command layer's options; load that first)
     from .ci import DEFAULT_FAIL_ON, _LineFinder, findings_of
     from .pipeline import check
 
