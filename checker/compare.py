@@ -26,6 +26,9 @@ class CompareConfig:
     nli_threshold: float | None = None
     slots: bool = True
     unmatched: bool = True
+    # report country conflicts that NLI does not support too (noted as such), for callers that
+    # weigh the evidence themselves (``claimcheck ci``)
+    unsupported_places: bool = False
 
 
 def nli_threshold(config: CompareConfig, nli: NLIScorer | None) -> float:
@@ -139,14 +142,21 @@ class SlotsPerClaim:
         return self._found[claim.id]
 
 
+UNSUPPORTED_NOTE = "different countries, not supported by NLI"
+
+
 def _slot_discrepancies(conflicts: list, verdict: dict[str, float] | None, claim_a: Claim, claim_b: Claim,
-                        nli_threshold: float) -> list[Discrepancy]:
+                        nli_threshold: float, keep_unsupported: bool = False) -> list[Discrepancy]:
     contradiction = verdict["contradiction"] if verdict else 0.0
     found = []
     for conflict in conflicts:
-        if conflict.needs_support and contradiction < nli_threshold:
+        unsupported = conflict.needs_support and contradiction < nli_threshold
+        if unsupported and not keep_unsupported:
             continue
-        if conflict.values_a and conflict.values_b:
+        if unsupported:  # weak evidence on its own: ranked below supported conflicts
+            score = 0.45 + 0.10 * contradiction
+            note = UNSUPPORTED_NOTE
+        elif conflict.values_a and conflict.values_b:
             # a value-level conflict ranks above NLI alone; NLI agreement raises it further
             score = min(1.0, 0.55 + 0.35 * conflict.score + 0.10 * contradiction)
             note = ""
@@ -201,7 +211,7 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
         verdict = verdicts.get((pair.claim_a, pair.claim_b))
         pair.nli = verdict
         slot_found = _slot_discrepancies(conflicts.get((pair.claim_a, pair.claim_b), []), verdict, claim_a, claim_b,
-                                         threshold)
+                                         threshold, config.unsupported_places)
         found.extend(slot_found)
         if verdict and not slot_found and verdict["contradiction"] >= threshold:
             found.append(Discrepancy(

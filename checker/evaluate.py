@@ -518,17 +518,20 @@ def guard_scores(outcomes: list[dict]) -> dict[str, object]:
 
 
 def evaluate_guard(items: list[GuardItem], models: object, config: object, fail_on: Sequence[str] | None = None,
-                   min_score: float = 0.0, progress: bool = False) -> dict[str, object]:
+                   min_score: float | None = None, policy: object | None = None,
+                   progress: bool = False) -> dict[str, object]:
     """Run ``claimcheck ci``'s checks on every item (source.txt against translation.txt) and score them."""
     import tempfile
 
     from . import cli  # noqa: F401  (checker.ci builds on the command layer's options; load that first)
-    from .ci import DEFAULT_FAIL_ON, _LineFinder, findings_of
+    from .ci import DEFAULT_FAIL_ON, DEFAULT_POLICY, _LineFinder, findings_of, gather_evidence, guard_config
     from .pipeline import check
 
     if not items:
         raise CheckError("no CI-guard documents to evaluate")
     kinds = set(fail_on or DEFAULT_FAIL_ON)
+    config = guard_config(config)  # type: ignore[arg-type]
+    cache = EmbeddingCache(config.cache_dir or default_cache_dir()) if config.use_cache else None
     outcomes = []
     with tempfile.TemporaryDirectory(prefix="claimcheck-eval-") as tmp:
         src, tr = Path(tmp) / "source.txt", Path(tmp) / "translation.txt"
@@ -536,10 +539,14 @@ def evaluate_guard(items: list[GuardItem], models: object, config: object, fail_
             src.write_text("\n".join(item.source) + "\n", encoding="utf-8")
             tr.write_text("\n".join(item.translation) + "\n", encoding="utf-8")
             report = check([src, tr], config, models=models)  # type: ignore[arg-type]
-            outcomes.append(guard_outcome(item, findings_of(report, src, kinds, min_score, set(), _LineFinder())))
+            evidence = gather_evidence(report, models.encoder, cache)  # type: ignore[attr-defined]
+            findings = findings_of(report, src, kinds, min_score, set(), _LineFinder(), evidence,
+                                   policy or DEFAULT_POLICY)  # type: ignore[arg-type]
+            outcomes.append(guard_outcome(item, findings))
             if progress and n % 100 == 0:
                 typer.echo(f"claimcheck: {n}/{len(items)} documents", err=True)
-    result: dict[str, object] = {"kind": "ci", "items": len(items), "fail_on": sorted(kinds), "min_score": min_score}
+    result: dict[str, object] = {"kind": "ci", "items": len(items), "fail_on": sorted(kinds), "min_score": min_score,
+                                 "policy": asdict(policy or DEFAULT_POLICY)}  # type: ignore[call-overload]
     result.update(guard_scores(outcomes))
     result["outcomes"] = outcomes
     return result
@@ -547,8 +554,9 @@ def evaluate_guard(items: list[GuardItem], models: object, config: object, fail_
 
 def render_guard(result: dict) -> str:
     kinds = list(EDIT_KINDS)
-    lines = [f"claimcheck ci on {result['items']} documents; failing on {', '.join(result['fail_on'])} with score "
-             f">= {result['min_score']:g}. False alarms: faithful documents that fail the build; detection: edited "
+    rule = "the calibrated rules" if result["min_score"] is None else f"score >= {result['min_score']:g}"
+    lines = [f"claimcheck ci on {result['items']} documents; failing on {', '.join(result['fail_on'])} by {rule}. "
+             "False alarms: faithful documents that fail the build; detection: edited "
              "documents with a failing finding of the edit's kind on the edited line.", "",
              "| direction | faithful | false alarms % | " + " | ".join(f"{k} %" for k in kinds) + " |",
              "|---|---|---|" + "---|" * len(kinds)]
