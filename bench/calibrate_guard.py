@@ -14,19 +14,18 @@ import tempfile
 from dataclasses import asdict, fields, replace
 from pathlib import Path
 
-from checker import cli  # noqa: F401  (checker.ci builds on the command layer's options)
 from checker.ci import (
     DEFAULT_FAIL_ON,
     DEFAULT_POLICY,
     GuardPolicy,
-    _LineFinder,
+    check_pair,
     findings_of,
     gather_evidence,
-    guard_config,
+    read_inputs,
 )
 from checker.embed import EmbeddingCache, default_cache_dir
 from checker.evaluate import EDIT_KINDS, GuardItem, guard_outcome, guard_scores, load_guard_items
-from checker.pipeline import CheckConfig, check, load_models
+from checker.pipeline import CheckConfig, load_models
 
 ROOT = Path(__file__).resolve().parents[1]
 GRID: dict[str, list[float]] = {
@@ -39,7 +38,7 @@ GRID: dict[str, list[float]] = {
 
 
 def run_all(items: list[GuardItem], nli: str | None, encoder: str | None) -> list[tuple]:
-    config = guard_config(CheckConfig(nli=nli, encoder=encoder, progress=False))
+    config = CheckConfig(nli=nli, encoder=encoder, progress=False)
     models = load_models(config)
     cache = EmbeddingCache(default_cache_dir())
     kept = []
@@ -49,17 +48,15 @@ def run_all(items: list[GuardItem], nli: str | None, encoder: str | None) -> lis
             src.parent.mkdir()
             src.write_text("\n".join(item.source) + "\n", encoding="utf-8")
             tr.write_text("\n".join(item.translation) + "\n", encoding="utf-8")
-            report = check([src, tr], config, models=models)
-            evidence = gather_evidence(report, models.encoder, cache)
-            lines = _LineFinder()
-            findings_of(report, src, set(DEFAULT_FAIL_ON), None, set(), lines, evidence)  # reads the files once
-            kept.append((item, report, src, evidence, lines))
+            source_doc, (tr_doc,) = read_inputs(src, [tr], config.max_bytes)
+            report = check_pair(source_doc, tr_doc, config, models)
+            kept.append((item, report, src, gather_evidence(report, models.encoder, cache)))
     return kept
 
 
 def score(kept: list[tuple], policy: GuardPolicy) -> dict:
-    outcomes = [guard_outcome(item, findings_of(report, src, set(DEFAULT_FAIL_ON), None, set(), lines, evidence,
-                                                policy)) for item, report, src, evidence, lines in kept]
+    outcomes = [guard_outcome(item, findings_of(report, src, set(DEFAULT_FAIL_ON), None, set(), evidence, policy))
+                for item, report, src, evidence in kept]
     return guard_scores(outcomes)
 
 

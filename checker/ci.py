@@ -1,44 +1,29 @@
-"""``claimcheck ci``: fail a build when a translation says something its source does not.
+"""Translations checked against their source, as findings a build can fail on (``claimcheck ci``).
 
-Each translation is checked against the source (one pipeline run per pair, models loaded once).
+Each translation is checked against the source (one pipeline run per pair, each file read once,
+models loaded once).
 Findings are keyed by stable fingerprints (``checker.fingerprint``), so a baseline file can mark
 known differences as accepted. Exit codes: 0 no new finding, 1 at least one new finding among the
-``--fail-on`` kinds at or above ``--min-score``, 2 usage or input error, 130 interrupted.
+``--fail-on`` kinds that passes its kind's calibrated rule (``GuardPolicy``; or, with ``--min-score``,
+scores at least that), 2 usage or input error, 130 interrupted.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import unicodedata
+import urllib.parse
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Annotated
 
 import numpy as np
-import typer
 
-from . import __version__, fileio
-from .cli import (
-    DEFAULT_MAX_MB,
-    EXIT_FINDINGS,
-    EXIT_OK,
-    EncoderOption,
-    MaxClaimsOption,
-    MaxMBOption,
-    NLIOption,
-    NLIThresholdOption,
-    NoCacheOption,
-    NoSlotsOption,
-    build_config,
-    ensure_writable_folder,
-    reported_errors,
-)
+from . import __version__
 from .compare import UNSUPPORTED_NOTE
-from .embed import EmbeddingCache, default_cache_dir
-from .fingerprint import fingerprint
-from .ingest import SUPPORTED_SUFFIXES, decode_bytes, read_document
-from .pipeline import MAX_CLAIMS_DEFAULT, CheckConfig
+from .fingerprint import fingerprinted
+from .ingest import SUPPORTED_SUFFIXES, input_path_error, is_own_report, read_document, unique_ids
+from .pipeline import CheckConfig, Models, check_documents
+from .safetext import for_github, shorten
 from .types import DISCREPANCY_KINDS, AlignedPair, CheckError, Claim, Discrepancy, Document, Report
 
 CI_SCHEMA_VERSION = 1
@@ -116,11 +101,6 @@ class GuardPolicy:
 
 
 DEFAULT_POLICY = GuardPolicy()
-
-
-def guard_config(config: CheckConfig) -> CheckConfig:
-    """The pipeline settings of a CI run: country conflicts are kept for the policy to weigh."""
-    return replace(config, compare=replace(config.compare, unsupported_places=True))
 
 
 @dataclass
@@ -226,36 +206,20 @@ def judge(d: Discrepancy, evidence: Evidence, policy: GuardPolicy = DEFAULT_POLI
 # ---------------------------------------------------------------- findings
 
 
-class _LineFinder:
-    """Line numbers (1-based) of claims in the files as they are on disk."""
-
-    def __init__(self) -> None:
-        self._files: dict[str, str | None] = {}
-
-    def _file_text(self, path: str) -> str | None:
-        if path not in self._files:
-            try:
-                text, _ = decode_bytes(Path(path).read_bytes())
-                self._files[path] = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-            except (OSError, ValueError, UnicodeDecodeError):
-                self._files[path] = None
-        return self._files[path]
-
-    def line(self, doc: Document, claim: Claim) -> int:
-        on_disk = self._file_text(doc.path)
-        if on_disk == doc.raw or on_disk is None:  # plain text: offsets are file offsets
-            return doc.raw.count("\n", 0, claim.start) + 1
-        # HTML (or text reduced on reading): look the claim up in the file
-        for probe in (claim.text, claim.text[:60], " ".join(claim.text.split()[:5])):
-            at = on_disk.find(probe)
-            if probe and at >= 0:
-                return on_disk.count("\n", 0, at) + 1
-        return 1
+def claim_line(doc: Document, claim: Claim) -> int:
+    """The line (1-based) of a claim in its file as it is on disk."""
+    if doc.markup is None:  # plain text: offsets are file offsets
+        return doc.raw.count("\n", 0, claim.start) + 1
+    # HTML: look the claim up in the markup
+    for probe in (claim.text, claim.text[:60], " ".join(claim.text.split()[:5])):
+        at = doc.markup.find(probe)
+        if probe and at >= 0:
+            return doc.markup.count("\n", 0, at) + 1
+    return 1
 
 
 def _quote(text: str | None, limit: int = 140) -> str:
-    text = " ".join((text or "").split())
-    return "“" + (text if len(text) <= limit else text[: limit - 1] + "…") + "”"
+    return "“" + shorten(text, limit) + "”"
 
 
 def _message(kind: str, src: str | None, tr: str | None, values_src: list[str], values_tr: list[str],
@@ -281,7 +245,7 @@ def baseline_path(path: Path | str) -> str:
 
 
 def findings_of(report: Report, source_path: Path, fail_on: set[str], min_score: float | None,
-                accepted: set[str], lines: _LineFinder, evidence: Evidence | None = None,
+                accepted: set[str], evidence: Evidence | None = None,
                 policy: GuardPolicy = DEFAULT_POLICY) -> list[Finding]:
     """The report's discrepancies oriented source → translation, with a status each. With no
     --min-score (None) a finding fails when it passes its kind's rule of the guard policy; with one,
@@ -292,7 +256,8 @@ def findings_of(report: Report, source_path: Path, fail_on: set[str], min_score:
     claims = {c.id: c for c in report.claims}
     tr_doc = next(d for d in report.documents if d.id != source_doc.id)
     out = []
-    for d in report.discrepancies:
+    for view in fingerprinted(report.discrepancies):
+        d, fp = view.discrepancy, view.fingerprint
         flip = d.doc_a != source_doc.id
         src_claim = d.claim_b if flip else d.claim_a
         tr_claim = d.claim_a if flip else d.claim_b
@@ -302,7 +267,6 @@ def findings_of(report: Report, source_path: Path, fail_on: set[str], min_score:
         where = src_claim if omission else tr_claim
         assert where is not None
         located = claims[where]
-        fp = fingerprint(d)
         if min_score is None:
             strong, why = judge(d, evidence, policy)
         else:
@@ -313,11 +277,11 @@ def findings_of(report: Report, source_path: Path, fail_on: set[str], min_score:
             status, reason = "ignored", f"{d.kind} is not in --fail-on"
         else:
             status, reason = ("new" if strong else "ignored"), why
-        src_line = lines.line(docs[claims[src_claim].doc_id], claims[src_claim]) if src_claim else None
-        tr_line = lines.line(docs[claims[tr_claim].doc_id], claims[tr_claim]) if tr_claim else None
+        src_line = claim_line(docs[claims[src_claim].doc_id], claims[src_claim]) if src_claim else None
+        tr_line = claim_line(docs[claims[tr_claim].doc_id], claims[tr_claim]) if tr_claim else None
         out.append(Finding(
             fingerprint=fp, kind=d.kind, score=d.score, status=status, file=docs[located.doc_id].path,
-            line=lines.line(docs[located.doc_id], located),
+            line=claim_line(docs[located.doc_id], located),
             message=_message(d.kind, src_text, tr_text, values_src, values_tr, d.nli, Path(tr_doc.path).name,
                              omission),
             source_text=src_text, translation_text=tr_text, values_source=list(values_src),
@@ -364,12 +328,11 @@ def updated_baseline(previous: dict, source: Path, results: list[PairResult]) ->
             "accepted": unique}
 
 
-def write_atomic(path: Path, content: str) -> None:
-    """Write a CI output file atomically; failures are input errors (exit 2)."""
-    try:
-        fileio.write_atomic(path, content)
-    except OSError as exc:
-        raise CheckError(f"cannot write {path}: {exc.strerror or exc}") from exc
+def safe_folder_name(name: str) -> str:
+    """A folder name made from a file name that stays inside --out: no separators, no leading dots
+    (so never '.' or '..'), no control characters."""
+    cleaned = re.sub(r"[^\w.\-]+", "_", name).lstrip(".")
+    return cleaned[:100] or "translation"
 
 
 # ---------------------------------------------------------------- output formats
@@ -405,27 +368,23 @@ def explanation(f: Finding) -> str:
             f"{side('translation', f.translation_file, f.translation_line, f.values_translation)}; {f.reason}")
 
 
-def _gh_escape(text: str, prop: bool = False) -> str:
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
-
-
 def to_github(results: list[PairResult]) -> str:
     lines = []
     for r in results:
         for w in r.warnings:
-            lines.append(f"::warning file={_gh_escape(r.path, True)}::{_gh_escape(w)}")
+            lines.append(f"::warning file={for_github(r.path, True)}::{for_github(w)}")
         for f in r.findings:
             command = LEVELS[f.status][1]
             title = f"claimcheck {f.kind}" + (" (accepted)" if f.status == "accepted" else "")
-            lines.append(f"::{command} file={_gh_escape(f.file, True)},line={f.line},title={_gh_escape(title, True)}"
-                         f"::{_gh_escape(f.message + ' ' + explanation(f).capitalize() + '.')}")
+            lines.append(f"::{command} file={for_github(f.file, True)},line={f.line},title={for_github(title, True)}"
+                         f"::{for_github(f.message + ' ' + explanation(f).capitalize() + '.')}")
     return "\n".join(lines)
 
 
 def _uri(path: str) -> str:
+    """A SARIF artifactLocation.uri: a percent-encoded relative reference, or a file:// URI."""
     p = Path(path)
-    return p.as_uri() if p.is_absolute() else p.as_posix()
+    return p.as_uri() if p.is_absolute() else urllib.parse.quote(p.as_posix(), safe="/")
 
 
 def to_sarif(results: list[PairResult]) -> dict:
@@ -482,10 +441,10 @@ def to_text(source: Document, results: list[PairResult], fail_on: list[str], min
     return "\n".join(lines)
 
 
-# ---------------------------------------------------------------- command
+# ---------------------------------------------------------------- inputs
 
 
-def _parse_kinds(value: str) -> list[str]:
+def parse_kinds(value: str) -> list[str]:
     kinds = [k.strip().lower() for k in value.split(",") if k.strip()]
     if kinds == ["all"]:
         return list(DISCREPANCY_KINDS)
@@ -496,15 +455,21 @@ def _parse_kinds(value: str) -> list[str]:
     return [k for k in DISCREPANCY_KINDS if k in kinds]
 
 
-def _translation_files(source: Path, translations: list[Path]) -> list[Path]:
+def translation_files(source: Path, translations: list[Path], output_dir: Path | None = None) -> list[Path]:
     """Files to check; a folder stands for its supported files (the source excluded)."""
     files: list[Path] = []
     for item in translations:
-        if not item.exists():
-            raise CheckError(f"input not found: {item}")
+        error = input_path_error(item)
+        if error:
+            raise CheckError(error)
         if item.is_dir():
-            found = [c for c in sorted(item.iterdir()) if c.is_file() and not c.name.startswith(".")
-                     and c.suffix.lower() in SUPPORTED_SUFFIXES and c.resolve() != source.resolve()]
+            try:
+                children = sorted(item.iterdir())
+            except OSError as exc:
+                raise CheckError(f"{item}: cannot read folder ({exc.strerror or exc})") from exc
+            found = [c for c in children if c.is_file() and not c.name.startswith(".")
+                     and c.suffix.lower() in SUPPORTED_SUFFIXES and c.resolve() != source.resolve()
+                     and not is_own_report(c, output_dir)]
             if not found:
                 raise CheckError(f"{item}: folder holds no translation (.txt, .md, .html)")
             files.extend(found)
@@ -517,116 +482,39 @@ def _translation_files(source: Path, translations: list[Path]) -> list[Path]:
     return list(dict.fromkeys(files))
 
 
-def ci(
-    source: Annotated[Path, typer.Argument(help="The source document (.txt, .md, .html)")],
-    translations: Annotated[list[Path], typer.Argument(help="Translations of it: files, or folders of files")],
-    baseline: Annotated[Path | None, typer.Option(help="JSON file of accepted findings (they do not fail)")] = None,
-    fail_on: Annotated[str, typer.Option(help="Comma-separated kinds that fail: nli,date,number,place,unmatched "
-                                         "or all")] = ",".join(DEFAULT_FAIL_ON),
-    min_score: Annotated[float | None, typer.Option(help="Fail on findings scoring at least this (0-1) instead of "
-                                                    "the calibrated rules of each kind")] = None,
-    output_format: Annotated[str, typer.Option("--format", help="text, json, github (annotations) or sarif")] = "text",
-    update_baseline: Annotated[bool, typer.Option("--update-baseline",
-                                                  help="Accept all current findings into --baseline")] = False,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write ci.json, ci.sarif and each pair's "
-                                             "full report (one folder per translation) here")] = None,
-    encoder: EncoderOption = None,
-    nli: NLIOption = None,
-    nli_threshold: NLIThresholdOption = None,
-    no_slots: NoSlotsOption = False,
-    max_claims: MaxClaimsOption = MAX_CLAIMS_DEFAULT,
-    max_mb: MaxMBOption = DEFAULT_MAX_MB,
-    no_cache: NoCacheOption = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr")] = False,
-) -> None:
-    """Check translations against their source; exit 1 when one says something new that the source does not."""
-    from .pipeline import check, load_models
-    from .report import write_report
+def read_inputs(source: Path, files: list[Path], max_bytes: int) -> tuple[Document, list[Document]]:
+    """The source and every translation, each read once; a file that cannot be used is an error
+    (a broken translation must not pass silently)."""
+    return read_document(source, max_bytes=max_bytes), [read_document(f, max_bytes=max_bytes) for f in files]
 
-    with reported_errors("interrupted; nothing written"):
-        if output_format not in FORMATS:
-            raise CheckError(f"unknown --format {output_format!r} (known: {', '.join(FORMATS)})")
-        kinds = _parse_kinds(fail_on)
-        if min_score is not None and not 0.0 <= min_score <= 1.0:
-            raise CheckError("--min-score must be between 0 and 1")
-        if update_baseline and baseline is None:
-            raise CheckError("--update-baseline needs --baseline FILE")
-        if not source.exists():
-            raise CheckError(f"input not found: {source}")
-        if not source.is_file():
-            raise CheckError(f"{source}: the source must be a file")
-        files = _translation_files(source, translations)
-        previous = load_baseline(baseline, must_exist=not update_baseline) if baseline else {"accepted": []}
-        if out is not None:
-            ensure_writable_folder(out)
-        if update_baseline:
-            assert baseline is not None
-            ensure_writable_folder(baseline.parent)
-        max_bytes = int(max_mb * 1024 * 1024)
-        # every named input must be usable: a broken translation must not pass silently
-        source_doc = read_document(source, max_bytes=max_bytes)
-        for file in files:
-            doc = read_document(file, max_bytes=max_bytes)
-            if doc.language == source_doc.language and not quiet:
-                typer.echo(f"claimcheck: warning: {file} is in the source's language ({doc.language}): "
-                           "checked as a version of the same story", err=True)
 
-        config = guard_config(build_config(encoder=encoder, nli=nli, no_cache=no_cache, max_bytes=max_bytes,
-                                           quiet=quiet, max_claims=max_claims, nli_threshold=nli_threshold,
-                                           no_slots=no_slots))
-        models = load_models(config)
-        cache = EmbeddingCache(config.cache_dir or default_cache_dir()) if config.use_cache else None
-        lines = _LineFinder()
-        results: list[PairResult] = []
-        folders: set[str] = set()
-        for n, file in enumerate(files, start=1):
-            if not quiet:
-                typer.echo(f"claimcheck: [{n}/{len(files)}] {file} against {source}", err=True)
-            report = check([source, file], config, models=models)
-            tr_doc = next(d for d in report.documents if Path(d.path) == file)
-            warnings = [str(w) for w in report.settings.get("warnings", [])]  # type: ignore[attr-defined]
-            # an entry names the translation it was accepted for; one without a translation applies to all
-            entry_key = baseline_path(file)
-            accepted = set() if update_baseline else {
-                e["fingerprint"] for e in previous["accepted"] if e.get("translation") in (None, entry_key)}
-            folder, k = tr_doc.id, 1
-            while folder in folders:  # the same file name in two folders
-                k += 1
-                folder = f"{tr_doc.id}-{k}"
-            folders.add(folder)
-            results.append(PairResult(path=str(file), id=tr_doc.id, language=tr_doc.language,
-                                      findings=findings_of(report, source, set(kinds), min_score, accepted, lines,
-                                                           gather_evidence(report, models.encoder, cache)),
-                                      warnings=warnings, report=report, folder=folder))
+def guard_config(config: CheckConfig) -> CheckConfig:
+    """The pipeline settings of a CI run: country conflicts are kept for the guard policy to weigh."""
+    return replace(config, compare=replace(config.compare, unsupported_places=True))
 
-        if update_baseline:  # everything found now is accepted from now on
-            for result in results:
-                for finding in result.findings:
-                    finding.status = "accepted"
-        data = to_json(source_doc, results, kinds, min_score, baseline)
-        if out is not None:
-            for result in results:
-                write_report(result.report, out / result.folder, ("json", "csv", "md"))
-            write_atomic(out / "ci.json", json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-            write_atomic(out / "ci.sarif", json.dumps(to_sarif(results), ensure_ascii=False, indent=2) + "\n")
-        if update_baseline:
-            assert baseline is not None
-            new_baseline = updated_baseline(previous, source, results)
-            write_atomic(baseline, json.dumps(new_baseline, ensure_ascii=False, indent=2) + "\n")
 
-    if output_format == "json":
-        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
-    elif output_format == "sarif":
-        typer.echo(json.dumps(to_sarif(results), ensure_ascii=False, indent=2))
-    elif output_format == "github":
-        text = to_github(results)
-        if text:
-            typer.echo(text)
-    else:
-        typer.echo(to_text(source_doc, results, kinds, min_score))
-    if update_baseline:
-        total = sum(len(r.findings) for r in results)
-        typer.echo(f"claimcheck: baseline {baseline} updated: {total} finding(s) accepted", err=True)
-        raise typer.Exit(EXIT_OK)
-    raise typer.Exit(EXIT_FINDINGS if data["status"] == "fail" else EXIT_OK)
+def check_pair(source: Document, translation: Document, config: CheckConfig, models: Models) -> Report:
+    """One pipeline run on the source and one translation (copies: a run assigns datelines and ids)."""
+    return check_documents(unique_ids([replace(source), replace(translation)]), guard_config(config), models)
 
+
+def pair_result(report: Report, source: Document, translation: Document, fail_on: set[str], min_score: float | None,
+                accepted: set[str], taken_folders: set[str], evidence: Evidence | None = None) -> PairResult:
+    """A pair's findings, with a folder name for its full report that is new among ``taken_folders``."""
+    tr_doc = next(d for d in report.documents if d.path == translation.path)
+    base = safe_folder_name(tr_doc.id)
+    folder, k = base, 1
+    while folder in taken_folders:  # the same file name in two folders
+        k += 1
+        folder = f"{base}-{k}"
+    taken_folders.add(folder)
+    warnings = [str(w) for w in report.settings.get("warnings", [])]  # type: ignore[attr-defined]
+    return PairResult(path=translation.path, id=tr_doc.id, language=tr_doc.language,
+                      findings=findings_of(report, Path(source.path), fail_on, min_score, accepted, evidence),
+                      warnings=warnings, report=report, folder=folder)
+
+
+def accepted_for(baseline: dict, translation: Path) -> set[str]:
+    """Fingerprints a baseline accepts for a translation (an entry without a translation applies to all)."""
+    key = baseline_path(translation)
+    return {e["fingerprint"] for e in baseline["accepted"] if e.get("translation") in (None, key)}

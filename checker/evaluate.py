@@ -21,22 +21,23 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Literal, TypeVar
 
 import numpy as np
-import typer
 
 from .align import AlignConfig, align_documents
 from .compare import CompareConfig, nli_threshold
 from .embed import EmbeddingCache, Encoder, default_cache_dir, embed_texts, load_encoder
-from .fileio import open_text, write_atomic
-from .ingest import normalize_for_model
+from .fileio import open_text
+from .metrics import binary_metrics, classification_metrics, link_metrics, majority_baseline
 from .nli import NLIScorer, load_nli
+from .textnorm import normalize_for_model
 from .types import NLI_LABELS, CheckError, Claim
 
 Format = Literal["nli", "align", "parallel", "ci"]
@@ -176,52 +177,6 @@ def _parallel_stories(path: Path) -> list[Story]:
 
 
 # ---------------------------------------------------------------- metrics
-
-
-def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
-    """Precision, recall and F1 (0 where undefined), with the counts."""
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
-            "tp": tp, "fp": fp, "fn": fn}
-
-
-def classification_metrics(gold: Sequence[str], pred: Sequence[str],
-                           labels: Sequence[str] = NLI_LABELS) -> dict[str, object]:
-    """Accuracy, per-label P/R/F1, macro F1, confusion (gold -> pred -> count)."""
-    if len(gold) != len(pred):
-        raise ValueError("gold and pred differ in length")
-    per_label = {}
-    for label in labels:
-        tp = sum(g == label and p == label for g, p in zip(gold, pred, strict=True))
-        fp = sum(g != label and p == label for g, p in zip(gold, pred, strict=True))
-        fn = sum(g == label and p != label for g, p in zip(gold, pred, strict=True))
-        per_label[label] = prf(tp, fp, fn)
-    correct = sum(g == p for g, p in zip(gold, pred, strict=True))
-    confusion = {g: {p: sum(1 for a, b in zip(gold, pred, strict=True) if a == g and b == p) for p in labels}
-                 for g in labels}
-    return {"n": len(gold), "accuracy": round(correct / len(gold), 4) if gold else 0.0,
-            "macro_f1": round(float(np.mean([m["f1"] for m in per_label.values()])), 4),
-            "per_label": per_label, "confusion": confusion}
-
-
-def binary_metrics(gold: Iterable[bool], pred: Iterable[bool]) -> dict[str, float]:
-    pairs = list(zip(gold, pred, strict=True))
-    return prf(sum(g and p for g, p in pairs), sum(p and not g for g, p in pairs),
-               sum(g and not p for g, p in pairs))
-
-
-def majority_baseline(gold: Sequence[str]) -> dict[str, object]:
-    """Always predict the most frequent gold label of the evaluated set."""
-    label, count = Counter(gold).most_common(1)[0]
-    return {"label": label, "accuracy": round(count / len(gold), 4),
-            "contradiction": binary_metrics((g == "contradiction" for g in gold),
-                                             (label == "contradiction" for _ in gold))}
-
-
-def link_metrics(pred: set, gold: set) -> dict[str, float]:
-    return prf(len(pred & gold), len(pred - gold), len(gold - pred))
 
 
 # ---------------------------------------------------------------- models
@@ -523,9 +478,15 @@ def evaluate_guard(items: list[GuardItem], models: object, config: object, fail_
     """Run ``claimcheck ci``'s checks on every item (source.txt against translation.txt) and score them."""
     import tempfile
 
-    from . import cli  # noqa: F401  (checker.ci builds on the command layer's options; load that first)
-    from .ci import DEFAULT_FAIL_ON, DEFAULT_POLICY, _LineFinder, findings_of, gather_evidence, guard_config
-    from .pipeline import check
+    from .ci import (
+        DEFAULT_FAIL_ON,
+        DEFAULT_POLICY,
+        check_pair,
+        findings_of,
+        gather_evidence,
+        guard_config,
+        read_inputs,
+    )
 
     if not items:
         raise CheckError("no CI-guard documents to evaluate")
@@ -538,13 +499,14 @@ def evaluate_guard(items: list[GuardItem], models: object, config: object, fail_
         for n, item in enumerate(items, start=1):
             src.write_text("\n".join(item.source) + "\n", encoding="utf-8")
             tr.write_text("\n".join(item.translation) + "\n", encoding="utf-8")
-            report = check([src, tr], config, models=models)  # type: ignore[arg-type]
+            source_doc, (tr_doc,) = read_inputs(src, [tr], config.max_bytes)
+            report = check_pair(source_doc, tr_doc, config, models)  # type: ignore[arg-type]
             evidence = gather_evidence(report, models.encoder, cache)  # type: ignore[attr-defined]
-            findings = findings_of(report, src, kinds, min_score, set(), _LineFinder(), evidence,
+            findings = findings_of(report, src, kinds, min_score, set(), evidence,
                                    policy or DEFAULT_POLICY)  # type: ignore[arg-type]
             outcomes.append(guard_outcome(item, findings))
             if progress and n % 100 == 0:
-                typer.echo(f"claimcheck: {n}/{len(items)} documents", err=True)
+                print(f"claimcheck: {n}/{len(items)} documents", file=sys.stderr, flush=True)
     result: dict[str, object] = {"kind": "ci", "items": len(items), "fail_on": sorted(kinds), "min_score": min_score,
                                  "policy": asdict(policy or DEFAULT_POLICY)}  # type: ignore[call-overload]
     result.update(guard_scores(outcomes))
@@ -654,25 +616,3 @@ def render_text(result: dict) -> str:
             lines.append(f"| {name} | {v['pairs']} | {v['nli_evaluations']} "
                          f"| {v['nli_evaluations'] / result['sentences']:.1f} | {v['false_contradictions']} |")
     return "\n".join(lines)
-
-
-def eval_command(
-    dataset: Annotated[Path, typer.Argument(help="NLI pairs, alignment stories or CI-guard documents (.jsonl), or parallel .tsv")],
-    limit: Annotated[int | None, typer.Option(help="Only the first N pairs / stories")] = None,
-    nli: Annotated[str | None, typer.Option(help="NLI model: registry name, hub id, local path, or 'none'")] = None,
-    encoder: Annotated[str | None, typer.Option(help="Encoder: registry name, hub id or local path")] = None,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the full result as JSON")] = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not read or write the embedding cache")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars")] = False,
-) -> None:
-    """Evaluate the models on labelled data: NLI pairs (JSONL) or alignment gold (JSONL stories, TSV)."""
-    from .cli import reported_errors
-
-    with reported_errors():
-        result = evaluate(dataset, limit=limit, nli=nli, encoder=encoder, use_cache=not no_cache, progress=not quiet)
-        if json_out is not None:
-            try:
-                write_atomic(json_out, json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-            except OSError as exc:
-                raise CheckError(f"cannot write {json_out}: {exc.strerror or exc}") from exc
-    typer.echo(render_text(result))

@@ -1,28 +1,70 @@
 """File helpers: atomic writes (readers and an interrupted run never see a partial file), and
-reading text that may be gzipped."""
+reading text that may be gzipped. The one place the checker writes files."""
 
 from __future__ import annotations
 
 import contextlib
 import gzip
 import os
+import stat
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
+from .types import CheckError
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _target_mode(path: Path) -> int:
+    """An existing file keeps its permissions; a new one gets what the umask allows (like open())."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _encode(data: str | bytes) -> bytes:
+    # lone surrogates (undecodable file names) cannot be written as UTF-8: they become U+FFFD
+    return data.encode("utf-8", errors="replace") if isinstance(data, str) else data
+
+
+def write_all_atomic(files: Mapping[Path, str | bytes]) -> None:
+    """Write every file to a temporary file next to it, then rename them all into place.
+    Raises OSError; no temporary file outlives the call."""
+    temps: list[tuple[Path, str]] = []
+    try:
+        for path, data in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            temps.append((path, tmp))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(_encode(data))
+            os.chmod(tmp, _target_mode(path))  # mkstemp creates 0600
+        for path, tmp in temps:
+            os.replace(tmp, path)
+    finally:
+        for _, tmp in temps:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+
 
 def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write to a temporary file in the target's folder, then rename it over the target.
-    Raises OSError; the temporary file never outlives the call."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write one file atomically. Raises OSError."""
+    write_all_atomic({path: data})
+
+
+def write_or_fail(path: Path, data: str | bytes) -> None:
+    """Write one file atomically; a failure is a one-line input error (CheckError)."""
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        write_atomic(path, data)
+    except OSError as exc:
+        raise CheckError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def open_text(path: Path) -> TextIO:

@@ -1,27 +1,17 @@
 """Stable fingerprints of findings, keyed by normalised claim text rather than position, so review
-decisions and CI baselines survive re-runs and edits elsewhere in a document."""
+decisions and CI baselines survive re-runs and edits elsewhere in a document. ``fingerprinted`` is the
+one view of a report's findings with their fingerprints that the HTML page, the review store and
+``ci`` all use."""
 
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
-from .ingest import to_ascii_digits
+from .textnorm import normalise_text
 from .types import Discrepancy
-
-_ARABIC_MARKS = re.compile("[\u064b-\u0652\u0670\u0640\u200c\u200d]")
-
-
-def normalise_text(text: str | None) -> str:
-    """Case-, digit-, diacritic-, punctuation- and whitespace-insensitive form of a claim."""
-    if not text:
-        return ""
-    text = to_ascii_digits(unicodedata.normalize("NFKC", text)).casefold()
-    text = _ARABIC_MARKS.sub("", text)
-    text = text.replace("ي", "ی").replace("ك", "ک").replace("ى", "ی").replace("ة", "ه")
-    text = re.sub(r"[أإآٱ]", "ا", text)
-    return " ".join(re.findall(r"\w+", text))
 
 
 def fingerprint(item: Discrepancy) -> str:
@@ -30,3 +20,20 @@ def fingerprint(item: Discrepancy) -> str:
                     (normalise_text(item.text_b), "|".join(sorted(item.values_b)))])
     payload = "\x1f".join([item.kind, *(part for side in sides for part in side)])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class Fingerprinted:
+    """One finding of a report with its fingerprint."""
+
+    discrepancy: Discrepancy
+    fingerprint: str
+
+
+def fingerprinted(items: Iterable[Discrepancy | Mapping[str, Any]]) -> list[Fingerprinted]:
+    """A report's findings (``Discrepancy`` objects or their report.json dictionaries), in order."""
+    out = []
+    for item in items:
+        d = item if isinstance(item, Discrepancy) else Discrepancy.from_dict(item)
+        out.append(Fingerprinted(d, fingerprint(d)))
+    return out

@@ -16,8 +16,9 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from .fingerprint import fingerprint
-from .types import DISCREPANCY_KINDS, NLI_LABELS, Discrepancy, Report
+from .fingerprint import fingerprinted
+from .safetext import visible
+from .types import DISCREPANCY_KINDS, NLI_LABELS, Report
 
 TEMPLATES = Path(__file__).parent / "templates"
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "ckb", "sd", "ug", "yi", "dv"})
@@ -94,10 +95,17 @@ def _assets(live: bool = False) -> tuple[str, str]:
     return css, script
 
 
+def _finalize(value: Any) -> Any:
+    """Every printed value: document text with its control characters made visible (the page's own
+    CSS and script are Markup and pass unchanged)."""
+    return visible(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+
+
 @cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                             finalize=_finalize)
     env.filters["pct"] = lambda value: f"{100 * float(value):.0f}"
     return env
 
@@ -124,9 +132,8 @@ def build_context(data: Mapping[str, Any], review: Mapping[str, ReviewState] | N
 
     cards = []
     claim_findings: dict[str, list[str]] = {}
-    for n, item in enumerate(data["discrepancies"]):
-        d = Discrepancy.from_dict(item)
-        fp = fingerprint(d)
+    for n, finding in enumerate(fingerprinted(data["discrepancies"])):
+        d, fp = finding.discrepancy, finding.fingerprint
         state = (review or {}).get(fp)
         sides = [side(d.doc_a, d.claim_a, d.text_a, d.spans_a, d.values_a)]
         if d.claim_b is not None and d.doc_b is not None:

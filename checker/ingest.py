@@ -12,7 +12,8 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 
-from .types import CheckError, Document
+from .textnorm import to_ascii_digits
+from .types import REPORT_FILES, CheckError, Document
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -33,22 +34,73 @@ class Skipped:
     reason: str
 
 
-def collect_paths(inputs: Iterable[Path]) -> tuple[list[Path], list[Skipped]]:
-    """Expand folders (non-recursive, sorted) into files; unknown suffixes in folders are skipped."""
+def input_path_error(path: Path) -> str | None:
+    """Why a named input cannot be used (missing, a symlink loop, unreadable), or None."""
+    try:
+        path.stat()
+    except FileNotFoundError:
+        return f"input not found: {path}" + (" (broken symbolic link)" if path.is_symlink() else "")
+    except OSError as exc:
+        return f"{path}: cannot read ({exc.strerror or exc})"
+    return None
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except (OSError, RuntimeError):
+        return False
+
+
+def is_own_report(path: Path, output_dir: Path | None = None) -> bool:
+    """A report file written by claimcheck: a report file name in the output folder, or a page or
+    Markdown report carrying claimcheck's own header. Folder inputs never read these back."""
+    if path.name not in REPORT_FILES.values():
+        return False
+    if output_dir is not None and _same_folder(path.parent, output_dir):
+        return True
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(2048)
+    except OSError:
+        return False
+    return head.startswith(b"# claimcheck report") or b'<meta name="generator" content="claimcheck' in head
+
+
+def folder_files(folder: Path, output_dir: Path | None = None) -> tuple[list[Path], list[Skipped]]:
+    """The supported files of a folder (non-recursive, sorted); others are skipped with a reason."""
+    files: list[Path] = []
+    skipped: list[Skipped] = []
+    try:
+        children = sorted(folder.iterdir())
+    except OSError as exc:
+        raise CheckError(f"{folder}: cannot read folder ({exc.strerror or exc})") from exc
+    for child in children:
+        if child.name.startswith("."):
+            continue
+        if child.is_file() and is_own_report(child, output_dir):
+            skipped.append(Skipped(str(child), "a claimcheck report (output), not an input"))
+        elif child.is_file() and child.suffix.lower() in SUPPORTED_SUFFIXES:
+            files.append(child)
+        elif child.is_file():
+            skipped.append(Skipped(str(child), f"unsupported file type {child.suffix or '(none)'}"))
+    return files, skipped
+
+
+def collect_paths(inputs: Iterable[Path], output_dir: Path | None = None) -> tuple[list[Path], list[Skipped]]:
+    """Expand folders (non-recursive, sorted) into files; unknown suffixes and claimcheck's own report
+    files in folders are skipped with a reason."""
     files: list[Path] = []
     skipped: list[Skipped] = []
     for item in inputs:
         path = Path(item)
-        if not path.exists():
-            raise CheckError(f"input not found: {path}")
+        error = input_path_error(path)
+        if error:
+            raise CheckError(error)
         if path.is_dir():
-            for child in sorted(path.iterdir()):
-                if child.name.startswith("."):
-                    continue
-                if child.is_file() and child.suffix.lower() in SUPPORTED_SUFFIXES:
-                    files.append(child)
-                elif child.is_file():
-                    skipped.append(Skipped(str(child), f"unsupported file type {child.suffix or '(none)'}"))
+            found, not_used = folder_files(path, output_dir)
+            files.extend(found)
+            skipped.extend(not_used)
         elif path.is_file():
             files.append(path)
         else:
@@ -157,7 +209,7 @@ _DATELINE = re.compile(
 
 
 def find_dateline(text: str) -> tuple[dt.date | None, int]:
-    """A leading ISO-style date (optionally labelled, e.g. 'date 2025-12-31') and where the story starts."""
+    """A leading ISO-style date (optionally labelled, e.g. 'date 2024-03-12') and where the story starts."""
     match = _DATELINE.match(to_ascii_digits(text[:200]))
     if not match:
         return None, 0
@@ -166,35 +218,6 @@ def find_dateline(text: str) -> tuple[dt.date | None, int]:
     except ValueError:
         return None, 0
     return day, match.end()
-
-
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-
-
-def to_ascii_digits(text: str) -> str:
-    """Arabic-Indic and Persian digits to ASCII (same length, so offsets are kept)."""
-    return text.translate(_DIGITS)
-
-
-_ARABIC_DIACRITICS = re.compile("[\u064b-\u0652\u0670\u0640]")  # harakat, superscript alef, tatweel
-
-
-def normalize_for_model(text: str, language: str) -> str:
-    """Text as the models see it: NFC, one digit system, no tatweel/harakat, unified letter variants.
-
-    Lost ZWNJ in Persian is tolerated rather than guessed back: the subword models read the joined
-    forms, and fact-slot matching compares transliterated keys.
-    """
-    text = unicodedata.normalize("NFC", text)
-    text = to_ascii_digits(text)
-    text = _ARABIC_DIACRITICS.sub("", text)
-    if language == "fa":
-        text = text.replace("ي", "ی").replace("ك", "ک").replace("ى", "ی")
-    elif language == "ar":
-        text = text.replace("ی", "ي").replace("ک", "ك")
-    if language not in ("fa", "ur", "ps", "ku"):  # ZWNJ is only meaningful in these
-        text = text.replace("\u200c", " ")
-    return re.sub(r"\s+", " ", text).strip()
 
 
 @lru_cache(maxsize=1)
@@ -220,6 +243,11 @@ def detect_language(text: str) -> tuple[str | None, float]:
     return code, float(top.value)
 
 
+def unify_lines(text: str) -> str:
+    """One newline convention and NFC, as every reader of a file sees it."""
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def read_document(path: Path, *, max_bytes: int = MAX_BYTES_DEFAULT) -> Document:
     """Read one language version. Raises CheckError with a one-line reason when it cannot be used."""
     try:
@@ -237,9 +265,11 @@ def read_document(path: Path, *, max_bytes: int = MAX_BYTES_DEFAULT) -> Document
         text, encoding = decode_bytes(data)
     except (ValueError, UnicodeDecodeError) as exc:
         raise CheckError(f"{path}: cannot decode text ({exc})") from exc
+    markup = None
     if path.suffix.lower() in HTML_SUFFIXES or re.match(r"\s*(<!doctype html|<html)", text[:200], re.I):
+        markup = unify_lines(text)
         text = html_to_text(text)
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = unify_lines(text)
     if not text.strip():
         raise CheckError(f"{path}: no text content")
     dateline, body_start = find_dateline(text)
@@ -247,16 +277,16 @@ def read_document(path: Path, *, max_bytes: int = MAX_BYTES_DEFAULT) -> Document
     if language is None:
         raise CheckError(f"{path}: language not recognised (best guess confidence {confidence:.2f})")
     return Document(id=path.stem, path=str(path), raw=text, language=language, language_confidence=confidence,
-                    dateline=dateline, encoding=encoding, body_start=body_start)
+                    dateline=dateline, encoding=encoding, body_start=body_start, markup=markup)
 
 
 def read_documents(paths: list[Path], *, max_bytes: int = MAX_BYTES_DEFAULT,
-                   languages: Iterable[str] | None = None) -> tuple[list[Document], list[Skipped]]:
+                   languages: Iterable[str] | None = None,
+                   output_dir: Path | None = None) -> tuple[list[Document], list[Skipped]]:
     """Read all inputs; documents that cannot be used are skipped with a reason (never silently)."""
-    files, skipped = collect_paths(paths)
+    files, skipped = collect_paths(paths, output_dir)
     allowed = set(languages) if languages else None
     documents: list[Document] = []
-    used_ids: set[str] = set()
     for file in files:
         try:
             doc = read_document(file, max_bytes=max_bytes)
@@ -266,10 +296,17 @@ def read_documents(paths: list[Path], *, max_bytes: int = MAX_BYTES_DEFAULT,
         if allowed is not None and doc.language not in allowed:
             skipped.append(Skipped(str(file), f"language {doc.language} not in --languages"))
             continue
+        documents.append(doc)
+    return unique_ids(documents), skipped
+
+
+def unique_ids(documents: list[Document]) -> list[Document]:
+    """Give documents with the same file name in two folders distinct ids: a, a-2, a-3, ... (in place)."""
+    used_ids: set[str] = set()
+    for doc in documents:
         base, n = doc.id, 1
-        while doc.id in used_ids:  # same file name in two folders: a-2, a-3, ...
+        while doc.id in used_ids:
             n += 1
             doc.id = f"{base}-{n}"
         used_ids.add(doc.id)
-        documents.append(doc)
-    return documents, skipped
+    return documents

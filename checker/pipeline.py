@@ -12,6 +12,7 @@ import datetime as dt
 import itertools
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import numpy as np
 from .align import AlignConfig, align_documents, group_claims
 from .compare import CompareConfig, compare_claims
 from .embed import EmbeddingCache, Encoder, default_cache_dir, embed_texts, load_encoder
-from .ingest import MAX_BYTES_DEFAULT, VERIFIED_LANGUAGES, read_documents
+from .ingest import MAX_BYTES_DEFAULT, VERIFIED_LANGUAGES, Skipped, read_documents
 from .nli import NLIScorer, load_nli
 from .segment import segment_document
 from .types import CheckError, Claim, Document, Dropped, ModelInfo, Report
@@ -42,6 +43,8 @@ class CheckConfig:
     languages: tuple[str, ...] | None = None  # restrict to these languages
     progress: bool = True
     max_claims: int | None = MAX_CLAIMS_DEFAULT  # per document; None = no cap
+    output_dir: Path | None = None  # where the report goes: its report files are never read as inputs
+    on_warning: Callable[[str], None] | None = None  # told at once of warnings that change what is checked
 
 
 @dataclass
@@ -55,24 +58,40 @@ def load_models(config: CheckConfig) -> Models:
     return Models(encoder=encoder, nli=load_nli(config.nli, encoder=encoder))
 
 
-def check(inputs: list[Path] | list[str], config: CheckConfig | None = None, models: Models | None = None) -> Report:
-    """Run the whole pipeline on the language versions of one story."""
+def check(inputs: list[Path] | list[str], config: CheckConfig | None = None, models: Models | None = None,
+          dateline: dt.date | None = None) -> Report:
+    """Run the whole pipeline on the language versions of one story. ``dateline``: the story's date, for
+    versions whose text carries none."""
     config = config or CheckConfig()
-    timings: dict[str, float] = {}
     started = time.perf_counter()
-
     documents, skipped = read_documents([Path(p) for p in inputs], max_bytes=config.max_bytes,
-                                        languages=config.languages)
+                                        languages=config.languages, output_dir=config.output_dir)
+    return check_documents(documents, config, models, skipped=skipped, started=started, dateline=dateline)
+
+
+def check_documents(documents: list[Document], config: CheckConfig | None = None, models: Models | None = None,
+                    *, skipped: list[Skipped] | None = None, started: float | None = None,
+                    dateline: dt.date | None = None) -> Report:
+    """The pipeline from segmentation on, for documents already read (``ingest.read_document``).
+    Documents without a dateline get the story's dateline (``dateline`` when given) assigned (pass
+    copies to reuse one elsewhere)."""
+    config = config or CheckConfig()
+    skipped = skipped or []
+    timings: dict[str, float] = {}
+    started = time.perf_counter() if started is None else started
     timings["ingest"] = time.perf_counter() - started
     warnings: list[str] = []
     if len(documents) < 2:
         reasons = "; ".join(f"{Path(s.path).name}: {s.reason}" for s in skipped)
         raise CheckError(f"need at least two readable language versions, found {len(documents)}"
                          + (f" (skipped {reasons})" if reasons else ""))
-    story_dateline = assign_story_dateline(documents)
+    story_dateline = assign_story_dateline(documents, given=dateline)
     if story_dateline:
         for doc in documents:
-            if doc.assumed_dateline:
+            if doc.assumed_dateline and dateline:
+                warnings.append(f"{doc.id}: no dateline; relative dates resolved against the story's "
+                                f"{dateline.isoformat()}")
+            elif doc.assumed_dateline:
                 warnings.append(f"{doc.id}: no dateline; relative dates resolved against {story_dateline.isoformat()} "
                                 "from the other versions")
     languages = sorted({d.language for d in documents})
@@ -93,6 +112,8 @@ def check(inputs: list[Path] | list[str], config: CheckConfig | None = None, mod
         if config.max_claims is not None and len(doc_claims) > config.max_claims:
             warnings.append(f"{doc.id}: {len(doc_claims)} claims, only the first {config.max_claims} are checked "
                             "(--max-claims)")
+            if config.on_warning:  # before the long part of the run, not in the summary only
+                config.on_warning(warnings[-1])
             doc_claims = doc_claims[:config.max_claims]
         claims.extend(doc_claims)
         dropped.extend(doc_dropped)
@@ -144,13 +165,14 @@ def check(inputs: list[Path] | list[str], config: CheckConfig | None = None, mod
                   settings=settings, timings=timings)
 
 
-def assign_story_dateline(documents: list[Document]) -> dt.date | None:
+def assign_story_dateline(documents: list[Document], given: dt.date | None = None) -> dt.date | None:
     """Versions of one story appear within days of each other: a document without a dateline borrows the
-    most common dateline of the others (the latest on a tie), marked as assumed."""
+    story's ``given`` dateline, else the most common dateline of the others (the latest on a tie), marked
+    as assumed."""
     counts = Counter(d.dateline for d in documents if d.dateline)
-    if not counts:
+    if not counts and given is None:
         return None
-    story = max(counts, key=lambda day: (counts[day], day))
+    story = given or max(counts, key=lambda day: (counts[day], day))
     for doc in documents:
         if doc.dateline is None:
             doc.assumed_dateline = story

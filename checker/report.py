@@ -4,11 +4,7 @@ renamed into place, so an interrupted run never leaves a half-written report."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import json
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict
@@ -17,7 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
-from .types import DISCREPANCY_KINDS, CheckError, Report
+from .fileio import write_all_atomic
+from .safetext import for_csv, for_markdown, json_text, shorten
+from .types import DISCREPANCY_KINDS, REPORT_FILES, CheckError, Discrepancy, Report
 
 SCHEMA_VERSION = 1
 DISCREPANCY_COLUMNS = ["id", "kind", "score", "doc_a", "doc_b", "claim_a", "claim_b", "values_a", "values_b",
@@ -74,18 +72,25 @@ def report_to_dict(report: Report, *, generated_at: str | None = None) -> dict:
     }
 
 
+def discrepancy_row(d: Discrepancy) -> dict[str, object]:
+    """A discrepancy as one row of discrepancies.csv."""
+    nli = d.nli or {}
+    return {
+        "id": d.id, "kind": d.kind, "score": d.score, "doc_a": d.doc_a, "doc_b": d.doc_b or "",
+        "claim_a": d.claim_a, "claim_b": d.claim_b or "", "values_a": "; ".join(d.values_a),
+        "values_b": "; ".join(d.values_b), "entailment": nli.get("entailment"), "neutral": nli.get("neutral"),
+        "contradiction": nli.get("contradiction"), "text_a": d.text_a, "text_b": d.text_b or "", "note": d.note,
+    }
+
+
 def discrepancies_frame(report: Report) -> pd.DataFrame:
     """One row per discrepancy."""
-    rows = []
-    for d in report.discrepancies:
-        nli = d.nli or {}
-        rows.append({
-            "id": d.id, "kind": d.kind, "score": d.score, "doc_a": d.doc_a, "doc_b": d.doc_b or "",
-            "claim_a": d.claim_a, "claim_b": d.claim_b or "", "values_a": "; ".join(d.values_a),
-            "values_b": "; ".join(d.values_b), "entailment": nli.get("entailment"), "neutral": nli.get("neutral"),
-            "contradiction": nli.get("contradiction"), "text_a": d.text_a, "text_b": d.text_b or "", "note": d.note,
-        })
-    return pd.DataFrame(rows, columns=DISCREPANCY_COLUMNS)
+    return pd.DataFrame([discrepancy_row(d) for d in report.discrepancies], columns=DISCREPANCY_COLUMNS)
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """A frame as CSV that spreadsheets open as plain text (see ``safetext.for_csv``)."""
+    return frame.map(for_csv).rename(columns=for_csv).to_csv(index=False)
 
 
 def groups_frame(report: Report) -> pd.DataFrame:
@@ -100,17 +105,11 @@ def groups_frame(report: Report) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["group", "size"] + [d.id for d in report.documents])
 
 
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]|#"} | {"<": "&lt;", ">": "&gt;", "&": "&amp;"})
-
-
-def _md(text: object) -> str:
-    """Document-derived text as inert Markdown: no markup, links, code spans or inline HTML."""
-    return " ".join(str(text).split()).translate(_MD_SPECIAL)
+_md = for_markdown
 
 
 def _short(text: str | None, limit: int = 160) -> str:
-    text = " ".join((text or "").split())
-    return _md(text if len(text) <= limit else text[: limit - 1] + "…")
+    return for_markdown(shorten(text, limit))
 
 
 def render_markdown(report: Report, data: dict) -> str:
@@ -165,11 +164,11 @@ def _render_html(report: Report, data: dict) -> str:
 
 Renderer = Callable[[Report, dict], str | bytes]
 RENDERERS: dict[str, tuple[str, Renderer]] = {
-    "json": ("report.json", lambda report, data: json.dumps(data, ensure_ascii=False, indent=2) + "\n"),
-    "csv": ("discrepancies.csv", lambda report, data: discrepancies_frame(report).to_csv(index=False)),
-    "md": ("report.md", render_markdown),
-    "html": ("report.html", _render_html),
-    "groups": ("groups.csv", lambda report, data: groups_frame(report).to_csv(index=False)),
+    "json": (REPORT_FILES["json"], lambda report, data: json_text(data) + "\n"),
+    "csv": (REPORT_FILES["csv"], lambda report, data: csv_text(discrepancies_frame(report))),
+    "md": (REPORT_FILES["md"], render_markdown),
+    "html": (REPORT_FILES["html"], _render_html),
+    "groups": (REPORT_FILES["groups"], lambda report, data: csv_text(groups_frame(report))),
 }
 
 
@@ -184,22 +183,7 @@ def write_report(report: Report, out_dir: Path, formats: tuple[str, ...] = ("jso
         name, render = RENDERERS[fmt]
         rendered[fmt] = (name, render(report, data))
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        temps: list[tuple[str, Path]] = []
-        try:
-            for name, content in rendered.values():
-                fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.", suffix=".tmp")
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(content if isinstance(content, bytes) else content.encode("utf-8"))
-                temps.append((name, Path(tmp)))
-            written = {}
-            for name, tmp in temps:
-                os.replace(tmp, out_dir / name)
-                written[name] = out_dir / name
-        finally:
-            for _, tmp in temps:
-                with contextlib.suppress(FileNotFoundError):
-                    tmp.unlink()
+        write_all_atomic({out_dir / name: content for name, content in rendered.values()})
     except OSError as exc:
         raise CheckError(f"cannot write the report to {out_dir}: {exc.strerror or exc}") from exc
-    return written
+    return {name: out_dir / name for name, _ in rendered.values()}

@@ -10,16 +10,15 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-import typer
-
-from .fileio import write_atomic
-from .fingerprint import fingerprint
+from .fileio import write_or_fail
+from .fingerprint import fingerprint, fingerprinted
 from .types import CheckError, Discrepancy
 
 if TYPE_CHECKING:  # pandas and jinja2 load only when exporting or rendering
@@ -171,13 +170,11 @@ def load_report(report_dir: Path) -> dict[str, Any]:
 def review_items(data: dict[str, Any], decisions: dict[str, Decision]) -> list[ReviewItem]:
     generated_at = str(data.get("generated_at", ""))
     items = []
-    for raw in data["discrepancies"]:
-        d = Discrepancy.from_dict(raw)
-        fp = fingerprint(d)
-        decision = decisions.get(fp)
+    for finding in fingerprinted(data["discrepancies"]):
+        decision = decisions.get(finding.fingerprint)
         reappeared = bool(decision and decision.status == "fixed" and decision.report_generated_at
                           and decision.report_generated_at != generated_at)
-        items.append(ReviewItem(d, fp, decision, reappeared))
+        items.append(ReviewItem(finding.discrepancy, finding.fingerprint, decision, reappeared))
     return items
 
 
@@ -226,11 +223,42 @@ def refresh_html(report_dir: Path, data: dict[str, Any] | None = None,
     if items is None:
         with ReviewStore(report_dir / DB_NAME) as store:
             items = review_items(data, store.decisions())
-    try:
-        write_atomic(page, render_html_data(data, review_states(items)))
-    except OSError as exc:
-        raise CheckError(f"cannot write {page}: {exc.strerror or exc}") from exc
+    write_or_fail(page, render_html_data(data, review_states(items)))
     return page
+
+
+@contextlib.contextmanager
+def review_lock(report_dir: Path) -> Iterator[None]:
+    """One writer at a time per report folder, from the decision to the re-rendered page, so two
+    concurrent marks cannot leave report.html without the other's decision."""
+    try:
+        import fcntl
+    except ImportError:  # no advisory locks on this platform
+        yield
+        return
+    try:
+        fd = os.open(report_dir / DB_NAME, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise CheckError(f"cannot open the review database {report_dir / DB_NAME}: {exc.strerror or exc}") from exc
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # SQLite's own locks are fcntl record locks: no interference
+        yield
+    finally:
+        os.close(fd)
+
+
+def mark_findings(report_dir: Path, data: dict[str, Any], targets: list[ReviewItem], status: str,
+         note: str = "") -> tuple[list[ReviewItem], dict[str, Decision], Path | None]:
+    """Record one decision for each target and re-render report.html, under the folder's review lock.
+    Returns the report's items with their decisions, the decisions, and the page (if re-rendered)."""
+    with review_lock(report_dir):
+        with ReviewStore(report_dir / DB_NAME) as store:
+            for item in targets:
+                store.decide(item.discrepancy, status, note, report_generated_at=str(data.get("generated_at", "")))
+            decisions = store.decisions()
+        items = review_items(data, decisions)
+        page = refresh_html(report_dir, data, items)
+    return items, decisions, page
 
 
 def find_items(items: list[ReviewItem], keys: str) -> list[ReviewItem]:
@@ -248,81 +276,3 @@ def find_items(items: list[ReviewItem], keys: str) -> list[ReviewItem]:
     if not found:
         raise CheckError("--mark needs a finding id, e.g. --mark d3 confirmed")
     return found
-
-
-def _short(text: str | None, width: int) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _iter_lines(items: list[ReviewItem]) -> Iterator[str]:
-    for item in items:
-        d = item.discrepancy
-        status = item.status + (" (found again after 'fixed')" if item.reappeared else "")
-        head = f"{d.id:<5} {d.kind:<9} {d.score:>5.2f}  {status:<10} {item.fingerprint[:12]}"
-        if d.values_a or d.values_b:
-            head += f"  {'; '.join(d.values_a)} vs {'; '.join(d.values_b)}"
-        yield head
-        yield f"      {d.claim_a}: {_short(d.text_a, 100)}"
-        if d.claim_b:
-            yield f"      {d.claim_b}: {_short(d.text_b, 100)}"
-        else:
-            yield "      (no equivalent claim in any other version)"
-        if item.decision and item.decision.note:
-            yield f"      note: {_short(item.decision.note, 100)}"
-
-
-def review_command(
-    report_dir: Annotated[Path, typer.Argument(help="Folder written by `claimcheck check --out`")],
-    mark: Annotated[tuple[str, str] | None, typer.Option(
-        "--mark", metavar="ID STATUS",
-        help="Decide a finding: ID is d3 (comma-separated for several) or a fingerprint prefix; "
-             "STATUS is confirmed, dismissed, fixed, or open to undo")] = None,
-    note: Annotated[str, typer.Option("--note", help="Why (required for dismissed)")] = "",
-    show_all: Annotated[bool, typer.Option("--all", help="List decided findings too")] = False,
-    export: Annotated[Path | None, typer.Option("--export", help="Write every finding with its status as CSV")] = None,
-) -> None:
-    """List the open findings of a report, record editorial decisions, export them as CSV."""
-    from .cli import reported_errors
-
-    with reported_errors():
-        data = load_report(report_dir)
-        db = report_dir / DB_NAME
-        status, targets = "", []
-        if mark is not None:
-            status = mark[1].strip().lower()
-            if status != OPEN and status not in STATUSES:
-                raise CheckError(f"unknown status {mark[1]!r} (use {', '.join(STATUSES)} or {OPEN})")
-            if status == "dismissed" and not note.strip():
-                raise CheckError("a dismissal needs a reason: add --note \"...\"")
-            targets = find_items(review_items(data, {}), mark[0])
-        decisions: dict[str, Decision] = {}
-        if targets or db.exists():
-            with ReviewStore(db) as store:
-                for item in targets:
-                    store.decide(item.discrepancy, status, note.strip(),
-                                 report_generated_at=str(data.get("generated_at", "")))
-                decisions = store.decisions()
-            if targets:
-                typer.echo(f"marked {', '.join(t.discrepancy.id for t in targets)} {status}")
-        items = review_items(data, decisions)
-        if export is not None:
-            try:
-                write_atomic(export, export_frame(items, decisions).to_csv(index=False))
-            except OSError as exc:
-                raise CheckError(f"cannot write {export}: {exc.strerror or exc}") from exc
-            typer.echo(f"wrote {export}")
-        page = refresh_html(report_dir, data, items) if db.exists() else None
-    if mark is not None or export is not None:
-        if page:
-            typer.echo(f"updated {page}")
-        return
-    open_items = [i for i in items if i.is_open]
-    counts = {s: sum(i.status == s for i in items) for s in STATUSES}
-    typer.echo(f"{len(open_items)} open of {len(items)} findings ("
-               + ", ".join(f"{s} {n}" for s, n in counts.items()) + ")")
-    shown = items if show_all else open_items
-    for line in _iter_lines(shown):
-        typer.echo(line)
-    if page:
-        typer.echo(f"updated {page}")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from .ingest import normalize_for_model
+from .textnorm import normalize_for_model
 from .types import Claim, Document, Dropped
 
 MAX_CLAIM_CHARS = 1200  # longer stretches without sentence punctuation are cut at spaces (bounded cost)

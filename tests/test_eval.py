@@ -12,17 +12,14 @@ import pytest
 from checker.align import AlignConfig
 from checker.evaluate import (
     alignment_scores,
-    binary_metrics,
-    classification_metrics,
     cosine_links,
     detect_format,
     evaluate_nli,
     load_nli_pairs,
     load_stories,
-    majority_baseline,
     margin_links,
-    prf,
 )
+from checker.metrics import binary_metrics, classification_metrics, majority_baseline, prf
 from checker.types import CheckError, ModelInfo
 
 ROOT = Path(__file__).resolve().parents[1]

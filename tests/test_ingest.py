@@ -7,11 +7,10 @@ from checker.ingest import (
     detect_language,
     find_dateline,
     html_to_text,
-    normalize_for_model,
     read_document,
     read_documents,
-    to_ascii_digits,
 )
+from checker.textnorm import normalize_for_model, to_ascii_digits
 from checker.types import CheckError
 
 

@@ -258,7 +258,7 @@ def test_interrupt_while_writing_leaves_no_files(encoder, tmp_path, monkeypatch)
             raise KeyboardInterrupt
         return real_mkstemp(*args, **kwargs)
 
-    monkeypatch.setattr("checker.report.tempfile.mkstemp", mkstemp_then_interrupt)
+    monkeypatch.setattr("checker.fileio.tempfile.mkstemp", mkstemp_then_interrupt)
     out = tmp_path / "out"
     result = check(encoder, *_pair(tmp_path), "--out", out, "--no-cache")
     assert result.exit_code == 130 and len(calls) == 2

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from checker.slots import extract_slots, gazetteer
-from checker.slots.gazetteer import city_index, key_of
+from checker.slots.gazetteer import city_index
+from checker.textnorm import key_of
 
 
 def places(text: str, lang: str) -> list[tuple[str, str | None]]:

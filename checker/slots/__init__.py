@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from ..textnorm import normalize, place_key, skeleton
 from . import dates, numbers, places
 from .compare import compare_slots, date_interval
 from .model import Slot, SlotConflict
-from .places import place_key, same_place, skeleton
-from .textnorm import normalize
+from .places import same_place
 
 __all__ = [
     "Slot", "SlotConflict", "extract_slots", "compare_slots", "date_interval", "place_key", "same_place",

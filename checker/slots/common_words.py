@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..fileio import open_text
-from .gazetteer import key_of
+from ..textnorm import key_of
 from .resources import DATA_DIR
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,8 +7,9 @@ import itertools
 import re
 from functools import lru_cache
 
+from ..textnorm import place_key
 from .model import Slot, SlotConflict
-from .places import place_key, same_place
+from .places import same_place
 from .resources import load
 
 _KIND_ORDER = ("date", "number", "place")

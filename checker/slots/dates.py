@@ -17,9 +17,9 @@ import hijridate
 import jdatetime
 from babel import Locale
 
+from ..textnorm import Normalized, norm_word
 from .model import Slot
 from .resources import WB_L, WB_R, lang_group, load, trie_pattern
-from .textnorm import Normalized, norm_word
 
 _EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
               "October", "November", "December")

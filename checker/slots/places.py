@@ -11,14 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from anyascii import anyascii
 from babel import Locale
 from rapidfuzz import fuzz
 
-from .gazetteer import city_index, key_of
+from ..textnorm import Normalized, key_of, norm_word, place_key, skeleton
+from .gazetteer import city_index
 from .model import Slot
 from .resources import lang_group, load, trie_pattern
-from .textnorm import Normalized, norm_word
 
 _AR_TOKEN = re.compile(r"[\u0621-\u064a\u0671-\u06d3]+")
 _LATIN_CAP = re.compile(
@@ -27,14 +26,10 @@ _LATIN_CAP = re.compile(
 )
 _BAD_TERRITORY = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
 _PREFIXES = ("وال", "بال", "فال", "لل", "و", "ب", "ل", "ف")
-_ARTICLE_LATIN = re.compile(r"\b(?:al|el|ad|ar|as|ash|at|az|an|ud|ul|ez|es|ed)[-\s]+")
 _QUOTES = "\"«»“”„‹›「」"
 _OPEN_Q = "[\"«“„‹「”]"
 _CLOSE_Q = "[\"»”“›」]"
 _MAX_QUOTED_WORDS = 5
-_DIGRAPHS = (("sh", "s"), ("kh", "k"), ("gh", "g"), ("th", "t"), ("dh", "d"), ("ph", "f"), ("ch", "c"),
-             ("q", "k"), ("c", "k"), ("x", "ks"), ("v", "f"), ("p", "b"), ("ou", "u"),
-             ("j", "g"))  # Arabic ج is written j or g in Latin names (George / جورج)
 
 
 @dataclass(frozen=True)
@@ -138,46 +133,6 @@ def _tables(langs: tuple[str, ...]) -> _PlaceTables:
 
 
 # ---------------------------------------------------------------------------- keys
-
-def _ar_token_key(tok: str) -> list[str]:
-    parts: list[str] = []
-    if tok.startswith("ال") and len(tok) > 3:
-        parts.append("al")
-        tok = tok[2:]
-    i = tok.find("ال", 2)
-    if i >= 2 and len(tok) - i - 2 >= 3:  # name run together after a lost ZWNJ: "XالY"
-        parts += [anyascii(tok[:i]), "al", anyascii(tok[i + 2:])]
-    else:
-        parts.append(anyascii(tok))
-    return parts
-
-
-def place_key(name: str) -> str:
-    """Readable transliterated key: lower-case ASCII words, article kept as 'al'."""
-    n = norm_word(name)
-    words: list[str] = []
-    for tok in n.split():
-        if any("\u0600" <= c <= "\u06ff" for c in tok):
-            words += _ar_token_key(tok)
-        else:
-            words.append(anyascii(tok))
-    key = " ".join(words).lower().replace("-", " ")
-    key = re.sub(r"['`’]s\b", "", key)
-    key = re.sub(r"[^a-z0-9 ]", "", key)
-    return " ".join(key.split())
-
-
-@lru_cache(maxsize=8192)
-def skeleton(key: str) -> str:
-    """Consonant skeleton of a place key, used for cross-script comparison."""
-    s = _ARTICLE_LATIN.sub("", key + " ")
-    s = " ".join(w for w in s.split() if w not in ("al", "el"))
-    s = s.replace(" ", "")
-    for a, b in _DIGRAPHS:
-        s = s.replace(a, b)
-    s = re.sub(r"[aeiouhwy]", "", s)
-    return re.sub(r"(.)\1+", r"\1", s)
-
 
 def same_place(a: str, b: str) -> bool:
     if a == b:
