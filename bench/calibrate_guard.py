@@ -32,6 +32,7 @@ GRID: dict[str, list[float]] = {
     "nli_min_contradiction": [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.99, 1.01],
     "slot_min_similarity": [0.0, 0.8, 0.85, 0.88, 0.9],
     "country_min_similarity": [0.8, 0.85, 0.88, 0.9, 0.92, 0.95, 1.01],
+    "one_sided_place_min_similarity": [0.8, 0.85, 0.88, 0.9, 0.92, 0.95, 1.01],
     "unmatched_max_cosine": [0.8, 0.83, 0.85, 0.87, 0.88, 0.89, 0.9, 0.92, 0.95, 1.01],
     "merge_min_gain": [-1.0, -0.02, 0.0, 0.01, 0.02, 0.05, 1.0],
 }

@@ -93,6 +93,8 @@ class GuardPolicy:
     slot_min_similarity: float = 0.0
     # two different countries that NLI does not back: only on pairs this close (the rest of the claim agrees)
     country_min_similarity: float = 0.9
+    # a named place (not a country) that the other version names nowhere: only on pairs this close
+    one_sided_place_min_similarity: float = 1.01
     # omissions/additions: only claims whose closest claim on the other side is below this cosine ...
     unmatched_max_cosine: float = 0.9
     # ... and that do not make a neighbouring aligned claim a better match of its counterpart when joined
@@ -193,6 +195,8 @@ def judge(d: Discrepancy, evidence: Evidence, policy: GuardPolicy = DEFAULT_POLI
     pair = evidence.pairs.get(frozenset((d.claim_a, d.claim_b or "")))
     similarity = pair.similarity if pair else 0.0
     if not (d.values_a and d.values_b):
+        if d.kind == "place" and similarity >= policy.one_sided_place_min_similarity:
+            return True, f"a place named in one version only, on claims that otherwise agree (cosine {similarity:.2f})"
         return False, f"{d.kind} named in one version only"
     if d.kind == "number" and _scale_only(d.values_a, d.values_b):
         return False, "numbers differ only by a scale word (thousand/million)"
