@@ -202,7 +202,7 @@ def judge(d: Discrepancy, evidence: Evidence, policy: GuardPolicy = DEFAULT_POLI
         return False, "numbers differ only by a scale word (thousand/million)"
     if similarity < policy.slot_min_similarity:
         return False, f"claims aligned loosely (cosine {similarity:.2f} < {policy.slot_min_similarity:g})"
-    if d.note == UNSUPPORTED_NOTE and similarity < policy.country_min_similarity:
+    if UNSUPPORTED_NOTE in d.note and similarity < policy.country_min_similarity:
         return False, f"different countries on claims that differ otherwise (cosine {similarity:.2f})"
     return True, f"{d.kind} differs on aligned claims"
 

@@ -12,11 +12,11 @@ import numpy as np
 from .nli import NLIScorer
 from .types import NLI_LABELS, AlignedPair, Claim, Discrepancy, Document
 
-OFF_TOPIC_MAX_ALIGNED = 0.2  # a document with fewer aligned claims than this is reported as off-topic
-OFF_TOPIC_MIN_CLAIMS = 5
-
-
-DEFAULT_NLI_THRESHOLD = 0.65  # for NLI models that carry no calibrated threshold of their own
+DEFAULT_NLI_THRESHOLD = 0.65
+NLI_PAIRS_PER_CLAIM = 2.0  # NLI budget: pairs per claim, two evaluations each (both directions)
+CANDIDATES_PER_VERSION = 1  # for each claim, its most similar claims in each other version
+CANDIDATE_SLACK = 0.05  # candidates may sit this far below the alignment's cosine floor
+ANCHOR_SLACK = 0.10  # ... and further when they share a fact anchor (a place, a kind of quantity)  # for NLI models that carry no calibrated threshold of their own
 
 
 @dataclass(frozen=True)
@@ -112,18 +112,124 @@ def nli_pairs(pairs: list[AlignedPair], claims: list[Claim]) -> list[AlignedPair
     return chosen
 
 
-def off_topic_documents(documents: list[Document], claims: list[Claim], pairs: list[AlignedPair]) -> dict[str, float]:
-    """Documents whose claims mostly have no counterpart: likely another story or an older event."""
-    aligned = {p.claim_a for p in pairs} | {p.claim_b for p in pairs}
-    result = {}
-    for doc in documents:
-        own = [c for c in claims if c.doc_id == doc.id]
-        if len(own) < OFF_TOPIC_MIN_CLAIMS or len(documents) < 3:
-            continue
-        fraction = sum(c.id in aligned for c in own) / len(own)
-        if fraction < OFF_TOPIC_MAX_ALIGNED:
-            result[doc.id] = fraction
-    return result
+def _anchor_keys(slots: list) -> set[str]:
+    """What two claims may both be about: a place, or a kind of quantity (its unit)."""
+    keys = set()
+    for slot in slots:
+        if slot.kind == "place":
+            keys.add("p:" + slot.value)
+        elif slot.kind == "number" and slot.unit:
+            keys.add("u:" + slot.unit)
+    return keys
+
+
+def candidate_pairs(documents: list[Document], claims: list[Claim], vectors: dict[str, np.ndarray] | None,
+                    slots: SlotsPerClaim, excluded: set[str], min_cosine: float) -> list[AlignedPair]:
+    """Pairs worth comparing beyond translation alignment, from each claim to each other version: its
+    CANDIDATES_PER_VERSION most similar claims, and for each of its fact anchors (a place, a kind of
+    quantity) the most similar claim sharing that anchor; above a cosine floor a little under the
+    alignment's own. Versions set aside take no part."""
+    if not vectors:
+        return []
+    rows: dict[str, list[Claim]] = {}
+    for claim in claims:
+        if claim.doc_id not in excluded:
+            rows.setdefault(claim.doc_id, []).append(claim)
+    anchors = {c.id: _anchor_keys(slots[c]) for cs in rows.values() for c in cs}
+    found: dict[tuple[str, str], float] = {}
+    docs = [d.id for d in documents if d.id in rows]
+    for n, doc_a in enumerate(docs):
+        for doc_b in docs[n + 1:]:
+            ca, cb = rows[doc_a], rows[doc_b]
+            sim = np.stack([vectors[c.id] for c in ca]) @ np.stack([vectors[c.id] for c in cb]).T
+            for side, (mine, theirs, matrix) in enumerate(((ca, cb, sim), (cb, ca, sim.T))):
+                for i, claim in enumerate(mine):
+                    ranked = [int(j) for j in np.argsort(-matrix[i], kind="stable")]
+                    picks = [(j, min_cosine - CANDIDATE_SLACK) for j in ranked[:CANDIDATES_PER_VERSION]]
+                    for key in sorted(anchors[claim.id]):
+                        best = next((j for j in ranked if key in anchors[theirs[j].id]), None)
+                        if best is not None:
+                            picks.append((best, min_cosine - ANCHOR_SLACK))
+                    for j, floor in picks:
+                        if matrix[i, j] >= floor:
+                            a, b = (claim, theirs[j]) if side == 0 else (theirs[j], claim)
+                            found[(a.id, b.id)] = round(float(matrix[i, j]), 4)
+    position = {c.id: n for n, c in enumerate(claims)}
+    return [AlignedPair(a, b, cos, 0.0, False)
+            for (a, b), cos in sorted(found.items(), key=lambda kv: (position[kv[0][0]], position[kv[0][1]]))]
+
+
+def _units(values: list[str]) -> set[str]:
+    return {v.split(" ", 1)[1] if " " in v else "" for v in values}
+
+
+def _same_fact(item: Discrepancy, wide: bool, threshold: float, same_place: bool = False) -> bool:
+    """Whether a slot finding compares one fact. Numbers must share a unit (a count of people against a
+    distance is two facts, not a conflict). A wider candidate (not a translation) reports value conflicts
+    only: numbers sharing a named unit, or dates of claims naming one place or with NLI contradiction
+    agreeing."""
+    if item.kind == "number" and item.values_a and item.values_b:
+        common = _units(item.values_a) & _units(item.values_b)
+        return bool(common) and not (wide and not common - {""})
+    if not wide:
+        return True
+    if item.kind == "place" or not (item.values_a and item.values_b):
+        return False
+    return (item.kind == "date" and same_place) or (
+        bool(item.nli) and item.nli["contradiction"] >= threshold)  # type: ignore[index]
+
+
+def _fact_key(item: Discrepancy) -> tuple[str, str]:
+    """Which fact a value conflict is about: its kind and, for numbers, the unit of its values."""
+    if item.kind != "number":
+        return item.kind, ""
+    units = sorted({v.split(" ", 1)[1] for v in item.values_a + item.values_b if " " in v})
+    return item.kind, "|".join(units)
+
+
+def fact_table(found: list[Discrepancy], documents: list[Document],
+               similarity: dict[tuple[str, str], tuple[int, float]] | None = None) -> list[Discrepancy]:
+    """Value conflicts reduced to one finding per dissenting version and value of each fact.
+
+    For each fact (kind, and for numbers the unit) the table records which versions state which value.
+    In each conflict the side whose value fewer versions state is the dissenting one (on a tie, the later
+    version); each dissenting version keeps one finding per value it gives: the conflict with the claim
+    that shares most anchors (places, kinds of quantity) with its own, then the most similar one, i.e.
+    the likeliest statement of the same fact (``similarity``: (shared anchors, cosine) per claim pair). Values equal across
+    granularity, calendar, script or unit were already made one by the slot comparison."""
+    order = {d.id: n for n, d in enumerate(documents)}
+    similarity = similarity or {}
+    support: dict[tuple[tuple[str, str], str], set[str]] = {}
+    for item in found:
+        key = _fact_key(item)
+        for doc, values in ((item.doc_a, item.values_a), (item.doc_b or "", item.values_b)):
+            for value in values:
+                support.setdefault((key, value), set()).add(doc)
+
+    def weight(key: tuple[str, str], values: list[str]) -> int:
+        return max((len(support[(key, v)]) for v in values), default=0)
+
+    best: dict[tuple, tuple[tuple, Discrepancy, list[str], list[str]]] = {}
+    for item in found:
+        key = _fact_key(item)
+        wa, wb = weight(key, item.values_a), weight(key, item.values_b)
+        a_dissents = wa < wb or (wa == wb and order[item.doc_a] > order[item.doc_b or item.doc_a])
+        doc, values, others = ((item.doc_a, item.values_a, item.values_b) if a_dissents
+                               else (item.doc_b or "", item.values_b, item.values_a))
+        slot = (doc, key, tuple(sorted(values)))
+        rank = (*similarity.get((item.claim_a, item.claim_b or ""), (0, 0.0)), item.score,
+                -order[item.doc_a], -order[item.doc_b or item.doc_a])
+        if slot not in best or rank > best[slot][0]:
+            best[slot] = (rank, item, values, others)
+    kept = []
+    for (_, key, _), (_, item, values, others) in best.items():
+        sides = []
+        for vals in (others, values):
+            docs = sorted(set().union(*(support[(key, v)] for v in vals)), key=order.__getitem__)
+            sides.append(f"{len(docs)} version{'s' if len(docs) > 1 else ''} ({', '.join(docs)}): {', '.join(vals)}")
+        item.note = (item.note + "; " if item.note else "") + "; ".join(sides)
+        kept.append(item)
+    return kept
 
 
 class SlotsPerClaim:
@@ -174,21 +280,35 @@ def _slot_discrepancies(conflicts: list, verdict: dict[str, float] | None, claim
 
 def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[AlignedPair],
                    nli: NLIScorer | None, config: CompareConfig, *, vectors: dict[str, np.ndarray] | None = None,
-                   encoder_name: str | None = None) -> tuple[list[Discrepancy], dict[str, float]]:
-    """All discrepancies, most severe first, and the off-topic documents (id -> aligned fraction)."""
+                   encoder_name: str | None = None, set_aside: dict[str, dict] | None = None,
+                   min_cosine: float = 0.80, stats: dict[str, int] | None = None,
+                   ) -> tuple[list[Discrepancy], dict[str, float]]:
+    """All discrepancies, most severe first, and the documents set aside (id -> aligned fraction).
+
+    ``set_aside`` (from :func:`checker.anchor.off_event_documents`) names the versions about another event;
+    without it they are found here. Claims are compared along their alignment and along wider candidates
+    (the most similar claims of each other version, claims sharing a fact anchor); value conflicts are
+    then reduced to one finding per dissenting version of each fact."""
     by_id = {c.id: c for c in claims}
     threshold = nli_threshold(config, nli)
-    off_topic = off_topic_documents(documents, claims, pairs)
+    slots = SlotsPerClaim(documents)
+    if set_aside is None:
+        from .anchor import off_event_documents
+
+        set_aside = off_event_documents(documents, claims, pairs, slots.__getitem__, vectors)
+    off_topic = {doc_id: float(info.get("aligned", 0.0)) for doc_id, info in set_aside.items()}  # type: ignore[arg-type]
     all_pairs = pairs
     # a version about another story or event is flagged as a whole; its chance alignments are not compared
     pairs = [p for p in pairs if by_id[p.claim_a].doc_id not in off_topic and by_id[p.claim_b].doc_id not in off_topic]
+    aligned_keys = {(p.claim_a, p.claim_b) for p in pairs}
+    candidates = pairs + [p for p in candidate_pairs(documents, claims, vectors, slots, set(off_topic), min_cosine)
+                          if (p.claim_a, p.claim_b) not in aligned_keys]
     conflicts: dict[tuple[str, str], list] = {}
     if config.slots:
         from .slots import compare_slots
 
-        slots = SlotsPerClaim(documents)
         story = {d.id: d.raw[d.body_start:] for d in documents}  # a place named anywhere in a version counts
-        for pair in pairs:
+        for pair in candidates:
             claim_a, claim_b = by_id[pair.claim_a], by_id[pair.claim_b]
             found_here = compare_slots(slots[claim_a], slots[claim_b], claim_a.text, claim_b.text,
                                        story[claim_a.doc_id], story[claim_b.doc_id])
@@ -196,29 +316,44 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
                 conflicts[(pair.claim_a, pair.claim_b)] = found_here
     verdicts: dict[tuple[str, str], dict[str, float]] = {}
     if nli:
-        # the group trees, plus pairs with a fact conflict (most severe first) so their cards carry NLI
-        # evidence too, within a budget of 1.5 pairs (3 NLI calls) per claim
+        # the group trees, then pairs with a fact conflict (most severe first) so their cards carry NLI
+        # evidence too, then the closest candidates, within a budget of NLI_PAIRS_PER_CLAIM pairs (two
+        # NLI calls each) per claim
         tree = nli_pairs(pairs, claims)
         in_tree = {(p.claim_a, p.claim_b) for p in tree}
-        extra = [p for p in pairs if (p.claim_a, p.claim_b) in conflicts and (p.claim_a, p.claim_b) not in in_tree]
+        extra = [p for p in candidates if (p.claim_a, p.claim_b) in conflicts and (p.claim_a, p.claim_b) not in in_tree]
         extra.sort(key=lambda p: -max(c.score for c in conflicts[(p.claim_a, p.claim_b)]))
-        checked = tree + extra[:max(0, (3 * len(claims)) // 2 - len(tree))]
+        chosen = {(p.claim_a, p.claim_b) for p in extra} | in_tree
+        rest = sorted((p for p in candidates if (p.claim_a, p.claim_b) not in chosen), key=lambda p: -p.similarity)
+        checked = (tree + extra + rest)[:max(len(tree), int(NLI_PAIRS_PER_CLAIM * len(claims)))]
         verdicts = {(v.pair.claim_a, v.pair.claim_b): v.worst
                     for v in run_nli(nli, checked, by_id, vectors, encoder_name)}
+    if stats is not None:
+        stats.update(nli_evaluations=2 * len(verdicts), candidate_pairs=len(candidates))
     found: list[Discrepancy] = []
-    for pair in pairs:
+    value_found: list[Discrepancy] = []
+    for pair in candidates:
         claim_a, claim_b = by_id[pair.claim_a], by_id[pair.claim_b]
         verdict = verdicts.get((pair.claim_a, pair.claim_b))
-        pair.nli = verdict
+        if (pair.claim_a, pair.claim_b) in aligned_keys:
+            pair.nli = verdict
         slot_found = _slot_discrepancies(conflicts.get((pair.claim_a, pair.claim_b), []), verdict, claim_a, claim_b,
                                          threshold, config.unsupported_places)
-        found.extend(slot_found)
-        if verdict and not slot_found and verdict["contradiction"] >= threshold:
+        wide = (pair.claim_a, pair.claim_b) not in aligned_keys
+        same_place = wide and any(k.startswith("p:") for k in _anchor_keys(slots[claim_a]) & _anchor_keys(slots[claim_b]))
+        slot_found = [d for d in slot_found if _same_fact(d, wide, threshold, same_place)]
+        value_found.extend(d for d in slot_found if d.values_a and d.values_b)
+        found.extend(d for d in slot_found if not (d.values_a and d.values_b))
+        # NLI alone speaks for translations only: two different statements of one story often "contradict"
+        if verdict and not slot_found and not wide and verdict["contradiction"] >= threshold:
             found.append(Discrepancy(
                 id="", kind="nli", doc_a=claim_a.doc_id, doc_b=claim_b.doc_id, claim_a=claim_a.id,
                 claim_b=claim_b.id, text_a=claim_a.text, text_b=claim_b.text, nli=verdict,
                 score=round(0.9 * verdict["contradiction"], 4),
             ))
+    closeness = {(p.claim_a, p.claim_b): (len(_anchor_keys(slots[by_id[p.claim_a]]) & _anchor_keys(slots[by_id[p.claim_b]])),
+                                          p.similarity) for p in candidates}
+    found.extend(fact_table(value_found, documents, closeness))
     if config.unmatched:
         aligned = {p.claim_a for p in all_pairs} | {p.claim_b for p in all_pairs}
         for claim in claims:

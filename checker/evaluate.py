@@ -548,8 +548,8 @@ def evaluate(dataset: Path, limit: int | None = None, nli: str | None = None, en
     if fmt == "ci":
         from .pipeline import CheckConfig, Models
 
-        config = CheckConfig(encoder=encoder, nli=nli, use_cache=use_cache, progress=False)
-        result = evaluate_guard(load_guard_items(dataset, limit), Models(enc, scorer), config, progress=progress)
+        check_config = CheckConfig(encoder=encoder, nli=nli, use_cache=use_cache, progress=False)
+        result = evaluate_guard(load_guard_items(dataset, limit), Models(enc, scorer), check_config, progress=progress)
     elif fmt == "nli":
         if scorer is None:
             raise CheckError("an NLI dataset needs an NLI model (--nli is 'none')")

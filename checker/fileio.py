@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import json
 import os
 import stat
 import tempfile
@@ -72,3 +73,9 @@ def open_text(path: Path) -> TextIO:
     if path.suffix == ".gz":
         return gzip.open(path, "rt", encoding="utf-8")
     return path.open(encoding="utf-8")
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """Every record of a (gzipped) JSON-lines file; blank lines skipped."""
+    with open_text(path) as fh:
+        return [json.loads(line) for line in fh if line.strip()]

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from .align import AlignConfig, align_documents, group_claims
-from .compare import CompareConfig, compare_claims
+from .anchor import off_event_documents
+from .compare import CompareConfig, SlotsPerClaim, compare_claims
 from .embed import EmbeddingCache, Encoder, default_cache_dir, embed_texts, load_encoder
 from .ingest import MAX_BYTES_DEFAULT, VERIFIED_LANGUAGES, Skipped, read_documents
 from .nli import NLIScorer, load_nli
@@ -141,12 +142,26 @@ def check_documents(documents: list[Document], config: CheckConfig | None = None
 
     t0 = time.perf_counter()
     claim_vectors = {c.id: vectors[n] for n, c in enumerate(claims)}
+    # anchoring reads each version's dates against its own dateline only: a borrowed one may be the outlier's
+    own_dates = SlotsPerClaim([replace(d, assumed_dateline=None) for d in documents])
+    set_aside = off_event_documents(documents, claims, pairs, own_dates.__getitem__, claim_vectors)
+    if set_aside and any(d.assumed_dateline for d in documents):
+        # a version without a dateline never borrows the dateline of a report about another event
+        for doc in documents:
+            doc.assumed_dateline = None
+        assign_story_dateline([d for d in documents if d.id not in set_aside], given=dateline, fill=documents)
+        warnings = [w for w in warnings if "no dateline; relative dates resolved against" not in w]
+        warnings[:0] = [f"{d.id}: no dateline; relative dates resolved against {d.assumed_dateline.isoformat()} "
+                        "from the other versions" for d in documents if d.assumed_dateline]
+    stats: dict[str, int] = {}
     discrepancies, off_topic = compare_claims(documents, claims, pairs, models.nli, config.compare,
-                                              vectors=claim_vectors, encoder_name=models.encoder.info.name)
+                                              vectors=claim_vectors, encoder_name=models.encoder.info.name,
+                                              set_aside=set_aside, min_cosine=align.min_cosine, stats=stats)
     timings["compare"] = time.perf_counter() - t0
-    for doc_id, fraction in off_topic.items():
-        warnings.append(f"{doc_id}: only {fraction:.0%} of its claims have a counterpart in another version: "
-                        "likely another story or an older event; its omissions are not reported")
+    for doc_id, info in set_aside.items():
+        reasons = "; ".join(str(r) for r in info["reasons"])  # type: ignore[attr-defined]
+        warnings.append(f"{doc_id}: set aside as likely another story or an older event ({reasons}); its claims "
+                        "are not compared and its omissions are not reported")
 
     model_infos: list[ModelInfo] = [models.encoder.info]
     if models.nli is not None:
@@ -155,9 +170,11 @@ def check_documents(documents: list[Document], config: CheckConfig | None = None
     settings: dict[str, object] = {
         "align": asdict(align),
         "compare": asdict(config.compare),
-        "nli_pair_evaluations": sum(p.nli is not None for p in pairs) * 2,
+        "nli_pair_evaluations": stats.get("nli_evaluations", 0),
+        "candidate_pairs": stats.get("candidate_pairs", 0),
         "warnings": warnings,
         "off_topic": off_topic,
+        "set_aside": {doc_id: list(info["reasons"]) for doc_id, info in set_aside.items()},  # type: ignore[call-overload]
     }
     return Report(documents=documents, claims=claims, dropped=dropped, groups=groups, pairs=pairs,
                   discrepancies=discrepancies, models=model_infos,
@@ -165,15 +182,16 @@ def check_documents(documents: list[Document], config: CheckConfig | None = None
                   settings=settings, timings=timings)
 
 
-def assign_story_dateline(documents: list[Document], given: dt.date | None = None) -> dt.date | None:
+def assign_story_dateline(documents: list[Document], given: dt.date | None = None,
+                          fill: list[Document] | None = None) -> dt.date | None:
     """Versions of one story appear within days of each other: a document without a dateline borrows the
-    story's ``given`` dateline, else the most common dateline of the others (the latest on a tie), marked
-    as assumed."""
+    story's ``given`` dateline, else the most common dateline of ``documents`` (the latest on a tie),
+    marked as assumed; ``fill`` names the documents that borrow it when they are not the same ones."""
     counts = Counter(d.dateline for d in documents if d.dateline)
     if not counts and given is None:
         return None
     story = given or max(counts, key=lambda day: (counts[day], day))
-    for doc in documents:
+    for doc in fill if fill is not None else documents:
         if doc.dateline is None:
             doc.assumed_dateline = story
     return story

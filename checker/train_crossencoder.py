@@ -21,16 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
+from .fileio import read_jsonl
 from .types import NLI_LABELS
 
 SEED = 13
 VERSION = "1.0.0"
-
-
-def read_rows(path: Path) -> list[dict]:
-    from .train_nli import read_jsonl
-
-    return read_jsonl(path)
 
 
 def batches(lengths: Sequence[int], batch_size: int, seed: int) -> list[list[int]]:
@@ -84,7 +79,7 @@ def choose_threshold(p_contra: np.ndarray, y: np.ndarray) -> tuple[float, float]
 
 
 def validation_rows(args: argparse.Namespace) -> list[dict]:
-    rows = read_rows(args.data / "val.jsonl")
+    rows = read_jsonl(args.data / "val.jsonl")
     random.Random(SEED).shuffle(rows)
     return rows[:args.val_size]
 
@@ -99,7 +94,7 @@ def train(args: argparse.Namespace) -> None:
     torch.set_num_threads(args.threads or torch_threads())
     f = load_e5_file()
     tokenizer = E5Tokenizer(f)
-    rows = read_rows(args.data / "train-full.jsonl.gz")
+    rows = read_jsonl(args.data / "train-full.jsonl.gz")
     if args.limit:
         rows = rows[:args.limit]
     val_rows = validation_rows(args)

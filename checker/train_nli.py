@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .embed import EmbeddingCache, Encoder, embed_texts, load_encoder
-from .fileio import open_text
+from .fileio import read_jsonl
 from .metrics import metrics
 from .nli_head import FEATURES, EmbeddingHeadNLI, pair_features, softmax
 from .types import NLI_LABELS
@@ -31,11 +31,6 @@ VERSION = "1.0.0"
 SEED = 13
 CONTRADICTION = NLI_LABELS.index("contradiction")
 MIN_VAL_CONTRADICTION_RECALL = 0.65  # tuned on validation, leaves room for the >= 0.60 test target
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    with open_text(path) as fh:
-        return [json.loads(line) for line in fh if line.strip()]
 
 
 def find_split(data: Path, name: str) -> Path:

@@ -94,7 +94,8 @@ def test_counts_with_what_they_count(text: str, lang: str, expected: str) -> Non
     ("Gempa terjadi pada Senin (27/8) malam.", "id"),
 ])
 def test_times_and_day_month_pairs_are_not_counts(text: str, lang: str) -> None:
-    assert not [v for v in _values(text, lang) if v[0].isdigit()]
+    # a time of day with its cue word is a clock slot (minutes after midnight), never a count
+    assert not [v for v in _values(text, lang) if v[0].isdigit() and " clock" not in v]
 
 
 @pytest.mark.parametrize("text, lang, dateline, expected", [

@@ -47,7 +47,7 @@ def batch(
     """Check many stories: a report per story in OUT/<story>/ (as check writes it), and index.html,
     stories.csv, discrepancies.csv over all. Unchanged stories are skipped on a re-run; a story that fails
     is reported and skipped. Exit 1 when some story failed."""
-    from .batch import dask_client, printable, read_stories, run_batch
+    from ..batch import dask_client, printable, read_stories, run_batch
 
     wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
     with reported_errors("interrupted; finished stories are kept, run again to continue"):

@@ -20,7 +20,7 @@ def serve_command(
     gloss_lang: Annotated[str, typer.Option(help="Language of the gloss (the editor's)")] = "en",
 ) -> None:
     """Review a report in the browser: decide findings with buttons or keys; decisions go to review.sqlite."""
-    from .serve import serve
+    from ..serve import serve
 
     with reported_errors("stopped"):
         serve(report_dir, host=host, port=port, gloss=gloss, gloss_lang=gloss_lang, echo=typer.echo)

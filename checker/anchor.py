@@ -1,0 +1,150 @@
+"""Event anchoring: which versions report the story's event, and which another (an older event at the
+same place, a different quake in the same country) that only resembles it.
+
+Signals per document, each relative to the other versions:
+- its claims mostly have no aligned counterpart (another story altogether);
+- its dateline is more than ``DATE_WINDOW_DAYS`` away from every dateline of the other versions and from
+  every day-level date that at least two of them give in their claims, and its values agree less than
+  usual;
+- none of its values agrees with those of its aligned counterparts, and its fact anchors (numbers with
+  units, dates, places) are less shared with the others than is usual in this story.
+A document is set aside with the reasons found; its claims are kept out of conflicts, and a version
+without a dateline never borrows the dateline of a document set aside.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections.abc import Callable
+
+import numpy as np
+
+from .types import AlignedPair, Claim, Document
+
+OFF_TOPIC_MAX_ALIGNED = 0.2  # fewer aligned claims than this: another story
+OFF_TOPIC_MIN_CLAIMS = 5
+DATE_WINDOW_DAYS = 3
+LOW_OVERLAP_RATIO = 0.6  # anchors shared at under this fraction of the story's median
+MIN_CONFLICTS = 3  # value conflicts with its counterparts before a version's values count as another event's
+MIN_DOCUMENTS = 3  # with two versions there is no majority to tell the event from
+
+
+def _day_dates(slots: list, dateline: dt.date | None) -> set[dt.date]:
+    from .slots.compare import date_interval
+
+    days = {dateline} if dateline else set()
+    for slot in slots:
+        if slot.kind != "date" or slot.relative or slot.granularity != "day":
+            continue
+        interval = date_interval(slot.value)
+        if interval and interval[0] == interval[1]:
+            days.add(interval[0])
+    return days
+
+
+def _anchors(slots: list) -> set[str]:
+    keys = set()
+    for slot in slots:
+        if slot.kind == "date":
+            if not slot.relative:
+                keys.add("d:" + slot.value.lstrip("~")[:7])
+        else:
+            keys.add(f"{slot.kind[0]}:{slot.value}")
+    return keys
+
+
+def _value_agreement(live: list[Document], claims: list[Claim], pairs: list[AlignedPair],
+                     slots_of: Callable[[Claim], list]) -> tuple[dict[str, int], dict[str, int]]:
+    """Per document: aligned pairs whose values agree (a shared value, no conflict) and pairs whose
+    values conflict. A report of another event aligns by topic, and its values then rarely agree."""
+    from .slots import compare_slots
+
+    ids = {d.id for d in live}
+    by_id = {c.id: c for c in claims}
+    agree = dict.fromkeys(ids, 0)
+    conflict = dict.fromkeys(ids, 0)
+    clashing: dict[str, set[str]] = {doc_id: set() for doc_id in ids}
+    for pair in pairs:
+        a, b = by_id[pair.claim_a], by_id[pair.claim_b]
+        if a.doc_id not in ids or b.doc_id not in ids:
+            continue
+        sa, sb = slots_of(a), slots_of(b)
+        if not sa or not sb:
+            continue
+        clash = any(c.values_a and c.values_b and c.kind != "place" for c in compare_slots(sa, sb, a.text, b.text))
+        shared = bool(_anchors(sa) & _anchors(sb))
+        for doc_id, claim in ((a.doc_id, a), (b.doc_id, b)):
+            if clash:
+                conflict[doc_id] += 1
+                clashing[doc_id].add(claim.id)
+            elif shared:
+                agree[doc_id] += 1
+    # one claim that dissents from every other version is a disagreement, not another event
+    return agree, {doc_id: conflict[doc_id] if len(clashing[doc_id]) >= 2 else 0 for doc_id in ids}
+
+
+def off_event_documents(documents: list[Document], claims: list[Claim], pairs: list[AlignedPair],
+                        slots_of: Callable[[Claim], list], vectors: dict[str, np.ndarray] | None = None,
+                        ) -> dict[str, dict[str, object]]:
+    """Documents set aside: id -> {"aligned": fraction, "reasons": [...]}, in input order."""
+    aligned = {p.claim_a for p in pairs} | {p.claim_b for p in pairs}
+    own = {d.id: [c for c in claims if c.doc_id == d.id] for d in documents}
+    fraction = {d.id: (sum(c.id in aligned for c in own[d.id]) / len(own[d.id]) if own[d.id] else 0.0)
+                for d in documents}
+    result: dict[str, dict[str, object]] = {}
+    if len(documents) < MIN_DOCUMENTS:
+        return result
+    for doc in documents:
+        if len(own[doc.id]) >= OFF_TOPIC_MIN_CLAIMS and fraction[doc.id] < OFF_TOPIC_MAX_ALIGNED:
+            result[doc.id] = {"aligned": fraction[doc.id],
+                              "reasons": [f"only {fraction[doc.id]:.0%} of its claims have a counterpart in another version"]}
+    slots = {d.id: [s for c in own[d.id] for s in slots_of(c)] for d in documents}
+    days = {d.id: _day_dates(slots[d.id], d.dateline) for d in documents}
+    anchors = {d.id: _anchors(slots[d.id]) for d in documents}
+    live = [d for d in documents if d.id not in result and own[d.id]]
+
+    def overlap(a: str) -> float:
+        others = [anchors[a] & anchors[b.id] for b in live if b.id != a]
+        return float(np.mean([len(x) / max(1, len(anchors[a])) for x in others])) if others else 0.0
+
+    ov = {d.id: overlap(d.id) for d in live}
+    agree, conflict = _value_agreement(live, claims, pairs, slots_of)
+
+    def rate(doc_id: str) -> float:
+        return agree[doc_id] / max(1, agree[doc_id] + conflict[doc_id])
+
+    candidates: list[tuple[float, str, list[str]]] = []
+    for doc in live:
+        others = [d for d in live if d.id != doc.id]
+        if len(others) < 2:
+            continue
+        median_ov = statistics.median(ov[d.id] for d in others)
+        median_rate = statistics.median(rate(d.id) for d in others)
+        other_days = set().union(*(days[d.id] for d in others))
+        # the story's days: the other versions' datelines, and dates in their claims that at least two of
+        # them give (within the window)
+        story_days = {d.dateline for d in others if d.dateline} | {
+            a for a in other_days
+            if sum(any(abs((a - b).days) <= DATE_WINDOW_DAYS for b in days[d.id]) for d in others) >= 2}
+        # a version is dated by its dateline: dates inside a report are often background (an agreement a
+        # year earlier), so they place the story's days but never set a version aside on their own
+        date_far = doc.dateline is not None and bool(story_days) and not any(
+            abs((doc.dateline - b).days) <= DATE_WINDOW_DAYS for b in story_days)
+        reasons = []
+        if date_far and rate(doc.id) <= median_rate:
+            assert doc.dateline is not None
+            reasons.append(f"its dateline ({doc.dateline.isoformat()}) is more than {DATE_WINDOW_DAYS} days from the story's "
+                           f"({', '.join(sorted(d.isoformat() for d in story_days)[:3])})")
+        if (agree[doc.id] == 0 and conflict[doc.id] >= MIN_CONFLICTS
+                and ov[doc.id] < LOW_OVERLAP_RATIO * median_ov):
+            reasons.append(f"none of its values agrees with its counterparts ({conflict[doc.id]} conflicts) and it "
+                           f"shares few of the story's facts ({ov[doc.id]:.0%} against a median of {median_ov:.0%})")
+        if reasons:
+            candidates.append((rate(doc.id) + ov[doc.id], doc.id, reasons))
+    # a majority of the versions defines the event: never set aside half of them or more
+    room = (len(live) - 1) // 2
+    for _, doc_id, reasons in sorted(candidates)[:room]:
+        result[doc_id] = {"aligned": fraction[doc_id], "reasons": reasons}
+    order = {d.id: n for n, d in enumerate(documents)}
+    return dict(sorted(result.items(), key=lambda kv: order[kv[0]]))
