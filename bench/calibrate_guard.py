@@ -10,6 +10,7 @@ of the edit kinds it affects. The defaults in ``checker.ci.GuardPolicy`` are set
 from __future__ import annotations
 
 import argparse
+import pickle
 import tempfile
 from dataclasses import asdict, fields, replace
 from pathlib import Path
@@ -33,6 +34,7 @@ GRID: dict[str, list[float]] = {
     "slot_min_similarity": [0.0, 0.8, 0.85, 0.88, 0.9],
     "country_min_similarity": [0.8, 0.85, 0.88, 0.9, 0.92, 0.95, 1.01],
     "one_sided_place_min_similarity": [0.8, 0.85, 0.88, 0.9, 0.92, 0.95, 1.01],
+    "polarity_min_contradiction": [0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 1.01],
     "unmatched_max_cosine": [0.8, 0.83, 0.85, 0.87, 0.88, 0.89, 0.9, 0.92, 0.95, 1.01],
     "merge_min_gain": [-1.0, -0.02, 0.0, 0.01, 0.02, 0.05, 1.0],
 }
@@ -76,8 +78,17 @@ def main() -> None:
     parser.add_argument("--nli", default=None)
     parser.add_argument("--encoder", default=None)
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--keep", type=Path, default=None, help="pickle of the checked documents: read if present, "
+                        "else written (to sweep again without re-checking)")
     args = parser.parse_args()
-    kept = run_all(load_guard_items(args.data, args.limit), args.nli, args.encoder)
+    if args.keep and args.keep.exists():
+        kept = pickle.loads(args.keep.read_bytes())
+    else:
+        kept = run_all(load_guard_items(args.data, args.limit), args.nli, args.encoder)
+        if args.keep:
+            args.keep.write_bytes(pickle.dumps(kept))
+    kept = [(item, report, src, gather_evidence(report, None) if evidence is None else evidence)
+            for item, report, src, evidence in kept]
     print(f"defaults {asdict(DEFAULT_POLICY)}\n  {row(score(kept, DEFAULT_POLICY))}")
     for f in fields(GuardPolicy):
         print(f"\n{f.name}:")

@@ -14,6 +14,8 @@ import json
 import re
 import urllib.parse
 from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -95,6 +97,9 @@ class GuardPolicy:
     country_min_similarity: float = 0.9
     # a named place (not a country) that the other version names nowhere: only on pairs this close
     one_sided_place_min_similarity: float = 1.01
+    # a negation on one side of an aligned pair only (cue words, checker/data/negation_cues.json): fails
+    # with at least this P(contradiction); above 1 the polarity check is off
+    polarity_min_contradiction: float = 0.0
     # omissions/additions: only claims whose closest claim on the other side is below this cosine ...
     unmatched_max_cosine: float = 0.9
     # ... and that do not make a neighbouring aligned claim a better match of its counterpart when joined
@@ -112,6 +117,53 @@ class Evidence:
     pairs: dict[frozenset[str], AlignedPair]
     best_cosine: dict[str, float] = field(default_factory=dict)  # unmatched claim -> closest claim on the other side
     merge_gain: dict[str, float] = field(default_factory=dict)  # unmatched claim -> gain when joined to a neighbour
+    # aligned pairs whose claims differ in polarity, as discrepancies of kind "nli"
+    polarity: list[Discrepancy] = field(default_factory=list)
+
+
+POLARITY_NOTE = "negation on one side only"
+_WORDS = re.compile(r"[\w\u200c']+")
+
+
+@lru_cache(maxsize=1)
+def _negation_cues() -> dict[str, dict[str, list[str]]]:
+    text = (resources.files("checker") / "data" / "negation_cues.json").read_text(encoding="utf-8")
+    return {k: v for k, v in json.loads(text).items() if not k.startswith("_")}
+
+
+def negations(text: str, lang: str) -> int:
+    """How many negation cues a claim holds (0 for a language without cues)."""
+    cues = _negation_cues().get(lang)
+    if not cues:
+        return 0
+    words = set(cues.get("words", []))
+    count = 0
+    for word in _WORDS.findall(text.casefold().replace("’", "'")):
+        bare = word[1:] if lang in ("ar", "fa") and word.startswith("و") and len(word) > 2 else word
+        if (word in words or bare in words or any(word.startswith(p) for p in cues.get("prefixes", []))
+                or any(word.endswith(x) for x in cues.get("suffixes", []))):
+            count += 1
+    return count
+
+
+def _polarity(report: Report) -> list[Discrepancy]:
+    """Aligned pairs with no finding of their own whose claims hold different numbers of negation cues."""
+    claims = {c.id: c for c in report.claims}
+    lang = {d.id: d.language for d in report.documents}
+    found = {(d.claim_a, d.claim_b) for d in report.discrepancies} | {
+        (d.claim_b, d.claim_a) for d in report.discrepancies}
+    out = []
+    for p in report.pairs:
+        a, b = claims[p.claim_a], claims[p.claim_b]
+        if (a.id, b.id) in found:
+            continue
+        na, nb = negations(a.text, lang[a.doc_id]), negations(b.text, lang[b.doc_id])
+        if na != nb:
+            out.append(Discrepancy(id="", kind="nli", doc_a=a.doc_id, doc_b=b.doc_id, claim_a=a.id, claim_b=b.id,
+                                   text_a=a.text, text_b=b.text, nli=p.nli,
+                                   score=round(0.5 + 0.4 * (p.nli or {}).get("contradiction", 0.0), 4),
+                                   note=f"{POLARITY_NOTE} ({na} / {nb} negation words)"))
+    return out
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -123,7 +175,7 @@ def gather_evidence(report: Report, encoder: object | None = None, cache: object
     """Alignment of each pair, and for each unmatched claim its closest counterpart and whether it
     reads as merged into (or split from) a neighbouring aligned claim. Without an encoder only the
     alignment is known (unmatched claims then count as having no counterpart)."""
-    evidence = Evidence(pairs={frozenset((p.claim_a, p.claim_b)): p for p in report.pairs})
+    evidence = Evidence(pairs={frozenset((p.claim_a, p.claim_b)): p for p in report.pairs}, polarity=_polarity(report))
     unmatched = [d.claim_a for d in report.discrepancies if d.kind == "unmatched"]
     if encoder is None or not unmatched:
         return evidence
@@ -179,6 +231,11 @@ def _scale_only(values_a: list[str], values_b: list[str]) -> bool:
 
 def judge(d: Discrepancy, evidence: Evidence, policy: GuardPolicy = DEFAULT_POLICY) -> tuple[bool, str]:
     """Whether a discrepancy is strong enough to fail a build under the policy, and why (or why not)."""
+    if d.kind == "nli" and POLARITY_NOTE in d.note:
+        p = (d.nli or {}).get("contradiction", 0.0)
+        if p >= policy.polarity_min_contradiction:
+            return True, f"{d.note}, contradiction {p:.2f} >= {policy.polarity_min_contradiction:g}"
+        return False, f"{d.note}, contradiction {p:.2f} below {policy.polarity_min_contradiction:g}"
     if d.kind == "nli":
         p = (d.nli or {}).get("contradiction", 0.0)
         if p >= policy.nli_min_contradiction:
@@ -260,7 +317,7 @@ def findings_of(report: Report, source_path: Path, fail_on: set[str], min_score:
     claims = {c.id: c for c in report.claims}
     tr_doc = next(d for d in report.documents if d.id != source_doc.id)
     out = []
-    for view in fingerprinted(report.discrepancies):
+    for view in fingerprinted([*report.discrepancies, *evidence.polarity]):
         d, fp = view.discrepancy, view.fingerprint
         flip = d.doc_a != source_doc.id
         src_claim = d.claim_b if flip else d.claim_a
