@@ -250,7 +250,9 @@ def judge(d: Discrepancy, evidence: Evidence, policy: GuardPolicy = DEFAULT_POLI
             return False, "merged into (or split from) a neighbouring sentence"
         return True, "no counterpart" + (f" (closest cosine {best:.2f})" if best is not None else "")
     pair = evidence.pairs.get(frozenset((d.claim_a, d.claim_b or "")))
-    similarity = pair.similarity if pair else 0.0
+    if pair is None:
+        return False, f"{d.kind} compared across claims that are not translations of each other"
+    similarity = pair.similarity
     if not (d.values_a and d.values_b):
         if d.kind == "place" and similarity >= policy.one_sided_place_min_similarity:
             return True, f"a place named in one version only, on claims that otherwise agree (cosine {similarity:.2f})"
@@ -550,8 +552,9 @@ def read_inputs(source: Path, files: list[Path], max_bytes: int) -> tuple[Docume
 
 
 def guard_config(config: CheckConfig) -> CheckConfig:
-    """The pipeline settings of a CI run: country conflicts are kept for the guard policy to weigh."""
-    return replace(config, compare=replace(config.compare, unsupported_places=True))
+    """The pipeline settings of a CI run: country conflicts are kept for the guard policy to weigh, and NLI
+    runs on aligned pairs only (the guard fails on nothing else)."""
+    return replace(config, compare=replace(config.compare, unsupported_places=True, wide_nli=False))
 
 
 def check_pair(source: Document, translation: Document, config: CheckConfig, models: Models) -> Report:

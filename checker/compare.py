@@ -29,6 +29,8 @@ class CompareConfig:
     # report country conflicts that NLI does not support too (noted as such), for callers that
     # weigh the evidence themselves (``claimcheck ci``)
     unsupported_places: bool = False
+    # NLI also on wider candidates (claims that are not translations of each other but share a fact)
+    wide_nli: bool = True
 
 
 def nli_threshold(config: CompareConfig, nli: NLIScorer | None) -> float:
@@ -325,6 +327,9 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
         extra.sort(key=lambda p: -max(c.score for c in conflicts[(p.claim_a, p.claim_b)]))
         chosen = {(p.claim_a, p.claim_b) for p in extra} | in_tree
         rest = sorted((p for p in candidates if (p.claim_a, p.claim_b) not in chosen), key=lambda p: -p.similarity)
+        if not config.wide_nli:
+            extra = [p for p in extra if (p.claim_a, p.claim_b) in aligned_keys]
+            rest = [p for p in rest if (p.claim_a, p.claim_b) in aligned_keys]
         checked = (tree + extra + rest)[:max(len(tree), int(NLI_PAIRS_PER_CLAIM * len(claims)))]
         verdicts = {(v.pair.claim_a, v.pair.claim_b): v.worst
                     for v in run_nli(nli, checked, by_id, vectors, encoder_name)}
