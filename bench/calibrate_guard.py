@@ -19,6 +19,7 @@ from checker.ci import (
     DEFAULT_FAIL_ON,
     DEFAULT_POLICY,
     GuardPolicy,
+    _polarity,
     check_pair,
     findings_of,
     gather_evidence,
@@ -87,8 +88,8 @@ def main() -> None:
         kept = run_all(load_guard_items(args.data, args.limit), args.nli, args.encoder)
         if args.keep:
             args.keep.write_bytes(pickle.dumps(kept))
-    kept = [(item, report, src, gather_evidence(report, None) if evidence is None else evidence)
-            for item, report, src, evidence in kept]
+    # the polarity check needs no model: recomputed, so that a kept run follows changes to its cues
+    kept = [(item, report, src, replace(evidence, polarity=_polarity(report))) for item, report, src, evidence in kept]
     print(f"defaults {asdict(DEFAULT_POLICY)}\n  {row(score(kept, DEFAULT_POLICY))}")
     for f in fields(GuardPolicy):
         print(f"\n{f.name}:")
