@@ -19,7 +19,6 @@ from checker.ci import (
     DEFAULT_FAIL_ON,
     DEFAULT_POLICY,
     GuardPolicy,
-    _polarity,
     check_pair,
     findings_of,
     gather_evidence,
@@ -58,6 +57,12 @@ def run_all(items: list[GuardItem], nli: str | None, encoder: str | None) -> lis
     return kept
 
 
+def _refresh(report, evidence):  # noqa: ANN001, ANN202
+    """A kept run's evidence with the parts that need no model recomputed by the current code."""
+    fresh = gather_evidence(report)
+    return replace(evidence, polarity=fresh.polarity, partial=fresh.partial)
+
+
 def score(kept: list[tuple], policy: GuardPolicy) -> dict:
     outcomes = [guard_outcome(item, findings_of(report, src, set(DEFAULT_FAIL_ON), None, set(), evidence, policy))
                 for item, report, src, evidence in kept]
@@ -89,7 +94,7 @@ def main() -> None:
         if args.keep:
             args.keep.write_bytes(pickle.dumps(kept))
     # the polarity check needs no model: recomputed, so that a kept run follows changes to its cues
-    kept = [(item, report, src, replace(evidence, polarity=_polarity(report))) for item, report, src, evidence in kept]
+    kept = [(item, report, src, _refresh(report, evidence)) for item, report, src, evidence in kept]
     print(f"defaults {asdict(DEFAULT_POLICY)}\n  {row(score(kept, DEFAULT_POLICY))}")
     for f in fields(GuardPolicy):
         print(f"\n{f.name}:")

@@ -92,16 +92,16 @@ class GuardPolicy:
     # NLI: P(contradiction), the more contradicting direction
     nli_min_contradiction: float = 0.9
     # numbers, dates, places: only values on both sides, on a confidently aligned pair of claims
-    slot_min_similarity: float = 0.0
+    slot_min_similarity: float = 0.8
     # two different countries that NLI does not back: only on pairs this close (the rest of the claim agrees)
-    country_min_similarity: float = 0.9
+    country_min_similarity: float = 0.8
     # a named place (not a country) that the other version names nowhere: only on pairs this close
     one_sided_place_min_similarity: float = 1.01
     # a negation on one side of an aligned pair only (cue words, checker/data/negation_cues.json): fails
     # with at least this P(contradiction); above 1 the polarity check is off
-    polarity_min_contradiction: float = 0.0
+    polarity_min_contradiction: float = 0.5
     # omissions/additions: only claims whose closest claim on the other side is below this cosine ...
-    unmatched_max_cosine: float = 0.9
+    unmatched_max_cosine: float = 0.87
     # ... and that do not make a neighbouring aligned claim a better match of its counterpart when joined
     # to it (a sentence merged into, or split from, its neighbour)
     merge_min_gain: float = 0.0
@@ -117,6 +117,8 @@ class Evidence:
     pairs: dict[frozenset[str], AlignedPair]
     best_cosine: dict[str, float] = field(default_factory=dict)  # unmatched claim -> closest claim on the other side
     merge_gain: dict[str, float] = field(default_factory=dict)  # unmatched claim -> gain when joined to a neighbour
+    # unmatched claims of a sentence another claim of which has a counterpart (a clause split differently)
+    partial: set[str] = field(default_factory=set)
     # aligned pairs whose claims differ in polarity, as discrepancies of kind "nli"
     polarity: list[Discrepancy] = field(default_factory=list)
 
@@ -177,6 +179,10 @@ def gather_evidence(report: Report, encoder: object | None = None, cache: object
     alignment is known (unmatched claims then count as having no counterpart)."""
     evidence = Evidence(pairs={frozenset((p.claim_a, p.claim_b)): p for p in report.pairs}, polarity=_polarity(report))
     unmatched = [d.claim_a for d in report.discrepancies if d.kind == "unmatched"]
+    aligned = {p.claim_a for p in report.pairs} | {p.claim_b for p in report.pairs}
+    line_of = {c.id: (c.doc_id, c.sentence or c.text) for c in report.claims}
+    aligned_lines = {line_of[c] for c in aligned if c in line_of}
+    evidence.partial = {c for c in unmatched if line_of[c] in aligned_lines}
     if encoder is None or not unmatched:
         return evidence
     from .embed import embed_texts
@@ -242,6 +248,8 @@ def judge(d: Discrepancy, evidence: Evidence, policy: GuardPolicy = DEFAULT_POLI
             return True, f"contradiction {p:.2f} >= {policy.nli_min_contradiction:g}"
         return False, f"contradiction {p:.2f} below {policy.nli_min_contradiction:g}"
     if d.kind == "unmatched":
+        if d.claim_a in evidence.partial:
+            return False, "part of a sentence whose other part has a counterpart"
         best = evidence.best_cosine.get(d.claim_a)
         gain = evidence.merge_gain.get(d.claim_a)
         if best is not None and best >= policy.unmatched_max_cosine:
