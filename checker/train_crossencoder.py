@@ -54,12 +54,19 @@ def collate(ids: list[list[int]], pad: int):
     return {"input_ids": input_ids, "attention_mask": mask}
 
 
+def model_texts(rows: Sequence[dict]) -> tuple[list[str], list[str]]:
+    """Premises and hypotheses as the checker hands them to NLI (``normalize_for_model``)."""
+    from .textnorm import normalize_for_model
+
+    return ([normalize_for_model(r["premise"], r.get("lang_p", "")) for r in rows],
+            [normalize_for_model(r["hypothesis"], r.get("lang_h", "")) for r in rows])
+
+
 def encode_pairs(tokenizer, rows: Sequence[dict], max_length: int) -> list[list[int]]:
     out: list[list[int]] = []
     for start in range(0, len(rows), 2048):
-        chunk = rows[start:start + 2048]
-        enc = tokenizer.encode_batch([r["premise"] for r in chunk], [r["hypothesis"] for r in chunk],
-                                     max_length=max_length)
+        premises, hypotheses = model_texts(rows[start:start + 2048])
+        enc = tokenizer.encode_batch(premises, hypotheses, max_length=max_length)
         out += [[t for t, m in zip(seq, mask, strict=True) if m]
                 for seq, mask in zip(enc["input_ids"].tolist(), enc["attention_mask"].tolist(), strict=True)]
     return out
@@ -87,7 +94,7 @@ def validation_rows(args: argparse.Namespace) -> list[dict]:
 def train(args: argparse.Namespace) -> None:
     import torch
 
-    from .crossencoder import build_classifier, is_frozen, save_delta
+    from .crossencoder import build_classifier, is_frozen, load_classifier, save_delta
     from .e5model import E5Tokenizer, load_e5_file, torch_threads
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -104,13 +111,16 @@ def train(args: argparse.Namespace) -> None:
     print(f"{len(rows)} training pairs tokenised in {time.time() - t0:.1f}s; "
           f"mean length {np.mean([len(x) for x in train_ids]):.1f} tokens", flush=True)
 
-    model = build_classifier(f).to(device)
+    if args.init_from:  # continue from an exported model (e.g. a second epoch at a lower rate)
+        model = load_classifier(args.init_from, f)[0].to(device)
+    else:
+        model = build_classifier(f).to(device)
     for name, param in model.named_parameters():
         param.requires_grad = not is_frozen(name, args.freeze_layers)
     params = [p for p in model.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     plan = [b for epoch in range(args.epochs) for b in batches([len(x) for x in train_ids], args.batch_size,
-                                                               SEED + epoch)]
+                                                               args.seed + epoch)]
     warmup = max(1, int(0.06 * len(plan)))
 
     def lr_at(step: int) -> float:
@@ -120,7 +130,8 @@ def train(args: argparse.Namespace) -> None:
     step = 0
     ckpt = args.checkpoint / "state.pt"
     settings = {k: str(v) for k, v in vars(args).items() if k in ("lr", "batch_size", "epochs", "max_length",
-                                                                   "limit", "freeze_layers")}
+                                                                   "limit", "freeze_layers", "init_from",
+                                                                   "seed")}
     if ckpt.is_file():
         state = torch.load(ckpt, map_location=device, weights_only=False)
         if state["settings"] == settings:
@@ -188,7 +199,7 @@ def calibrate(folder: Path, val_rows: list[dict]) -> None:
     from .fileio import write_atomic
 
     scorer = E5CrossEncoderNLI(folder)
-    premises, hypotheses = [r["premise"] for r in val_rows], [r["hypothesis"] for r in val_rows]
+    premises, hypotheses = model_texts(val_rows)
     probs = scorer.predict(premises + hypotheses, hypotheses + premises)
     forward, backward = probs[:len(val_rows)], probs[len(val_rows):]
     y = np.array([NLI_LABELS.index(r["label"]) for r in val_rows])
@@ -216,6 +227,8 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--freeze-layers", type=int, default=6,
                     help="keep the embeddings and this many lowest layers as shipped (faster on CPU, smaller delta)")
     ap.add_argument("--limit", type=int, default=0, help="train on the first N pairs only (smoke runs)")
+    ap.add_argument("--init-from", type=Path, help="start from this exported model instead of the base encoder")
+    ap.add_argument("--seed", type=int, default=SEED, help="order of the training batches")
     ap.add_argument("--val-size", type=int, default=1500)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--max-minutes", type=float, default=math.inf, help="stop (and checkpoint) after this long")

