@@ -4,7 +4,8 @@ Each translation is checked against the source (one pipeline run per pair, each 
 models loaded once).
 Findings are keyed by stable fingerprints (``checker.fingerprint``), so a baseline file can mark
 known differences as accepted. Exit codes: 0 no new finding, 1 at least one new finding among the
-``--fail-on`` kinds at or above ``--min-score``, 2 usage or input error, 130 interrupted.
+``--fail-on`` kinds that passes its kind's calibrated rule (``GuardPolicy``; or, with ``--min-score``,
+scores at least that), 2 usage or input error, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -13,14 +14,19 @@ import json
 import re
 import urllib.parse
 from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
+import numpy as np
+
 from . import __version__
+from .compare import UNSUPPORTED_NOTE
 from .fingerprint import fingerprinted
 from .ingest import SUPPORTED_SUFFIXES, input_path_error, is_own_report, read_document, unique_ids
 from .pipeline import CheckConfig, Models, check_documents
 from .safetext import for_github, shorten
-from .types import DISCREPANCY_KINDS, CheckError, Claim, Document, Report
+from .types import DISCREPANCY_KINDS, AlignedPair, CheckError, Claim, Discrepancy, Document, Report
 
 CI_SCHEMA_VERSION = 1
 BASELINE_SCHEMA_VERSION = 1
@@ -52,6 +58,11 @@ class Finding:
     values_source: list[str] = field(default_factory=list)
     values_translation: list[str] = field(default_factory=list)
     nli: dict[str, float] | None = None
+    reason: str = ""  # why it fails the build, or why it does not
+    source_file: str = ""
+    source_line: int | None = None  # the claim's line in the source (None: no counterpart there)
+    translation_file: str = ""
+    translation_line: int | None = None
 
 
 @dataclass
@@ -67,6 +78,200 @@ class PairResult:
     @property
     def new(self) -> int:
         return sum(f.status == "new" for f in self.findings)
+
+
+# ---------------------------------------------------------------- guard policy
+
+
+@dataclass(frozen=True)
+class GuardPolicy:
+    """What fails a build at the default settings, chosen on the CI-guard dev documents
+    (``fixtures/eval/ci/ci-dev.jsonl``; figures in the README). A finding that does not pass its
+    kind's rule is listed as "ignored", with the reason."""
+
+    # NLI: P(contradiction), the more contradicting direction
+    nli_min_contradiction: float = 0.9
+    # numbers, dates, places: only values on both sides, on a confidently aligned pair of claims
+    slot_min_similarity: float = 0.8
+    # two different countries that NLI does not back: only on pairs this close (the rest of the claim agrees)
+    country_min_similarity: float = 0.8
+    # a named place (not a country) that the other version names nowhere: only on pairs this close
+    one_sided_place_min_similarity: float = 1.01
+    # a negation on one side of an aligned pair only (cue words, checker/data/negation_cues.json): fails
+    # with at least this P(contradiction); above 1 the polarity check is off
+    polarity_min_contradiction: float = 0.5
+    # omissions/additions: only claims whose closest claim on the other side is below this cosine ...
+    unmatched_max_cosine: float = 0.87
+    # ... and that do not make a neighbouring aligned claim a better match of its counterpart when joined
+    # to it (a sentence merged into, or split from, its neighbour)
+    merge_min_gain: float = 0.0
+
+
+DEFAULT_POLICY = GuardPolicy()
+
+
+@dataclass
+class Evidence:
+    """What the policy looks at beyond the discrepancy itself."""
+
+    pairs: dict[frozenset[str], AlignedPair]
+    best_cosine: dict[str, float] = field(default_factory=dict)  # unmatched claim -> closest claim on the other side
+    merge_gain: dict[str, float] = field(default_factory=dict)  # unmatched claim -> gain when joined to a neighbour
+    # unmatched claims of a sentence another claim of which has a counterpart (a clause split differently)
+    partial: set[str] = field(default_factory=set)
+    # aligned pairs whose claims differ in polarity, as discrepancies of kind "nli"
+    polarity: list[Discrepancy] = field(default_factory=list)
+
+
+POLARITY_NOTE = "negation on one side only"
+_WORDS = re.compile(r"[\w\u200c']+")
+
+
+@lru_cache(maxsize=1)
+def _negation_cues() -> dict[str, dict[str, list[str]]]:
+    text = (resources.files("checker") / "data" / "negation_cues.json").read_text(encoding="utf-8")
+    return {k: v for k, v in json.loads(text).items() if not k.startswith("_")}
+
+
+def negations(text: str, lang: str) -> int:
+    """How many negation cues a claim holds (0 for a language without cues)."""
+    cues = _negation_cues().get(lang)
+    if not cues:
+        return 0
+    words = set(cues.get("words", []))
+    count = 0
+    for word in _WORDS.findall(text.casefold().replace("’", "'")):
+        bare = word[1:] if lang in ("ar", "fa") and word.startswith("و") and len(word) > 2 else word
+        if (word in words or bare in words or any(word.startswith(p) for p in cues.get("prefixes", []))
+                or any(word.endswith(x) for x in cues.get("suffixes", []))):
+            count += 1
+    return count
+
+
+def _polarity(report: Report) -> list[Discrepancy]:
+    """Aligned pairs with no finding of their own where one claim holds a negation cue and the other none."""
+    claims = {c.id: c for c in report.claims}
+    lang = {d.id: d.language for d in report.documents}
+    found = {(d.claim_a, d.claim_b) for d in report.discrepancies} | {
+        (d.claim_b, d.claim_a) for d in report.discrepancies}
+    out = []
+    for p in report.pairs:
+        a, b = claims[p.claim_a], claims[p.claim_b]
+        if (a.id, b.id) in found:
+            continue
+        na, nb = negations(a.text, lang[a.doc_id]), negations(b.text, lang[b.doc_id])
+        if (na > 0) != (nb > 0):  # counts differ legitimately ("no reports" / "هیچ گزارشی ... نشده")
+            out.append(Discrepancy(id="", kind="nli", doc_a=a.doc_id, doc_b=b.doc_id, claim_a=a.id, claim_b=b.id,
+                                   text_a=a.text, text_b=b.text, nli=p.nli,
+                                   score=round(0.5 + 0.4 * (p.nli or {}).get("contradiction", 0.0), 4),
+                                   note=f"{POLARITY_NOTE} ({na} / {nb} negation words)"))
+    return out
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    n = float(np.linalg.norm(v))
+    return v / n if n else v
+
+
+def gather_evidence(report: Report, encoder: object | None = None, cache: object | None = None) -> Evidence:
+    """Alignment of each pair, and for each unmatched claim its closest counterpart and whether it
+    reads as merged into (or split from) a neighbouring aligned claim. Without an encoder only the
+    alignment is known (unmatched claims then count as having no counterpart)."""
+    evidence = Evidence(pairs={frozenset((p.claim_a, p.claim_b)): p for p in report.pairs}, polarity=_polarity(report))
+    unmatched = [d.claim_a for d in report.discrepancies if d.kind == "unmatched"]
+    aligned = {p.claim_a for p in report.pairs} | {p.claim_b for p in report.pairs}
+    line_of = {c.id: (c.doc_id, c.sentence or c.text) for c in report.claims}
+    aligned_lines = {line_of[c] for c in aligned if c in line_of}
+    evidence.partial = {c for c in unmatched if line_of[c] in aligned_lines}
+    if encoder is None or not unmatched:
+        return evidence
+    from .embed import embed_texts
+
+    claims = {c.id: c for c in report.claims}
+    order: dict[str, list[Claim]] = {}
+    for c in report.claims:
+        order.setdefault(c.doc_id, []).append(c)
+    partner: dict[str, list[str]] = {}
+    for p in report.pairs:
+        partner.setdefault(p.claim_a, []).append(p.claim_b)
+        partner.setdefault(p.claim_b, []).append(p.claim_a)
+    joins: list[tuple[str, str, str]] = []  # (unmatched claim, neighbour, neighbour's counterpart)
+    for cid in unmatched:
+        own = order[claims[cid].doc_id]
+        k = next(n for n, c in enumerate(own) if c.id == cid)
+        for nb in (own[k - 1] if k else None, own[k + 1] if k + 1 < len(own) else None):
+            for other in partner.get(nb.id, []) if nb else []:
+                joins.append((cid, nb.id, other))
+    texts = [c.normalized for c in report.claims]
+    joined = [claims[nb].normalized + " " + claims[cid].normalized if claims[nb].start < claims[cid].start
+              else claims[cid].normalized + " " + claims[nb].normalized for cid, nb, _ in joins]
+    vectors = embed_texts(encoder, texts + joined, cache=cache, progress=False)  # type: ignore[arg-type]
+    vec = {c.id: _unit(vectors[n]) for n, c in enumerate(report.claims)}
+    for cid in unmatched:
+        others = [c.id for c in report.claims if c.doc_id != claims[cid].doc_id]
+        evidence.best_cosine[cid] = max((float(vec[cid] @ vec[o]) for o in others), default=0.0)
+    for n, (cid, nb, other) in enumerate(joins):
+        gain = float(_unit(vectors[len(texts) + n]) @ vec[other]) - float(vec[nb] @ vec[other])
+        evidence.merge_gain[cid] = max(evidence.merge_gain.get(cid, -1.0), gain)
+    return evidence
+
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def _scale_only(values_a: list[str], values_b: list[str]) -> bool:
+    """Every value on one side is one on the other times a power of 1000 (a scale word such as
+    "million" read on one side only), so the numbers may well agree."""
+    def nums(values: list[str]) -> list[float]:
+        return [float(m.group()) for v in values if (m := _NUMBER.match(v))]
+
+    a, b = nums(values_a), nums(values_b)
+    if not a or not b or len(a) != len(values_a) or len(b) != len(values_b):
+        return False
+
+    def scaled(x: float, ys: list[float]) -> bool:
+        return any(x and y and any(abs(x * 1000 ** k - y) < 1e-6 * abs(y) for k in (-3, -2, -1, 1, 2, 3)) for y in ys)
+
+    return all(scaled(x, b) for x in a) and all(scaled(y, a) for y in b)
+
+
+def judge(d: Discrepancy, evidence: Evidence, policy: GuardPolicy = DEFAULT_POLICY) -> tuple[bool, str]:
+    """Whether a discrepancy is strong enough to fail a build under the policy, and why (or why not)."""
+    if d.kind == "nli" and POLARITY_NOTE in d.note:
+        p = (d.nli or {}).get("contradiction", 0.0)
+        if p >= policy.polarity_min_contradiction:
+            return True, f"{d.note}, contradiction {p:.2f} >= {policy.polarity_min_contradiction:g}"
+        return False, f"{d.note}, contradiction {p:.2f} below {policy.polarity_min_contradiction:g}"
+    if d.kind == "nli":
+        p = (d.nli or {}).get("contradiction", 0.0)
+        if p >= policy.nli_min_contradiction:
+            return True, f"contradiction {p:.2f} >= {policy.nli_min_contradiction:g}"
+        return False, f"contradiction {p:.2f} below {policy.nli_min_contradiction:g}"
+    if d.kind == "unmatched":
+        if d.claim_a in evidence.partial:
+            return False, "part of a sentence whose other part has a counterpart"
+        best = evidence.best_cosine.get(d.claim_a)
+        gain = evidence.merge_gain.get(d.claim_a)
+        if best is not None and best >= policy.unmatched_max_cosine:
+            return False, f"a close counterpart exists (cosine {best:.2f} >= {policy.unmatched_max_cosine:g})"
+        if gain is not None and gain > policy.merge_min_gain:
+            return False, "merged into (or split from) a neighbouring sentence"
+        return True, "no counterpart" + (f" (closest cosine {best:.2f})" if best is not None else "")
+    pair = evidence.pairs.get(frozenset((d.claim_a, d.claim_b or "")))
+    if pair is None:
+        return False, f"{d.kind} compared across claims that are not translations of each other"
+    similarity = pair.similarity
+    if not (d.values_a and d.values_b):
+        if d.kind == "place" and similarity >= policy.one_sided_place_min_similarity:
+            return True, f"a place named in one version only, on claims that otherwise agree (cosine {similarity:.2f})"
+        return False, f"{d.kind} named in one version only"
+    if d.kind == "number" and _scale_only(d.values_a, d.values_b):
+        return False, "numbers differ only by a scale word (thousand/million)"
+    if similarity < policy.slot_min_similarity:
+        return False, f"claims aligned loosely (cosine {similarity:.2f} < {policy.slot_min_similarity:g})"
+    if UNSUPPORTED_NOTE in d.note and similarity < policy.country_min_similarity:
+        return False, f"different countries on claims that differ otherwise (cosine {similarity:.2f})"
+    return True, f"{d.kind} differs on aligned claims"
 
 
 # ---------------------------------------------------------------- findings
@@ -110,15 +315,19 @@ def baseline_path(path: Path | str) -> str:
         return resolved.as_posix()
 
 
-def findings_of(report: Report, source_path: Path, fail_on: set[str], min_score: float,
-                accepted: set[str]) -> list[Finding]:
-    """The report's discrepancies oriented source → translation, with a status each."""
+def findings_of(report: Report, source_path: Path, fail_on: set[str], min_score: float | None,
+                accepted: set[str], evidence: Evidence | None = None,
+                policy: GuardPolicy = DEFAULT_POLICY) -> list[Finding]:
+    """The report's discrepancies oriented source → translation, with a status each. With no
+    --min-score (None) a finding fails when it passes its kind's rule of the guard policy; with one,
+    when it scores at least that."""
+    evidence = evidence or gather_evidence(report)
     source_doc = next(d for d in report.documents if Path(d.path) == source_path)
     docs = {d.id: d for d in report.documents}
     claims = {c.id: c for c in report.claims}
     tr_doc = next(d for d in report.documents if d.id != source_doc.id)
     out = []
-    for view in fingerprinted(report.discrepancies):
+    for view in fingerprinted([*report.discrepancies, *evidence.polarity]):
         d, fp = view.discrepancy, view.fingerprint
         flip = d.doc_a != source_doc.id
         src_claim = d.claim_b if flip else d.claim_a
@@ -129,19 +338,26 @@ def findings_of(report: Report, source_path: Path, fail_on: set[str], min_score:
         where = src_claim if omission else tr_claim
         assert where is not None
         located = claims[where]
-        if fp in accepted:  # fingerprints accepted for this translation
-            status = "accepted"
-        elif d.kind in fail_on and d.score >= min_score:
-            status = "new"
+        if min_score is None:
+            strong, why = judge(d, evidence, policy)
         else:
-            status = "ignored"
+            strong, why = d.score >= min_score, f"score {d.score:.2f} {'>=' if d.score >= min_score else '<'} {min_score:g}"
+        if fp in accepted:  # fingerprints accepted for this translation
+            status, reason = "accepted", "accepted in the baseline"
+        elif d.kind not in fail_on:
+            status, reason = "ignored", f"{d.kind} is not in --fail-on"
+        else:
+            status, reason = ("new" if strong else "ignored"), why
+        src_line = claim_line(docs[claims[src_claim].doc_id], claims[src_claim]) if src_claim else None
+        tr_line = claim_line(docs[claims[tr_claim].doc_id], claims[tr_claim]) if tr_claim else None
         out.append(Finding(
             fingerprint=fp, kind=d.kind, score=d.score, status=status, file=docs[located.doc_id].path,
             line=claim_line(docs[located.doc_id], located),
             message=_message(d.kind, src_text, tr_text, values_src, values_tr, d.nli, Path(tr_doc.path).name,
                              omission),
             source_text=src_text, translation_text=tr_text, values_source=list(values_src),
-            values_translation=list(values_tr), nli=d.nli,
+            values_translation=list(values_tr), nli=d.nli, reason=reason, source_file=source_doc.path,
+            source_line=src_line, translation_file=tr_doc.path, translation_line=tr_line,
         ))
     return out
 
@@ -193,7 +409,7 @@ def safe_folder_name(name: str) -> str:
 # ---------------------------------------------------------------- output formats
 
 
-def to_json(source: Document, results: list[PairResult], fail_on: list[str], min_score: float,
+def to_json(source: Document, results: list[PairResult], fail_on: list[str], min_score: float | None,
             baseline: Path | None) -> dict:
     findings = [f for r in results for f in r.findings]
     models = results[0].report.models if results else []
@@ -205,10 +421,22 @@ def to_json(source: Document, results: list[PairResult], fail_on: list[str], min
         "counts": {s: sum(f.status == s for f in findings) for s in ("new", "accepted", "ignored")},
         "translations": [{
             "path": r.path, "id": r.id, "language": r.language, "status": "fail" if r.new else "pass",
-            "warnings": r.warnings, "findings": [asdict(f) for f in r.findings],
+            "warnings": r.warnings, "findings": [asdict(f) | {"why": explanation(f)} for f in r.findings],
         } for r in results],
         "models": [asdict(m) for m in models],
     }
+
+
+def explanation(f: Finding) -> str:
+    """Why a finding fails the build (or does not): kind, values and line on each side, the rule."""
+    verdict = {"new": "fails the build", "accepted": "does not fail (accepted)", "ignored": "does not fail"}[f.status]
+
+    def side(name: str, path: str, line: int | None, values: list[str]) -> str:
+        where = f"{Path(path).name}:{line}" if line is not None else "no line"
+        return f"{name} {where}" + (f" [{'; '.join(values)}]" if values else "")
+
+    return (f"{verdict}: {f.kind}; {side('source', f.source_file, f.source_line, f.values_source)}, "
+            f"{side('translation', f.translation_file, f.translation_line, f.values_translation)}; {f.reason}")
 
 
 def to_github(results: list[PairResult]) -> str:
@@ -220,7 +448,7 @@ def to_github(results: list[PairResult]) -> str:
             command = LEVELS[f.status][1]
             title = f"claimcheck {f.kind}" + (" (accepted)" if f.status == "accepted" else "")
             lines.append(f"::{command} file={for_github(f.file, True)},line={f.line},title={for_github(title, True)}"
-                         f"::{for_github(f.message)}")
+                         f"::{for_github(f.message + ' ' + explanation(f).capitalize() + '.')}")
     return "\n".join(lines)
 
 
@@ -235,14 +463,21 @@ def to_sarif(results: list[PairResult]) -> dict:
     sarif_results = []
     for r in results:
         for f in r.findings:
+            other = ((f.source_file, f.source_line) if f.file == f.translation_file
+                     else (f.translation_file, f.translation_line))
             sarif_results.append({
                 "ruleId": f.kind, "ruleIndex": rule_ids.index(f.kind), "level": LEVELS[f.status][0],
-                "message": {"text": f.message},
+                "message": {"text": f"{f.message} {explanation(f).capitalize()}."},
                 "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(f.file)},
                                                     "region": {"startLine": f.line}}}],
+                "relatedLocations": [{"id": 1, "physicalLocation": {"artifactLocation": {"uri": _uri(other[0])},
+                                                                    "region": {"startLine": other[1]}}}]
+                if other[1] is not None and other[0] != f.file else [],
                 "partialFingerprints": {"claimcheck/v1": f.fingerprint},
                 "baselineState": "unchanged" if f.status == "accepted" else "new",
-                "properties": {"score": f.score, "status": f.status, "translation": r.path},
+                "properties": {"score": f.score, "status": f.status, "translation": r.path, "reason": f.reason,
+                               "values_source": f.values_source, "values_translation": f.values_translation,
+                               "source_line": f.source_line, "translation_line": f.translation_line},
             })
     return {
         "$schema": SARIF_SCHEMA, "version": "2.1.0",
@@ -257,9 +492,10 @@ def to_sarif(results: list[PairResult]) -> dict:
     }
 
 
-def to_text(source: Document, results: list[PairResult], fail_on: list[str], min_score: float) -> str:
+def to_text(source: Document, results: list[PairResult], fail_on: list[str], min_score: float | None) -> str:
+    rule = "the calibrated rules" if min_score is None else f"score >= {min_score:g}"
     lines = [f"claimcheck ci: {source.path} ({source.language}) against {len(results)} translation(s); "
-             f"failing on {', '.join(fail_on)} with score >= {min_score:g}"]
+             f"failing on {', '.join(fail_on)} by {rule}"]
     for r in results:
         counts = {s: sum(f.status == s for f in r.findings) for s in ("new", "accepted", "ignored")}
         head = "FAIL" if r.new else "ok  "
@@ -269,6 +505,7 @@ def to_text(source: Document, results: list[PairResult], fail_on: list[str], min
             lines.append(f"     warning: {w}")
         for f in r.findings:
             lines.append(f"     {f.status:<8} {f.kind:<9} {f.score:.2f}  {f.file}:{f.line}  {f.message}  [{f.fingerprint}]")
+            lines.append(f"              why: {explanation(f)}")
     failed = sum(1 for r in results if r.new)
     new = sum(r.new for r in results)
     lines.append(f"result: FAIL ({new} new finding(s) in {failed} translation(s))" if failed else "result: pass")
@@ -322,13 +559,19 @@ def read_inputs(source: Path, files: list[Path], max_bytes: int) -> tuple[Docume
     return read_document(source, max_bytes=max_bytes), [read_document(f, max_bytes=max_bytes) for f in files]
 
 
+def guard_config(config: CheckConfig) -> CheckConfig:
+    """The pipeline settings of a CI run: country conflicts are kept for the guard policy to weigh, and NLI
+    runs on aligned pairs only (the guard fails on nothing else)."""
+    return replace(config, compare=replace(config.compare, unsupported_places=True, wide_nli=False))
+
+
 def check_pair(source: Document, translation: Document, config: CheckConfig, models: Models) -> Report:
     """One pipeline run on the source and one translation (copies: a run assigns datelines and ids)."""
-    return check_documents(unique_ids([replace(source), replace(translation)]), config, models)
+    return check_documents(unique_ids([replace(source), replace(translation)]), guard_config(config), models)
 
 
-def pair_result(report: Report, source: Document, translation: Document, fail_on: set[str], min_score: float,
-                accepted: set[str], taken_folders: set[str]) -> PairResult:
+def pair_result(report: Report, source: Document, translation: Document, fail_on: set[str], min_score: float | None,
+                accepted: set[str], taken_folders: set[str], evidence: Evidence | None = None) -> PairResult:
     """A pair's findings, with a folder name for its full report that is new among ``taken_folders``."""
     tr_doc = next(d for d in report.documents if d.path == translation.path)
     base = safe_folder_name(tr_doc.id)
@@ -339,7 +582,7 @@ def pair_result(report: Report, source: Document, translation: Document, fail_on
     taken_folders.add(folder)
     warnings = [str(w) for w in report.settings.get("warnings", [])]  # type: ignore[attr-defined]
     return PairResult(path=translation.path, id=tr_doc.id, language=tr_doc.language,
-                      findings=findings_of(report, Path(source.path), fail_on, min_score, accepted),
+                      findings=findings_of(report, Path(source.path), fail_on, min_score, accepted, evidence),
                       warnings=warnings, report=report, folder=folder)
 
 

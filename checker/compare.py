@@ -26,6 +26,11 @@ class CompareConfig:
     nli_threshold: float | None = None
     slots: bool = True
     unmatched: bool = True
+    # report country conflicts that NLI does not support too (noted as such), for callers that
+    # weigh the evidence themselves (``claimcheck ci``)
+    unsupported_places: bool = False
+    # NLI also on wider candidates (claims that are not translations of each other but share a fact)
+    wide_nli: bool = True
 
 
 def nli_threshold(config: CompareConfig, nli: NLIScorer | None) -> float:
@@ -246,14 +251,21 @@ class SlotsPerClaim:
         return self._found[claim.id]
 
 
+UNSUPPORTED_NOTE = "different countries, not supported by NLI"
+
+
 def _slot_discrepancies(conflicts: list, verdict: dict[str, float] | None, claim_a: Claim, claim_b: Claim,
-                        nli_threshold: float) -> list[Discrepancy]:
+                        nli_threshold: float, keep_unsupported: bool = False) -> list[Discrepancy]:
     contradiction = verdict["contradiction"] if verdict else 0.0
     found = []
     for conflict in conflicts:
-        if conflict.needs_support and contradiction < nli_threshold:
+        unsupported = conflict.needs_support and contradiction < nli_threshold
+        if unsupported and not keep_unsupported:
             continue
-        if conflict.values_a and conflict.values_b:
+        if unsupported:  # weak evidence on its own: ranked below supported conflicts
+            score = 0.45 + 0.10 * contradiction
+            note = UNSUPPORTED_NOTE
+        elif conflict.values_a and conflict.values_b:
             # a value-level conflict ranks above NLI alone; NLI agreement raises it further
             score = min(1.0, 0.55 + 0.35 * conflict.score + 0.10 * contradiction)
             note = ""
@@ -316,6 +328,9 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
         extra.sort(key=lambda p: -max(c.score for c in conflicts[(p.claim_a, p.claim_b)]))
         chosen = {(p.claim_a, p.claim_b) for p in extra} | in_tree
         rest = sorted((p for p in candidates if (p.claim_a, p.claim_b) not in chosen), key=lambda p: -p.similarity)
+        if not config.wide_nli:
+            extra = [p for p in extra if (p.claim_a, p.claim_b) in aligned_keys]
+            rest = [p for p in rest if (p.claim_a, p.claim_b) in aligned_keys]
         checked = (tree + extra + rest)[:max(len(tree), int(NLI_PAIRS_PER_CLAIM * len(claims)))]
         verdicts = {(v.pair.claim_a, v.pair.claim_b): v.worst
                     for v in run_nli(nli, checked, by_id, vectors, encoder_name)}
@@ -329,7 +344,7 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
         if (pair.claim_a, pair.claim_b) in aligned_keys:
             pair.nli = verdict
         slot_found = _slot_discrepancies(conflicts.get((pair.claim_a, pair.claim_b), []), verdict, claim_a, claim_b,
-                                         threshold)
+                                         threshold, config.unsupported_places)
         wide = (pair.claim_a, pair.claim_b) not in aligned_keys
         same_place = wide and any(k.startswith("p:") for k in _anchor_keys(slots[claim_a]) & _anchor_keys(slots[claim_b]))
         slot_found = [d for d in slot_found if _same_fact(d, wide, threshold, same_place)]

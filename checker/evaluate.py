@@ -7,6 +7,10 @@ Formats (auto-detected; see ``fixtures/eval/README.md``):
 
 - NLI pairs, JSONL: ``{"premise", "hypothesis", "label", "lang_p", "lang_h", ...}`` per line.
 - Alignment stories, JSONL: ``{"id", "docs": {lang: [sentence, ...]}, "gold": [[lang_a, i, lang_b, j], ...]}``.
+- CI-guard documents, JSONL: ``{"id", "source_lang", "translation_lang", "source": [line, ...],
+  "translation": [line, ...], "edit": null | {"kind", "file": "source|translation", "line"}}``
+  (``fixtures/eval/ci``): false-alarm rate of ``claimcheck ci`` on faithful items, detection per edit
+  kind (a failing finding of the right kind on the edited line), per language direction.
 - Parallel sentences, TSV: a header of language codes (plus an optional ``story`` column), one row
   per sentence; rows of a story are translations of each other (consecutive rows without a
   ``story`` column are grouped in stories of ``PARALLEL_STORY_SIZE``).
@@ -17,8 +21,10 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import sys
 import time
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -34,7 +40,7 @@ from .nli import NLIScorer, load_nli
 from .textnorm import normalize_for_model
 from .types import NLI_LABELS, CheckError, Claim
 
-Format = Literal["nli", "align", "parallel"]
+Format = Literal["nli", "align", "parallel", "ci"]
 PARALLEL_STORY_SIZE = 12
 BASELINE_COSINE = 0.80  # naive aligner: best match above this cosine (AlignConfig().min_cosine)
 
@@ -99,6 +105,8 @@ def detect_format(path: Path | str) -> Format:
         return "nli"
     if {"docs", "gold"} <= record.keys():
         return "align"
+    if {"source", "translation", "edit"} <= record.keys():
+        return "ci"
     raise CheckError(f"{path}: unknown format (expected NLI pairs with premise/hypothesis/label, "
                      "alignment stories with docs/gold, or a .tsv of parallel sentences)")
 
@@ -383,6 +391,148 @@ def evaluate_alignment(stories: list[Story], encoder: Encoder, scorer: NLIScorer
     return result
 
 
+# ---------------------------------------------------------------- CI-guard evaluation
+
+EDIT_KINDS: tuple[str, ...] = ("number", "date", "place", "negation", "omission", "addition")
+# the finding kind that reports each planted edit
+EDIT_FINDING = {"number": "number", "date": "date", "place": "place", "negation": "nli", "omission": "unmatched",
+                "addition": "unmatched"}
+
+
+@dataclass
+class GuardItem:
+    id: str
+    source_lang: str
+    translation_lang: str
+    source: list[str]
+    translation: list[str]
+    edit: dict | None
+
+    @property
+    def direction(self) -> str:
+        return f"{self.source_lang}-{self.translation_lang}"
+
+    @property
+    def kind(self) -> str:
+        return str(self.edit["kind"]) if self.edit else "faithful"
+
+
+def load_guard_items(path: Path | str, limit: int | None = None) -> list[GuardItem]:
+    path = Path(path)
+
+    def item(row: dict, n: int) -> GuardItem:
+        edit = row["edit"]
+        if edit is not None and (edit.get("kind") not in EDIT_KINDS or edit.get("file") not in ("source", "translation")
+                                 or not isinstance(edit.get("line"), int)):
+            raise CheckError(f"{path}:{n}: edit needs kind ({', '.join(EDIT_KINDS)}), file (source|translation), line")
+        return GuardItem(str(row.get("id", n)), str(row["source_lang"]), str(row["translation_lang"]),
+                         [str(x) for x in row["source"]], [str(x) for x in row["translation"]], edit)
+
+    return list(itertools.islice(_json_records(path, item), limit or None))
+
+
+def guard_outcome(item: GuardItem, findings: list) -> dict[str, object]:
+    """Whether the build failed and, for an edited item, whether a failing finding of the edit's
+    kind points at the edited line (findings: ``checker.ci.Finding`` of files source.txt/translation.txt)."""
+    failing = [f for f in findings if f.status == "new"]
+    out: dict[str, object] = {
+        "id": item.id, "direction": item.direction, "kind": item.kind, "failed": bool(failing),
+        "findings": [{"kind": f.kind, "score": f.score, "status": f.status, "file": Path(f.file).stem, "line": f.line,
+                      "values_source": f.values_source, "values_translation": f.values_translation}
+                     for f in findings],
+    }
+    if item.edit is not None:
+        want = EDIT_FINDING[item.kind]
+        out["detected"] = any(f.kind == want and Path(f.file).stem == item.edit["file"]
+                              and f.line == item.edit["line"] for f in failing)
+    return out
+
+
+def guard_scores(outcomes: list[dict]) -> dict[str, object]:
+    """False-alarm rate on faithful items and detection rate per edit kind, overall and per direction."""
+
+    def block(rows: list[dict]) -> dict[str, object]:
+        faithful = [r for r in rows if r["kind"] == "faithful"]
+        alarms = Counter(f["kind"] for r in faithful for f in r["findings"] if f["status"] == "new")
+        out: dict[str, object] = {
+            "faithful": len(faithful), "false_alarms": sum(r["failed"] for r in faithful),
+            "false_alarm_rate": round(sum(r["failed"] for r in faithful) / len(faithful), 4) if faithful else None,
+            "false_alarm_findings": dict(sorted(alarms.items())), "detection": {},
+        }
+        for kind in EDIT_KINDS:
+            edited = [r for r in rows if r["kind"] == kind]
+            out["detection"][kind] = {  # type: ignore[index]
+                "n": len(edited), "detected": sum(r["detected"] for r in edited),
+                "rate": round(sum(r["detected"] for r in edited) / len(edited), 4) if edited else None,
+                "failed": sum(r["failed"] for r in edited)}
+        return out
+
+    directions = sorted({r["direction"] for r in outcomes})
+    return {"overall": block(outcomes),
+            "by_direction": {d: block([r for r in outcomes if r["direction"] == d]) for d in directions}}
+
+
+def evaluate_guard(items: list[GuardItem], models: object, config: object, fail_on: Sequence[str] | None = None,
+                   min_score: float | None = None, policy: object | None = None,
+                   progress: bool = False) -> dict[str, object]:
+    """Run ``claimcheck ci``'s checks on every item (source.txt against translation.txt) and score them."""
+    import tempfile
+
+    from .ci import (
+        DEFAULT_FAIL_ON,
+        DEFAULT_POLICY,
+        check_pair,
+        findings_of,
+        gather_evidence,
+        guard_config,
+        read_inputs,
+    )
+
+    if not items:
+        raise CheckError("no CI-guard documents to evaluate")
+    kinds = set(fail_on or DEFAULT_FAIL_ON)
+    config = guard_config(config)  # type: ignore[arg-type]
+    cache = EmbeddingCache(config.cache_dir or default_cache_dir()) if config.use_cache else None
+    outcomes = []
+    with tempfile.TemporaryDirectory(prefix="claimcheck-eval-") as tmp:
+        src, tr = Path(tmp) / "source.txt", Path(tmp) / "translation.txt"
+        for n, item in enumerate(items, start=1):
+            src.write_text("\n".join(item.source) + "\n", encoding="utf-8")
+            tr.write_text("\n".join(item.translation) + "\n", encoding="utf-8")
+            source_doc, (tr_doc,) = read_inputs(src, [tr], config.max_bytes)
+            report = check_pair(source_doc, tr_doc, config, models)  # type: ignore[arg-type]
+            evidence = gather_evidence(report, models.encoder, cache)  # type: ignore[attr-defined]
+            findings = findings_of(report, src, kinds, min_score, set(), evidence,
+                                   policy or DEFAULT_POLICY)  # type: ignore[arg-type]
+            outcomes.append(guard_outcome(item, findings))
+            if progress and n % 100 == 0:
+                print(f"claimcheck: {n}/{len(items)} documents", file=sys.stderr, flush=True)
+    result: dict[str, object] = {"kind": "ci", "items": len(items), "fail_on": sorted(kinds), "min_score": min_score,
+                                 "policy": asdict(policy or DEFAULT_POLICY)}  # type: ignore[call-overload]
+    result.update(guard_scores(outcomes))
+    result["outcomes"] = outcomes
+    return result
+
+
+def render_guard(result: dict) -> str:
+    kinds = list(EDIT_KINDS)
+    rule = "the calibrated rules" if result["min_score"] is None else f"score >= {result['min_score']:g}"
+    lines = [f"claimcheck ci on {result['items']} documents; failing on {', '.join(result['fail_on'])} by {rule}. "
+             "False alarms: faithful documents that fail the build; detection: edited "
+             "documents with a failing finding of the edit's kind on the edited line.", "",
+             "| direction | faithful | false alarms % | " + " | ".join(f"{k} %" for k in kinds) + " |",
+             "|---|---|---|" + "---|" * len(kinds)]
+    rows = [("all", result["overall"])] + list(result["by_direction"].items())
+    for name, m in rows:
+        cells = [_pct(m["detection"][k]["rate"]) for k in kinds]
+        lines.append(f"| {name} | {m['faithful']} | {_pct(m['false_alarm_rate'])} | " + " | ".join(cells) + " |")
+    counts = result["overall"]["detection"]
+    lines += ["", "edited documents per kind: " + ", ".join(f"{k} {counts[k]['n']}" for k in kinds),
+              "findings behind false alarms: " + (", ".join(f"{k} {v}" for k, v in
+                                                            result["overall"]["false_alarm_findings"].items()) or "none")]
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------- entry point
 
 
@@ -395,7 +545,12 @@ def evaluate(dataset: Path, limit: int | None = None, nli: str | None = None, en
     enc = load_encoder(encoder)
     scorer = load_nli(nli, encoder=enc)
     cache = EmbeddingCache(default_cache_dir()) if use_cache else None
-    if fmt == "nli":
+    if fmt == "ci":
+        from .pipeline import CheckConfig, Models
+
+        check_config = CheckConfig(encoder=encoder, nli=nli, use_cache=use_cache, progress=False)
+        result = evaluate_guard(load_guard_items(dataset, limit), Models(enc, scorer), check_config, progress=progress)
+    elif fmt == "nli":
         if scorer is None:
             raise CheckError("an NLI dataset needs an NLI model (--nli is 'none')")
         result = evaluate_nli(load_nli_pairs(dataset, limit), scorer, enc, cache, progress=progress)
@@ -417,6 +572,8 @@ def render_text(result: dict) -> str:
     """Markdown tables of an evaluation result."""
     lines = [f"dataset: {result.get('dataset')} ({result.get('format')}), encoder {result.get('encoder')}, "
              f"{result.get('seconds')} s", ""]
+    if result["kind"] == "ci":
+        return "\n".join(lines + [render_guard(result)])
     if result["kind"] == "nli":
         lines += [f"NLI model {result['model']}; contradiction rule: P(contradiction) in either direction "
                   f">= {result['threshold']}", "",

@@ -1,6 +1,7 @@
 """``claimcheck ci``: fail a build when a translation says something its source does not (see
 ``checker.ci`` for findings, baselines and output formats). Exit codes: 0 no new finding, 1 at least one
-new finding among the ``--fail-on`` kinds at or above ``--min-score``, 2 usage or input error, 130
+new finding among the ``--fail-on`` kinds that passes its kind's calibrated rule (or scores at least
+``--min-score``), 2 usage or input error, 130
 interrupted."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from ..ci import (
     PairResult,
     accepted_for,
     check_pair,
+    gather_evidence,
     load_baseline,
     pair_result,
     parse_kinds,
@@ -27,6 +29,7 @@ from ..ci import (
     translation_files,
     updated_baseline,
 )
+from ..embed import EmbeddingCache, default_cache_dir
 from ..fileio import write_or_fail
 from ..ingest import input_path_error
 from ..pipeline import MAX_CLAIMS_DEFAULT
@@ -58,7 +61,8 @@ def ci(
     baseline: Annotated[Path | None, typer.Option(help="JSON file of accepted findings (they do not fail)")] = None,
     fail_on: Annotated[str, typer.Option(help="Comma-separated kinds that fail: nli,date,number,place,unmatched "
                                          "or all")] = ",".join(DEFAULT_FAIL_ON),
-    min_score: Annotated[float, typer.Option(help="Only findings scoring at least this fail (0-1)")] = 0.0,
+    min_score: Annotated[float | None, typer.Option(help="Fail on findings scoring at least this (0-1) instead of "
+                                                    "each kind's calibrated rule")] = None,
     output_format: Annotated[str, typer.Option("--format", help="text, json, github (annotations) or sarif")] = "text",
     update_baseline: Annotated[bool, typer.Option("--update-baseline",
                                                   help="Accept all current findings into --baseline")] = False,
@@ -81,7 +85,7 @@ def ci(
         if output_format not in FORMATS:
             raise CheckError(f"unknown --format {output_format!r} (known: {', '.join(FORMATS)})")
         kinds = parse_kinds(fail_on)
-        if not 0.0 <= min_score <= 1.0:
+        if min_score is not None and not 0.0 <= min_score <= 1.0:
             raise CheckError("--min-score must be between 0 and 1")
         if update_baseline and baseline is None:
             raise CheckError("--update-baseline needs --baseline FILE")
@@ -106,6 +110,7 @@ def ci(
         config = build_config(encoder=encoder, nli=nli, no_cache=no_cache, max_bytes=max_bytes, quiet=quiet,
                               max_claims=max_claims, nli_threshold=nli_threshold, no_slots=no_slots)
         models = interruptible(lambda: pipeline.load_models(config))
+        cache = EmbeddingCache(config.cache_dir or default_cache_dir()) if config.use_cache else None
         results: list[PairResult] = []
         folders: set[str] = set()
         for n, (file, tr_doc) in enumerate(zip(files, tr_docs, strict=True), start=1):
@@ -113,7 +118,8 @@ def ci(
                 say(f"claimcheck: [{n}/{len(files)}] {file} against {source}", err=True)
             report = interruptible(lambda tr_doc=tr_doc: check_pair(source_doc, tr_doc, config, models))
             accepted = set() if update_baseline else accepted_for(previous, file)
-            results.append(pair_result(report, source_doc, tr_doc, set(kinds), min_score, accepted, folders))
+            evidence = interruptible(lambda report=report: gather_evidence(report, models.encoder, cache))
+            results.append(pair_result(report, source_doc, tr_doc, set(kinds), min_score, accepted, folders, evidence))
 
         if update_baseline:  # everything found now is accepted from now on
             for result in results:

@@ -14,8 +14,9 @@ from .common import EncoderOption, NLIOption, NoCacheOption, reported_errors, sa
 
 
 def eval_command(
-    dataset: Annotated[Path, typer.Argument(help="NLI pairs (.jsonl), alignment stories (.jsonl), parallel .tsv, "
-                                                 "or a folder of multi-outlet stories with gold.json")],
+    dataset: Annotated[Path, typer.Argument(help="NLI pairs, alignment stories or CI-guard documents "
+                                                 "(.jsonl), parallel .tsv, or a folder of multi-outlet stories "
+                                                 "with gold.json")],
     limit: Annotated[int | None, typer.Option(help="Only the first N pairs / stories")] = None,
     nli: NLIOption = None,
     encoder: EncoderOption = None,

@@ -1,0 +1,106 @@
+"""Choose the ``claimcheck ci`` guard policy on the CI-guard dev documents; report the chosen one.
+
+    python bench/calibrate_guard.py [--data fixtures/eval/ci/ci-dev.jsonl] [--nli SPEC] [--encoder SPEC]
+
+Each document is checked once (reports kept in memory); then each policy setting is swept with the
+others at their defaults, printing the false-alarm rate on faithful documents and the detection rate
+of the edit kinds it affects. The defaults in ``checker.ci.GuardPolicy`` are set from this output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+import tempfile
+from dataclasses import asdict, fields, replace
+from pathlib import Path
+
+from checker.ci import (
+    DEFAULT_FAIL_ON,
+    DEFAULT_POLICY,
+    GuardPolicy,
+    check_pair,
+    findings_of,
+    gather_evidence,
+    read_inputs,
+)
+from checker.embed import EmbeddingCache, default_cache_dir
+from checker.evaluate import EDIT_KINDS, GuardItem, guard_outcome, guard_scores, load_guard_items
+from checker.pipeline import CheckConfig, load_models
+
+ROOT = Path(__file__).resolve().parents[1]
+GRID: dict[str, list[float]] = {
+    "nli_min_contradiction": [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.99, 1.01],
+    "slot_min_similarity": [0.0, 0.8, 0.85, 0.88, 0.9],
+    "country_min_similarity": [0.8, 0.85, 0.88, 0.9, 0.92, 0.95, 1.01],
+    "one_sided_place_min_similarity": [0.8, 0.85, 0.88, 0.9, 0.92, 0.95, 1.01],
+    "polarity_min_contradiction": [0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 1.01],
+    "unmatched_max_cosine": [0.8, 0.83, 0.85, 0.87, 0.88, 0.89, 0.9, 0.92, 0.95, 1.01],
+    "merge_min_gain": [-1.0, -0.02, 0.0, 0.01, 0.02, 0.05, 1.0],
+}
+
+
+def run_all(items: list[GuardItem], nli: str | None, encoder: str | None) -> list[tuple]:
+    config = CheckConfig(nli=nli, encoder=encoder, progress=False)
+    models = load_models(config)
+    cache = EmbeddingCache(default_cache_dir())
+    kept = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n, item in enumerate(items):
+            src, tr = Path(tmp) / f"{n}" / "source.txt", Path(tmp) / f"{n}" / "translation.txt"
+            src.parent.mkdir()
+            src.write_text("\n".join(item.source) + "\n", encoding="utf-8")
+            tr.write_text("\n".join(item.translation) + "\n", encoding="utf-8")
+            source_doc, (tr_doc,) = read_inputs(src, [tr], config.max_bytes)
+            report = check_pair(source_doc, tr_doc, config, models)
+            kept.append((item, report, src, gather_evidence(report, models.encoder, cache)))
+    return kept
+
+
+def _refresh(report, evidence):  # noqa: ANN001, ANN202
+    """A kept run's evidence with the parts that need no model recomputed by the current code."""
+    fresh = gather_evidence(report)
+    return replace(evidence, polarity=fresh.polarity, partial=fresh.partial)
+
+
+def score(kept: list[tuple], policy: GuardPolicy) -> dict:
+    outcomes = [guard_outcome(item, findings_of(report, src, set(DEFAULT_FAIL_ON), None, set(), evidence, policy))
+                for item, report, src, evidence in kept]
+    return guard_scores(outcomes)
+
+
+def row(result: dict) -> str:
+    m = result["overall"]
+    worst = {k: min((d["detection"][k]["rate"] for d in result["by_direction"].values()
+                     if d["detection"][k]["rate"] is not None), default=0.0) for k in EDIT_KINDS}
+    return (f"FA {100 * m['false_alarm_rate']:5.1f}%  " + "  ".join(
+        f"{k} {100 * m['detection'][k]['rate']:5.1f} (min {100 * worst[k]:3.0f})" for k in EDIT_KINDS)
+        + f"  FA by {m['false_alarm_findings']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=ROOT / "fixtures/eval/ci/ci-dev.jsonl")
+    parser.add_argument("--nli", default=None)
+    parser.add_argument("--encoder", default=None)
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--keep", type=Path, default=None, help="pickle of the checked documents: read if present, "
+                        "else written (to sweep again without re-checking)")
+    args = parser.parse_args()
+    if args.keep and args.keep.exists():
+        kept = pickle.loads(args.keep.read_bytes())
+    else:
+        kept = run_all(load_guard_items(args.data, args.limit), args.nli, args.encoder)
+        if args.keep:
+            args.keep.write_bytes(pickle.dumps(kept))
+    # the polarity check needs no model: recomputed, so that a kept run follows changes to its cues
+    kept = [(item, report, src, _refresh(report, evidence)) for item, report, src, evidence in kept]
+    print(f"defaults {asdict(DEFAULT_POLICY)}\n  {row(score(kept, DEFAULT_POLICY))}")
+    for f in fields(GuardPolicy):
+        print(f"\n{f.name}:")
+        for value in GRID[f.name]:
+            print(f"  {value:6.2f}  {row(score(kept, replace(DEFAULT_POLICY, **{f.name: value})))}")
+
+
+if __name__ == "__main__":
+    main()
