@@ -96,10 +96,10 @@ class GuardPolicy:
     # two different countries that NLI does not back: only on pairs this close (the rest of the claim agrees)
     country_min_similarity: float = 0.8
     # a named place (not a country) that the other version names nowhere: only on pairs this close
-    one_sided_place_min_similarity: float = 1.01
+    one_sided_place_min_similarity: float = 0.88
     # a negation on one side of an aligned pair only (cue words, checker/data/negation_cues.json): fails
     # with at least this P(contradiction); above 1 the polarity check is off
-    polarity_min_contradiction: float = 0.5
+    polarity_min_contradiction: float = 0.4
     # omissions/additions: only claims whose closest claim on the other side is below this cosine ...
     unmatched_max_cosine: float = 0.87
     # ... and that do not make a neighbouring aligned claim a better match of its counterpart when joined
