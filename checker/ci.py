@@ -90,13 +90,13 @@ class GuardPolicy:
     kind's rule is listed as "ignored", with the reason."""
 
     # NLI: P(contradiction), the more contradicting direction
-    nli_min_contradiction: float = 0.9
+    nli_min_contradiction: float = 0.75
     # numbers, dates, places: only values on both sides, on a confidently aligned pair of claims
     slot_min_similarity: float = 0.8
     # two different countries that NLI does not back: only on pairs this close (the rest of the claim agrees)
     country_min_similarity: float = 0.8
     # a named place (not a country) that the other version names nowhere: only on pairs this close
-    one_sided_place_min_similarity: float = 0.88
+    one_sided_place_min_similarity: float = 0.8
     # a negation on one side of an aligned pair only (cue words, checker/data/negation_cues.json): fails
     # with at least this P(contradiction); above 1 the polarity check is off
     polarity_min_contradiction: float = 0.4

@@ -23,6 +23,7 @@ from .e5model import (
     bert_state_dict,
     load_e5_file,
     materialise_buffers,
+    token_batches,
     torch_threads,
 )
 from .embed import is_test_model
@@ -136,11 +137,11 @@ class E5CrossEncoderNLI:
         from tqdm.auto import tqdm
 
         out = np.zeros((len(premises), len(NLI_LABELS)), dtype=np.float32)
-        order = sorted(range(len(premises)), key=lambda i: len(premises[i]) + len(hypotheses[i]))
-        starts = range(0, len(order), self._batch_size)
+        lengths = [min(self._max_length, a + b) for a, b in zip(self._tokenizer.lengths(premises),
+                                                                 self._tokenizer.lengths(hypotheses), strict=True)]
+        batches = token_batches(lengths, self._batch_size)
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
-            for start in tqdm(starts, desc="NLI", unit="batch", disable=None if len(starts) > 1 else True):
-                idx = order[start:start + self._batch_size]
+            for idx in tqdm(batches, desc="NLI", unit="batch", disable=None if len(batches) > 1 else True):
                 enc = self._tokenizer.encode_batch([premises[i] for i in idx], [hypotheses[i] for i in idx],
                                                    max_length=self._max_length)
                 out[idx] = self._model(**enc).logits.float().numpy()

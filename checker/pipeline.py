@@ -20,7 +20,7 @@ import numpy as np
 
 from .align import AlignConfig, align_documents, group_claims
 from .anchor import off_event_documents
-from .compare import CompareConfig, SlotsPerClaim, compare_claims
+from .compare import CompareConfig, SlotsPerClaim, compare_claims, nli_threshold
 from .embed import EmbeddingCache, Encoder, default_cache_dir, embed_texts, load_encoder
 from .ingest import MAX_BYTES_DEFAULT, VERIFIED_LANGUAGES, Skipped, read_documents
 from .nli import NLIScorer, load_nli
@@ -169,7 +169,8 @@ def check_documents(documents: list[Document], config: CheckConfig | None = None
     timings["total"] = time.perf_counter() - started
     settings: dict[str, object] = {
         "align": asdict(align),
-        "compare": asdict(config.compare),
+        # the contradiction threshold in force: the configured one, else the NLI model's calibrated one
+        "compare": asdict(config.compare) | {"nli_threshold": nli_threshold(config.compare, models.nli)},
         "nli_pair_evaluations": stats.get("nli_evaluations", 0),
         "candidate_pairs": stats.get("candidate_pairs", 0),
         "warnings": warnings,

@@ -185,7 +185,7 @@ ABSENT_PLACE_SCORE = 0.45
 
 def _named_in(slot: Slot, text: str) -> bool:
     """Whether `text` spells the place of `slot` in any script, found or not by extraction (a
-    transliteration such as "بترورث" for "Butterworth" matches by consonant skeleton). A name of
+    transliteration such as "ملبورن" for "Melbourne" matches by consonant skeleton). A name of
     several words also counts when one of its longer words is there ("Pulau Pinang" / "Penang")."""
     names = [slot.value] + ([w for w in slot.value.split() if len(w) >= 4] if " " in slot.value else [])
     return any(same_place(name, key) for name in names for key in _ngram_keys(text))
@@ -234,7 +234,7 @@ def compare_slots(a: list[Slot], b: list[Slot], text_a: str | None = None, text_
 
     With the claim texts, a place that extraction missed on one side but that side spells anyway
     counts as matched, and a named place (base, city, province, airport) that the other claim does
-    not name at all is a conflict of its own ("George Town–Butterworth" against "George Town–X"),
+    not name at all is a conflict of its own (a route "A–B" against "A–X"),
     unless the other version (`version_a` / `version_b`, the whole text) names it elsewhere.
     """
     conflicts: list[SlotConflict] = []
