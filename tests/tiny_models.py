@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from checker.embed import TEST_MODEL_MARKER
+from checker.registry import TEST_MODEL_MARKER
 from checker.types import ModelInfo
 
 
