@@ -74,7 +74,7 @@ def encode_pairs(tokenizer, rows: Sequence[dict], max_length: int) -> list[list[
 
 def choose_threshold(p_contra: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """The contradiction-probability threshold with the best contradiction F1 on validation."""
-    from .evaluate import binary_metrics
+    from .metrics import binary_metrics
 
     best = (0.5, -1.0)
     gold = (y == NLI_LABELS.index("contradiction")).tolist()
