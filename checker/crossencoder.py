@@ -137,13 +137,11 @@ class E5CrossEncoderNLI:
         from tqdm.auto import tqdm
 
         out = np.zeros((len(premises), len(NLI_LABELS)), dtype=np.float32)
-        lengths = [min(self._max_length, a + b) for a, b in zip(self._tokenizer.lengths(premises),
-                                                                 self._tokenizer.lengths(hypotheses), strict=True)]
-        batches = token_batches(lengths, self._batch_size)
+        ids = self._tokenizer.ids(premises, hypotheses, max_length=self._max_length)
+        batches = token_batches([len(x) for x in ids], self._batch_size)
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
             for idx in tqdm(batches, desc="NLI", unit="batch", disable=None if len(batches) > 1 else True):
-                enc = self._tokenizer.encode_batch([premises[i] for i in idx], [hypotheses[i] for i in idx],
-                                                   max_length=self._max_length)
+                enc = self._tokenizer.pad([ids[i] for i in idx])
                 out[idx] = self._model(**enc).logits.float().numpy()
         return out[:, self._order]
 

@@ -211,26 +211,33 @@ class E5Tokenizer:
     def normalise(self, text: str) -> str:
         return _SPACE_RUN.sub(" ", text.translate(self._table))
 
-    def encode_batch(self, texts: Sequence[str], pairs: Sequence[str] | None = None,
-                     max_length: int = 512) -> dict:
-        """Padded ``input_ids`` / ``attention_mask`` tensors (pairs truncated longest-first)."""
-        import torch
-
+    def ids(self, texts: Sequence[str], pairs: Sequence[str] | None = None, max_length: int = 512) -> list[list[int]]:
+        """Token ids per text (or pair, truncated longest-first), specials included, no padding."""
         self._tok.enable_truncation(max_length, strategy="longest_first")
-        self._tok.enable_padding(pad_id=self.pad_id, pad_token=METASPACE)
+        self._tok.no_padding()
         if pairs is None:
             batch = self._tok.encode_batch([self.normalise(t) for t in texts])
         else:
             batch = self._tok.encode_batch([(self.normalise(a), self.normalise(b)) for a, b in zip(texts, pairs,
                                                                                                   strict=True)])
-        return {"input_ids": torch.tensor([e.ids for e in batch], dtype=torch.long),
-                "attention_mask": torch.tensor([e.attention_mask for e in batch], dtype=torch.long)}
+        return [e.ids for e in batch]
 
-    def lengths(self, texts: Sequence[str], max_length: int = 512) -> list[int]:
-        """Tokens per text, specials included, capped at ``max_length`` (for batching by size)."""
-        self._tok.no_truncation()
-        self._tok.no_padding()
-        return [min(len(e.ids), max_length) for e in self._tok.encode_batch([self.normalise(t) for t in texts])]
+    def pad(self, ids: Sequence[Sequence[int]]) -> dict:
+        """``input_ids`` / ``attention_mask`` tensors for sequences of token ids, padded to the longest."""
+        import torch
+
+        width = max(map(len, ids))
+        input_ids = torch.full((len(ids), width), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((len(ids), width), dtype=torch.long)
+        for row, seq in enumerate(ids):
+            input_ids[row, :len(seq)] = torch.tensor(seq)
+            mask[row, :len(seq)] = 1
+        return {"input_ids": input_ids, "attention_mask": mask}
+
+    def encode_batch(self, texts: Sequence[str], pairs: Sequence[str] | None = None,
+                     max_length: int = 512) -> dict:
+        """Padded ``input_ids`` / ``attention_mask`` tensors (pairs truncated longest-first)."""
+        return self.pad(self.ids(texts, pairs, max_length))
 
     def token_ids(self, text: str) -> list[int]:
         self._tok.no_truncation()

@@ -87,10 +87,10 @@ class E5TorchEncoder:
         from .e5model import token_batches
 
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        prefixed = [self._prefix + t for t in texts]
+        ids = self._tokenizer.ids([self._prefix + t for t in texts])
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self._bf16):
-            for idx in token_batches(self._tokenizer.lengths(prefixed), self._batch_size):
-                enc = self._tokenizer.encode_batch([prefixed[i] for i in idx])
+            for idx in token_batches([len(x) for x in ids], self._batch_size):
+                enc = self._tokenizer.pad([ids[i] for i in idx])
                 hidden = self._model(**enc).last_hidden_state.float()
                 mask = enc["attention_mask"].unsqueeze(-1).float()
                 out[idx] = ((hidden * mask).sum(1) / mask.sum(1)).numpy()

@@ -42,18 +42,6 @@ def batches(lengths: Sequence[int], batch_size: int, seed: int) -> list[list[int
     return out
 
 
-def collate(ids: list[list[int]], pad: int):
-    import torch
-
-    width = max(map(len, ids))
-    input_ids = torch.full((len(ids), width), pad, dtype=torch.long)
-    mask = torch.zeros((len(ids), width), dtype=torch.long)
-    for row, seq in enumerate(ids):
-        input_ids[row, :len(seq)] = torch.tensor(seq)
-        mask[row, :len(seq)] = 1
-    return {"input_ids": input_ids, "attention_mask": mask}
-
-
 def model_texts(rows: Sequence[dict]) -> tuple[list[str], list[str]]:
     """Premises and hypotheses as the checker hands them to NLI (``normalize_for_model``)."""
     from .textnorm import normalize_for_model
@@ -63,13 +51,8 @@ def model_texts(rows: Sequence[dict]) -> tuple[list[str], list[str]]:
 
 
 def encode_pairs(tokenizer, rows: Sequence[dict], max_length: int) -> list[list[int]]:
-    out: list[list[int]] = []
-    for start in range(0, len(rows), 2048):
-        premises, hypotheses = model_texts(rows[start:start + 2048])
-        enc = tokenizer.encode_batch(premises, hypotheses, max_length=max_length)
-        out += [[t for t, m in zip(seq, mask, strict=True) if m]
-                for seq, mask in zip(enc["input_ids"].tolist(), enc["attention_mask"].tolist(), strict=True)]
-    return out
+    premises, hypotheses = model_texts(rows)
+    return tokenizer.ids(premises, hypotheses, max_length=max_length)
 
 
 def choose_threshold(p_contra: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -156,7 +139,7 @@ def train(args: argparse.Namespace) -> None:
     model.train()
     while step < len(plan) and time.time() < deadline:
         idx = plan[step]
-        enc = {k: v.to(device) for k, v in collate([train_ids[i] for i in idx], f.pad).items()}
+        enc = {k: v.to(device) for k, v in tokenizer.pad([train_ids[i] for i in idx]).items()}
         target = torch.tensor([labels[i] for i in idx], device=device)
         with torch.autocast(device, dtype=torch.bfloat16):
             logits = model(**enc).logits
