@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import asdict, fields, replace
 from pathlib import Path
 
+from checker.cache import ResultCache, default_cache_dir
 from checker.ci import (
     DEFAULT_FAIL_ON,
     DEFAULT_POLICY,
@@ -24,7 +25,6 @@ from checker.ci import (
     gather_evidence,
     read_inputs,
 )
-from checker.embed import EmbeddingCache, default_cache_dir
 from checker.evaluate import EDIT_KINDS, GuardItem, guard_outcome, guard_scores, load_guard_items
 from checker.pipeline import CheckConfig, load_models
 
@@ -43,7 +43,7 @@ GRID: dict[str, list[float]] = {
 def run_all(items: list[GuardItem], nli: str | None, encoder: str | None) -> list[tuple]:
     config = CheckConfig(nli=nli, encoder=encoder, progress=False)
     models = load_models(config)
-    cache = EmbeddingCache(default_cache_dir())
+    cache = ResultCache(default_cache_dir())
     kept = []
     with tempfile.TemporaryDirectory() as tmp:
         for n, item in enumerate(items):

@@ -14,7 +14,8 @@ import itertools
 from pathlib import Path
 
 from checker.align import AlignConfig
-from checker.embed import EmbeddingCache, default_cache_dir, load_encoder
+from checker.cache import ResultCache, default_cache_dir
+from checker.embed import load_encoder
 from checker.evaluate import alignment_scores, embed_stories, load_stories, predict_links
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,7 +35,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=12)
     args = parser.parse_args()
     encoder = load_encoder()
-    cache = EmbeddingCache(default_cache_dir())
+    cache = ResultCache(default_cache_dir())
     dev_stories, test_stories = load_stories(args.dev), load_stories(args.test)
     dev, test = embed_stories(dev_stories, encoder, cache, True), embed_stories(test_stories, encoder, cache, True)
 

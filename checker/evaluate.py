@@ -32,8 +32,9 @@ from typing import Literal, TypeVar
 import numpy as np
 
 from .align import AlignConfig, align_documents
+from .cache import ResultCache, default_cache_dir
 from .compare import CompareConfig, nli_threshold
-from .embed import EmbeddingCache, Encoder, default_cache_dir, embed_texts, load_encoder
+from .embed import Encoder, embed_texts, load_encoder
 from .fileio import open_text
 from .metrics import binary_metrics, classification_metrics, link_metrics, majority_baseline
 from .nli import NLIScorer, load_nli
@@ -182,14 +183,14 @@ def _parallel_stories(path: Path) -> list[Story]:
 # ---------------------------------------------------------------- models
 
 
-def _embed(encoder: Encoder, texts: list[str], cache: EmbeddingCache | None, progress: bool, desc: str) -> np.ndarray:
+def _embed(encoder: Encoder, texts: list[str], cache: ResultCache | None, progress: bool, desc: str) -> np.ndarray:
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
     return embed_texts(encoder, texts, cache=cache, progress=progress, desc=desc)
 
 
 def _nli_probs(scorer: NLIScorer, encoder: Encoder, premises: list[str], hypotheses: list[str],
-               cache: EmbeddingCache | None, progress: bool) -> tuple[np.ndarray, np.ndarray]:
+               cache: ResultCache | None, progress: bool) -> tuple[np.ndarray, np.ndarray]:
     """Probabilities (n, 3) for premise→hypothesis and hypothesis→premise."""
     n = len(premises)
     predict_vectors = getattr(scorer, "predict_vectors", None)
@@ -204,7 +205,7 @@ def _nli_probs(scorer: NLIScorer, encoder: Encoder, premises: list[str], hypothe
 # ---------------------------------------------------------------- NLI evaluation
 
 
-def evaluate_nli(pairs: list[NLIPair], scorer: NLIScorer, encoder: Encoder, cache: EmbeddingCache | None = None,
+def evaluate_nli(pairs: list[NLIPair], scorer: NLIScorer, encoder: Encoder, cache: ResultCache | None = None,
                  threshold: float | None = None, progress: bool = False) -> dict[str, object]:
     """Accuracy and per-label metrics overall and per language pair, plus the checker's own
     contradiction rule (P(contradiction) in either direction >= threshold, as in reports; by default
@@ -263,7 +264,7 @@ class StoryVectors:
     texts: dict[str, list[str]] = field(default_factory=dict)
 
 
-def embed_stories(stories: list[Story], encoder: Encoder, cache: EmbeddingCache | None = None,
+def embed_stories(stories: list[Story], encoder: Encoder, cache: ResultCache | None = None,
                   progress: bool = False) -> list[StoryVectors]:
     texts = [(s, lang, normalize_for_model(t, lang)) for s in stories for lang, sents in s.docs.items() for t in sents]
     vectors = _embed(encoder, [t for _, _, t in texts], cache, progress, "embedding stories")
@@ -337,7 +338,7 @@ def alignment_scores(stories: list[Story], predicted: list[set]) -> dict[str, ob
 
 
 def nli_on_links(embedded: list[StoryVectors], links: list[set], scorer: NLIScorer, encoder: Encoder,
-                 cache: EmbeddingCache | None, threshold: float) -> dict[str, object]:
+                 cache: ResultCache | None, threshold: float) -> dict[str, object]:
     """NLI over the given links (both directions, as the checker does): evaluations made and pairs
     flagged as contradictions. The stories are faithful translations, so every flag is false."""
     premises, hypotheses, keys = [], [], []
@@ -365,7 +366,7 @@ def all_pairs_links(stories: list[Story]) -> list[set[tuple[str, int, str, int]]
 
 def evaluate_alignment(stories: list[Story], encoder: Encoder, scorer: NLIScorer | None,
                        config: AlignConfig | None = None, threshold: float = BASELINE_COSINE,
-                       contradiction_threshold: float | None = None, cache: EmbeddingCache | None = None,
+                       contradiction_threshold: float | None = None, cache: ResultCache | None = None,
                        progress: bool = False) -> dict[str, object]:
     if not stories:
         raise CheckError("no alignment stories to evaluate")
@@ -492,7 +493,7 @@ def evaluate_guard(items: list[GuardItem], models: object, config: object, fail_
         raise CheckError("no CI-guard documents to evaluate")
     kinds = set(fail_on or DEFAULT_FAIL_ON)
     config = guard_config(config)  # type: ignore[arg-type]
-    cache = EmbeddingCache(config.cache_dir or default_cache_dir()) if config.use_cache else None
+    cache = ResultCache(config.cache_dir or default_cache_dir()) if config.use_cache else None
     outcomes = []
     with tempfile.TemporaryDirectory(prefix="claimcheck-eval-") as tmp:
         src, tr = Path(tmp) / "source.txt", Path(tmp) / "translation.txt"
@@ -544,7 +545,7 @@ def evaluate(dataset: Path, limit: int | None = None, nli: str | None = None, en
     started = time.perf_counter()
     enc = load_encoder(encoder)
     scorer = load_nli(nli, encoder=enc)
-    cache = EmbeddingCache(default_cache_dir()) if use_cache else None
+    cache = ResultCache(default_cache_dir()) if use_cache else None
     if fmt == "ci":
         from .pipeline import CheckConfig, Models
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .embed import default_cache_dir
+from .cache import default_cache_dir
 from .fileio import write_atomic
 from .registry import is_test_model
 from .types import CheckError, ModelInfo

@@ -12,6 +12,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from .cache import ResultCache, model_key
 from .embed import Encoder, load_encoder
 from .registry import is_test_model, lookup, models_dir
 from .types import NLI_LABELS, CheckError, ModelInfo
@@ -74,8 +75,10 @@ class TransformersNLI:
         return out
 
 
-def load_nli(spec: str | None = None, encoder: Encoder | None = None) -> NLIScorer | None:
-    """Load an NLI scorer by registry name, hub id or local path; ``"none"`` disables NLI."""
+def load_nli(spec: str | None = None, encoder: Encoder | None = None,
+             cache: ResultCache | None = None) -> NLIScorer | None:
+    """Load an NLI scorer by registry name, hub id or local path; ``"none"`` disables NLI.
+    ``cache`` remembers model-file digests."""
     spec, entry = lookup("nli", spec)
     if entry is None:
         return TransformersNLI(spec)
@@ -86,7 +89,7 @@ def load_nli(spec: str | None = None, encoder: Encoder | None = None) -> NLIScor
         from .crossencoder import E5CrossEncoderNLI
 
         try:
-            return E5CrossEncoderNLI(models_dir() / entry["path"], e5_file=entry.get("file"))
+            return E5CrossEncoderNLI(models_dir() / entry["path"], e5_file=entry.get("file"), cache=cache)
         except ImportError as exc:
             raise CheckError(f"NLI model {spec!r} needs a package that is not installed: {exc}") from exc
     if kind == "embedding-head":
@@ -95,3 +98,29 @@ def load_nli(spec: str | None = None, encoder: Encoder | None = None) -> NLIScor
         head_encoder = encoder if getattr(encoder, "registry_name", None) == entry["encoder"] else None
         return EmbeddingHeadNLI(models_dir() / entry["path"], encoder=head_encoder or load_encoder(entry["encoder"]))
     raise CheckError(f"unknown NLI kind {kind!r} in the model registry")
+
+
+class CachedNLI:
+    """An NLI scorer whose results are kept in the result cache: only pairs not seen before with the
+    same model reach it (and a model that loads on first use is then never loaded)."""
+
+    def __init__(self, scorer: NLIScorer, cache: ResultCache) -> None:
+        self.scorer = scorer
+        self.cache = cache
+        self.info = scorer.info
+        self.threshold = getattr(scorer, "threshold", None)
+        self._key = model_key(scorer)
+
+    def predict(self, premises: Sequence[str], hypotheses: Sequence[str]) -> np.ndarray:
+        pairs = list(zip(premises, hypotheses, strict=True))
+        out = np.zeros((len(pairs), len(NLI_LABELS)), dtype=np.float32)
+        known = self.cache.get_nli(self._key, pairs)
+        todo = list(dict.fromkeys(p for p in pairs if p not in known))
+        if todo:
+            probs = self.scorer.predict([p for p, _ in todo], [h for _, h in todo])
+            fresh = dict(zip(todo, probs, strict=True))
+            self.cache.put_nli(self._key, fresh.items())
+            known |= fresh
+        for n, pair in enumerate(pairs):
+            out[n] = known[pair]
+        return out

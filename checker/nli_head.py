@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .embed import EmbeddingCache, Encoder, embed_texts
+from .cache import ResultCache
+from .embed import Encoder, embed_texts
 from .types import NLI_LABELS, CheckError, ModelInfo
 
 FEATURES = ("u", "v", "absdiff", "prod", "cos")
@@ -89,7 +90,7 @@ class EmbeddingHeadNLI:
     """3-way NLI from frozen multilingual embeddings; works across languages (premise and
     hypothesis may be in different languages) because the encoder maps both into one space."""
 
-    def __init__(self, head_dir: Path, encoder: Encoder, cache: EmbeddingCache | None = None) -> None:
+    def __init__(self, head_dir: Path, encoder: Encoder, cache: ResultCache | None = None) -> None:
         self.config, self._weights = load_head(Path(head_dir))
         expected = self.config.get("encoder_info_name")
         if expected and encoder.info.name != expected:

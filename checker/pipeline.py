@@ -20,10 +20,11 @@ import numpy as np
 
 from .align import AlignConfig, align_documents, group_claims
 from .anchor import off_event_documents
+from .cache import ResultCache, default_cache_dir
 from .compare import CompareConfig, SlotsPerClaim, compare_claims, nli_threshold
-from .embed import EmbeddingCache, Encoder, default_cache_dir, embed_texts, load_encoder
+from .embed import Encoder, embed_texts, load_encoder
 from .ingest import MAX_BYTES_DEFAULT, VERIFIED_LANGUAGES, Skipped, read_documents
-from .nli import NLIScorer, load_nli
+from .nli import CachedNLI, NLIScorer, load_nli
 from .segment import segment_document
 from .types import CheckError, Claim, Document, Dropped, ModelInfo, Report
 
@@ -54,9 +55,27 @@ class Models:
     nli: NLIScorer | None
 
 
+def open_cache(config: CheckConfig) -> ResultCache | None:
+    """The result cache a run reads and fills (embeddings, NLI probabilities), unless disabled."""
+    return ResultCache(config.cache_dir or default_cache_dir()) if config.use_cache else None
+
+
 def load_models(config: CheckConfig) -> Models:
-    encoder = load_encoder(config.encoder)
-    return Models(encoder=encoder, nli=load_nli(config.nli, encoder=encoder))
+    """The configured models. The default ones build their weights on first use, so a run whose
+    results are all cached loads none."""
+    cache = open_cache(config)
+    encoder = load_encoder(config.encoder, cache=cache)
+    models = Models(encoder=encoder, nli=load_nli(config.nli, encoder=encoder, cache=cache))
+    if cache:
+        cache.close()
+    return models
+
+
+def cached_nli(nli: NLIScorer | None, cache: ResultCache | None) -> NLIScorer | None:
+    """``nli`` reading and filling the result cache (a head over sentence vectors is cheap: left as is)."""
+    if nli is None or cache is None or isinstance(nli, CachedNLI) or hasattr(nli, "predict_vectors"):
+        return nli
+    return CachedNLI(nli, cache)
 
 
 def check(inputs: list[Path] | list[str], config: CheckConfig | None = None, models: Models | None = None,
@@ -125,7 +144,7 @@ def check_documents(documents: list[Document], config: CheckConfig | None = None
     timings["load_models"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    cache = EmbeddingCache(config.cache_dir or default_cache_dir()) if config.use_cache else None
+    cache = open_cache(config)
     # identical claim texts (repeated lines, boilerplate) are embedded once
     vectors = embed_texts(models.encoder, [c.normalized for c in claims], cache=cache, progress=config.progress,
                           desc="embedding claims")
@@ -154,10 +173,12 @@ def check_documents(documents: list[Document], config: CheckConfig | None = None
         warnings[:0] = [f"{d.id}: no dateline; relative dates resolved against {d.assumed_dateline.isoformat()} "
                         "from the other versions" for d in documents if d.assumed_dateline]
     stats: dict[str, int] = {}
-    discrepancies, off_topic = compare_claims(documents, claims, pairs, models.nli, config.compare,
+    discrepancies, off_topic = compare_claims(documents, claims, pairs, cached_nli(models.nli, cache), config.compare,
                                               vectors=claim_vectors, encoder_name=models.encoder.info.name,
                                               set_aside=set_aside, min_cosine=align.min_cosine, stats=stats)
     timings["compare"] = time.perf_counter() - t0
+    if cache:
+        cache.close()
     for doc_id, info in set_aside.items():
         reasons = "; ".join(str(r) for r in info["reasons"])  # type: ignore[attr-defined]
         warnings.append(f"{doc_id}: set aside as likely another story or an older event ({reasons}); its claims "

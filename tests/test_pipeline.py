@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from checker.cli import app
-from checker.embed import EmbeddingCache, embed_texts, load_encoder
+from checker.embed import load_encoder
 from checker.nli import TransformersNLI, label_order, load_nli
 from checker.pipeline import CheckConfig, check
 from checker.report import discrepancies_frame, groups_frame, report_to_dict, write_report
@@ -20,17 +20,6 @@ def test_tiny_encoder_loads_through_sentence_transformers(tiny_encoder_path):
     assert vectors.shape == (2, 32)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert encoder.info.real is False
-
-
-def test_embedding_cache_round_trip_and_torn_entries(tiny_encoder_path, tmp_path):
-    encoder = load_encoder(str(tiny_encoder_path))
-    cache = EmbeddingCache(tmp_path / "cache")
-    first = embed_texts(encoder, ["alpha beta", "gamma delta"], cache=cache)
-    files = sorted((tmp_path / "cache").rglob("*.npy"))
-    assert len(files) == 2
-    files[0].write_bytes(b"torn")  # an interrupted write from another process
-    second = embed_texts(encoder, ["alpha beta", "gamma delta"], cache=cache)
-    assert np.allclose(first, second, atol=1e-6)
 
 
 def test_nli_label_order_follows_the_model_config(tiny_nli_path):

@@ -29,7 +29,6 @@ from ..ci import (
     translation_files,
     updated_baseline,
 )
-from ..embed import EmbeddingCache, default_cache_dir
 from ..fileio import write_or_fail
 from ..ingest import input_path_error
 from ..pipeline import MAX_CLAIMS_DEFAULT
@@ -110,7 +109,7 @@ def ci(
         config = build_config(encoder=encoder, nli=nli, no_cache=no_cache, max_bytes=max_bytes, quiet=quiet,
                               max_claims=max_claims, nli_threshold=nli_threshold, no_slots=no_slots)
         models = interruptible(lambda: pipeline.load_models(config))
-        cache = EmbeddingCache(config.cache_dir or default_cache_dir()) if config.use_cache else None
+        cache = pipeline.open_cache(config)
         results: list[PairResult] = []
         folders: set[str] = set()
         for n, (file, tr_doc) in enumerate(zip(files, tr_docs, strict=True), start=1):

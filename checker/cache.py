@@ -1,0 +1,178 @@
+"""One on-disk cache for model results: sentence embeddings and NLI probabilities, keyed by model
+identity + a hash of the text(s), in a single SQLite file per cache folder.
+
+SQLite in WAL mode makes it safe under concurrent runs (batch workers, parallel CI jobs): each write
+is one transaction, so a reader never sees a torn row and an interrupted run leaves the file valid.
+The cache is best-effort: a cache that cannot be opened or written never fails a check (it is then
+skipped), and a damaged file is replaced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+CACHE_FILE = "results.sqlite3"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
+                                    PRIMARY KEY (model, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS nli (model TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
+                                PRIMARY KEY (model, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS digests (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+                                    sha256 TEXT NOT NULL);
+"""
+_CHUNK = 500  # keys per query, well under SQLite's bound-parameter limit
+
+
+def default_cache_dir() -> Path:
+    """``CLAIMCHECK_CACHE``, else ``$XDG_CACHE_HOME/claimcheck/results`` (``~/.cache/…``)."""
+    env = os.environ.get("CLAIMCHECK_CACHE")
+    if env:
+        return Path(env)
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "claimcheck" / "results"
+
+
+def model_key(model: object) -> str:
+    """What identifies a model's outputs: its ``cache_key`` when it has one (e.g. a digest of its
+    weights), else its name and version."""
+    key = getattr(model, "cache_key", None)
+    if key:
+        return str(key)
+    info = model.info  # type: ignore[attr-defined]
+    return f"{info.name}\0{info.version}"
+
+
+def text_key(*texts: str) -> bytes:
+    return hashlib.sha256("\0".join(texts).encode("utf-8", "surrogatepass")).digest()
+
+
+class ResultCache:
+    """Embeddings and NLI probabilities of one cache folder (``root/results.sqlite3``)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.path = self.root / CACHE_FILE
+        self._conn: sqlite3.Connection | None = None
+        self._broken = False
+
+    def _db(self) -> sqlite3.Connection | None:
+        if self._conn is not None or self._broken:
+            return self._conn
+        for attempt in range(2):
+            try:
+                self.root.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.executescript(_SCHEMA)
+                self._conn = conn
+                return conn
+            except sqlite3.DatabaseError:
+                # not a database (damaged, or another file under that name): start a fresh one once
+                if attempt == 0 and self.path.is_file():
+                    with contextlib.suppress(OSError):
+                        for suffix in ("", "-wal", "-shm"):
+                            Path(str(self.path) + suffix).unlink(missing_ok=True)
+                        continue
+                break
+            except (OSError, sqlite3.Error):
+                break
+        self._broken = True  # unwritable or unusable: run without a cache
+        return None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def __getstate__(self) -> dict:  # workers get the folder, and open their own connection
+        return {"root": self.root}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["root"])  # type: ignore[misc]
+
+    def _get(self, table: str, model: str, keys: Sequence[bytes]) -> dict[bytes, bytes]:
+        conn = self._db()
+        found: dict[bytes, bytes] = {}
+        if conn is None:
+            return found
+        unique = list(dict.fromkeys(keys))
+        try:
+            for start in range(0, len(unique), _CHUNK):
+                chunk = unique[start:start + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                found.update(conn.execute(f"SELECT key, value FROM {table} WHERE model = ? AND key IN ({marks})",
+                                          (model, *chunk)).fetchall())
+        except sqlite3.Error:
+            return {}
+        return found
+
+    def _put(self, table: str, model: str, rows: Iterable[tuple[bytes, bytes]]) -> None:
+        conn = self._db()
+        if conn is None:
+            return
+        try:
+            with conn:  # one transaction
+                conn.execute("BEGIN IMMEDIATE")
+                conn.executemany(f"INSERT OR REPLACE INTO {table} (model, key, value) VALUES (?, ?, ?)",
+                                 ((model, k, v) for k, v in rows))
+        except sqlite3.Error:
+            pass  # busy past the timeout, disk full, read-only: the results are simply not kept
+
+    def get_vectors(self, model: str, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """Cached embeddings of those texts that have one (valid, finite float32 vectors only)."""
+        keys = {text_key(t): t for t in texts}
+        out: dict[str, np.ndarray] = {}
+        for key, blob in self._get("vectors", model, list(keys)).items():
+            if not blob or len(blob) % 4:
+                continue
+            vector = np.frombuffer(blob, dtype="<f4")
+            if np.isfinite(vector).all():
+                out[keys[key]] = vector
+        return out
+
+    def put_vectors(self, model: str, items: Iterable[tuple[str, np.ndarray]]) -> None:
+        self._put("vectors", model, ((text_key(t), np.asarray(v, dtype="<f4").tobytes()) for t, v in items))
+
+    def get_nli(self, model: str, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], np.ndarray]:
+        """Cached (entailment, neutral, contradiction) probabilities of those pairs that have them."""
+        keys = {text_key(p, h): (p, h) for p, h in pairs}
+        out: dict[tuple[str, str], np.ndarray] = {}
+        for key, blob in self._get("nli", model, list(keys)).items():
+            if len(blob) != 12:
+                continue
+            probs = np.frombuffer(blob, dtype="<f4")
+            if np.isfinite(probs).all():
+                out[keys[key]] = probs
+        return out
+
+    def put_nli(self, model: str, items: Iterable[tuple[tuple[str, str], np.ndarray]]) -> None:
+        self._put("nli", model, ((text_key(p, h), np.asarray(v, dtype="<f4").tobytes()) for (p, h), v in items))
+
+    def file_sha256(self, path: Path) -> str:
+        """sha256 of a file, remembered by path, size and modification time (model files are large)."""
+        path = Path(path).resolve()
+        stat = path.stat()
+        conn = self._db()
+        if conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                row = conn.execute("SELECT size, mtime_ns, sha256 FROM digests WHERE path = ?", (str(path),)).fetchone()
+                if row and row[0] == stat.st_size and row[1] == stat.st_mtime_ns:
+                    return str(row[2])
+        digest = file_sha256(path)
+        if conn is not None:
+            with contextlib.suppress(sqlite3.Error), conn:
+                conn.execute("INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?)",
+                             (str(path), stat.st_size, stat.st_mtime_ns, digest))
+        return digest
+
+
+def file_sha256(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
