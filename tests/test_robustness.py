@@ -272,24 +272,29 @@ def test_interrupt_while_writing_leaves_no_files(encoder, tmp_path, monkeypatch)
     assert list(out.iterdir()) == []  # neither report files nor temp files
 
 
-def test_torn_cache_entries_are_ignored_and_rewritten(encoder, tmp_path) -> None:
+def test_damaged_cache_rows_are_ignored_and_rewritten(encoder, tmp_path) -> None:
+    import sqlite3
+
+    from checker.cache import CACHE_FILE
+
     files = _pair(tmp_path)
-    cache = tmp_path / "cache"
+    cache = tmp_path / "cache" / CACHE_FILE
     first, second = tmp_path / "first", tmp_path / "second"
     assert check(encoder, *files, "--out", first).exit_code == 0
-    entries = sorted(cache.rglob("*.npy"))
-    assert len(entries) == 16
-    good = np.load(entries[0])
-    entries[0].write_bytes(b"\x93NUMPY garbage")  # torn header
-    entries[1].write_bytes(entries[1].read_bytes()[:100])  # truncated data
-    entries[2].write_bytes(b"")  # empty
-    np.save(entries[3], np.array(["not a vector"]))  # parses, but is not an embedding
+    with sqlite3.connect(cache) as db:
+        keys = [k for (k,) in db.execute("SELECT key FROM vectors ORDER BY key")]
+        assert len(keys) == 16
+        good = np.frombuffer(db.execute("SELECT value FROM vectors WHERE key = ?", (keys[0],)).fetchone()[0], "<f4")
+        for key, garbage in zip(keys, [b"\x93NUMPY garbage", good.tobytes()[:100], b"",
+                                       np.full(good.size, np.nan, "<f4").tobytes()], strict=False):
+            db.execute("UPDATE vectors SET value = ? WHERE key = ?", (garbage, key))
     result = check(encoder, *files, "--out", second)
     assert result.exit_code == 0, result.output
     assert _without_time(first / "report.json") == _without_time(second / "report.json")
-    assert np.allclose(np.load(entries[0]), good, atol=1e-6)  # recomputed (batching may move the last bit)
-    assert all(np.load(e).dtype == np.float32 for e in entries[:4])
-    assert not list(cache.rglob("*.tmp"))
+    with sqlite3.connect(cache) as db:
+        rows = dict(db.execute("SELECT key, value FROM vectors"))
+    assert np.allclose(np.frombuffer(rows[keys[0]], "<f4"), good, atol=1e-6)  # recomputed and stored again
+    assert all(len(rows[k]) == good.nbytes for k in keys[:4])
 
 
 def _without_time(path: Path) -> str:
