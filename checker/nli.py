@@ -96,7 +96,9 @@ def load_nli(spec: str | None = None, encoder: Encoder | None = None,
         from .nli_head import EmbeddingHeadNLI
 
         head_encoder = encoder if getattr(encoder, "registry_name", None) == entry["encoder"] else None
-        return EmbeddingHeadNLI(models_dir() / entry["path"], encoder=head_encoder or load_encoder(entry["encoder"]))
+        # with another --encoder the head embeds with its own one, through the same result cache
+        return EmbeddingHeadNLI(models_dir() / entry["path"],
+                                encoder=head_encoder or load_encoder(entry["encoder"], cache=cache), cache=cache)
     raise CheckError(f"unknown NLI kind {kind!r} in the model registry")
 
 
