@@ -12,6 +12,31 @@ from tiny_models import build_tiny_encoder, build_tiny_nli
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_cache(tmp_path_factory):
+    """Tests never read or fill the user's result cache: one fresh cache for the whole run."""
+    previous = os.environ.get("CLAIMCHECK_CACHE")
+    os.environ["CLAIMCHECK_CACHE"] = str(tmp_path_factory.mktemp("result-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("CLAIMCHECK_CACHE", None)
+    else:
+        os.environ["CLAIMCHECK_CACHE"] = previous
+
+
+@pytest.fixture()
+def per_test_cache(monkeypatch, tmp_path) -> Path:
+    """A result cache of the test's own (``tmp_path / "cache"``), for tests that look into it."""
+    monkeypatch.setenv("CLAIMCHECK_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+@pytest.fixture()
+def encoder(tiny_encoder_path) -> str:
+    """The tiny sentence-transformers encoder, as a spec for ``--encoder``."""
+    return str(tiny_encoder_path)
+
 @pytest.fixture(scope="session")
 def tiny_encoder_path(tmp_path_factory) -> Path:
     """A sentence-transformers model with random weights (mean pooling over a 2-layer BERT)."""

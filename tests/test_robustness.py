@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tiny_models import build_tiny_encoder
 from typer.testing import CliRunner
 
 from checker.cli import app
@@ -24,14 +23,7 @@ ARABIC_TEXT = (REPO / "fixtures" / "drift" / "clean.ar.txt").read_text(encoding=
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def encoder(tmp_path_factory) -> str:
-    return str(build_tiny_encoder(tmp_path_factory.mktemp("tiny-encoder")))
-
-
-@pytest.fixture(autouse=True)
-def _cache(monkeypatch, tmp_path) -> None:
-    monkeypatch.setenv("CLAIMCHECK_CACHE", str(tmp_path / "cache"))
+pytestmark = pytest.mark.usefixtures("per_test_cache")
 
 
 @pytest.fixture()

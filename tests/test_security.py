@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 import pytest
-from tiny_models import build_tiny_encoder
 from typer.testing import CliRunner
 
 from checker.cli import app, main
@@ -31,14 +30,7 @@ HOSTILE = f"=SUM(A1:A9)*2 {ESC}]0;owned{ESC}\\{ESC}[31m The ferry carried twelve
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def encoder(tmp_path_factory) -> str:
-    return str(build_tiny_encoder(tmp_path_factory.mktemp("tiny-encoder")))
-
-
-@pytest.fixture(autouse=True)
-def _cache(monkeypatch, tmp_path) -> None:
-    monkeypatch.setenv("CLAIMCHECK_CACHE", str(tmp_path / "cache"))
+pytestmark = pytest.mark.usefixtures("per_test_cache")
 
 
 def run(*args: str | Path, quiet: bool = True):
