@@ -7,13 +7,19 @@ Signals per document, each relative to the other versions:
   every day-level date that at least two of them give in their claims, and its values agree less than
   usual;
 - none of its values agrees with those of its aligned counterparts, and its fact anchors (numbers with
-  units, dates, places) are less shared with the others than is usual in this story.
+  units, dates, places) are less shared with the others than is usual in this story;
+- the days of the week it names are none of those that the other versions name for the event, and
+  either its own dates (its dateline and the days its claims give) are all more than
+  ``DATE_WINDOW_DAYS`` from every date the other versions give, or it gives no date but weekdays and
+  none of its values agrees with its counterparts (two reports of one event may be dated weeks
+  apart, or name another day for a later development, but not both).
 A document is set aside with the reasons found; its claims are kept out of conflicts, and a version
 without a dateline never borrows the dateline of a document set aside.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import statistics
 from collections.abc import Callable
@@ -41,6 +47,13 @@ def _day_dates(slots: list, dateline: dt.date | None) -> set[dt.date]:
         if interval and interval[0] == interval[1]:
             days.add(interval[0])
     return days
+
+
+def _weekdays(slots: list) -> set[int]:
+    """The days of the week a version's claims name or date (its dateline aside)."""
+    from .slots.dates import weekday_of
+
+    return {w for w in (weekday_of(s) for s in slots) if w is not None}
 
 
 def _anchors(slots: list) -> set[str]:
@@ -101,6 +114,7 @@ def off_event_documents(documents: list[Document], claims: list[Claim], pairs: l
                               "reasons": [f"only {fraction[doc.id]:.0%} of its claims have a counterpart in another version"]}
     slots = {d.id: [s for c in own[d.id] for s in slots_of(c)] for d in documents}
     days = {d.id: _day_dates(slots[d.id], d.dateline) for d in documents}
+    weekdays = {d.id: _weekdays(slots[d.id]) for d in documents}
     anchors = {d.id: _anchors(slots[d.id]) for d in documents}
     live = [d for d in documents if d.id not in result and own[d.id]]
 
@@ -131,7 +145,23 @@ def off_event_documents(documents: list[Document], claims: list[Claim], pairs: l
         # year earlier), so they place the story's days but never set a version aside on their own
         date_far = doc.dateline is not None and bool(story_days) and not any(
             abs((doc.dateline - b).days) <= DATE_WINDOW_DAYS for b in story_days)
+        # another weekday as well as another date (or, for a version that dates nothing else, no value in
+        # common): the report is about another event
+        all_days = story_days | other_days
+        dates_away = bool(days[doc.id]) and bool(all_days) and not any(
+            abs((a - b).days) <= DATE_WINDOW_DAYS for a in days[doc.id] for b in all_days)
+        story_weekdays = {w for w in range(7) if sum(w in weekdays[d.id] for d in others) >= 2}
+        other_weekday = bool(weekdays[doc.id]) and bool(story_weekdays) and not weekdays[doc.id] & story_weekdays
         reasons = []
+        if other_weekday and (dates_away or (not days[doc.id] and agree[doc.id] == 0)):
+            named = ", ".join(calendar.day_name[w] for w in sorted(weekdays[doc.id]))
+            story_named = ", ".join(calendar.day_name[w] for w in sorted(story_weekdays))
+            reasons.append(
+                f"its dates ({', '.join(sorted(d.isoformat() for d in days[doc.id])[:3])}) are more than "
+                f"{DATE_WINDOW_DAYS} days from every date of the other versions, on another day of the week "
+                f"({named} against {story_named})" if dates_away else
+                f"it names another day of the week ({named} against {story_named}) and none of its values "
+                "agrees with its counterparts")
         if date_far and rate(doc.id) <= median_rate:
             assert doc.dateline is not None
             reasons.append(f"its dateline ({doc.dateline.isoformat()}) is more than {DATE_WINDOW_DAYS} days from the story's "

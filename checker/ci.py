@@ -14,8 +14,6 @@ import json
 import re
 import urllib.parse
 from dataclasses import asdict, dataclass, field, replace
-from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +22,7 @@ from . import __version__
 from .compare import UNSUPPORTED_NOTE
 from .fingerprint import fingerprinted
 from .ingest import SUPPORTED_SUFFIXES, input_path_error, is_own_report, read_document, unique_ids
+from .negation import negations
 from .pipeline import CheckConfig, Models, check_documents
 from .safetext import for_github, shorten
 from .types import DISCREPANCY_KINDS, AlignedPair, CheckError, Claim, Discrepancy, Document, Report
@@ -124,30 +123,6 @@ class Evidence:
 
 
 POLARITY_NOTE = "negation on one side only"
-_WORDS = re.compile(r"[\w\u200c']+")
-
-
-@lru_cache(maxsize=1)
-def _negation_cues() -> dict[str, dict[str, list[str]]]:
-    text = (resources.files("checker") / "data" / "negation_cues.json").read_text(encoding="utf-8")
-    return {k: v for k, v in json.loads(text).items() if not k.startswith("_")}
-
-
-def negations(text: str, lang: str) -> int:
-    """How many negation cues a claim holds (0 for a language without cues)."""
-    cues = _negation_cues().get(lang)
-    if not cues:
-        return 0
-    words = set(cues.get("words", []))
-    count = 0
-    for word in _WORDS.findall(text.casefold().replace("’", "'")):
-        bare = word[1:] if lang in ("ar", "fa") and word.startswith("و") and len(word) > 2 else word
-        if (word in words or bare in words or any(word.startswith(p) for p in cues.get("prefixes", []))
-                or any(word.endswith(x) for x in cues.get("suffixes", []))):
-            count += 1
-    return count
-
-
 def _polarity(report: Report) -> list[Discrepancy]:
     """Aligned pairs with no finding of their own where one claim holds a negation cue and the other none."""
     claims = {c.id: c for c in report.claims}

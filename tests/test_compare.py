@@ -114,3 +114,63 @@ def test_values_equal_at_another_granularity_are_one_value():
     claims[2] = _claim("v01#1", "The storm killed fifteen people in the valley.")
     found, _ = compare_claims(docs, claims, pairs, None, CompareConfig(unmatched=False))
     assert not [d for d in found if d.kind == "number"]
+
+
+class _ConstantNLI:
+    info = None
+
+    def __init__(self, contradiction: float) -> None:
+        self.contradiction = contradiction
+
+    def predict(self, premises, hypotheses):
+        c = self.contradiction
+        return np.tile([(1 - c) / 2, (1 - c) / 2, c], (len(premises), 1))
+
+
+def _two(text_a: str, text_b: str) -> tuple[list[Document], list[Claim], list[AlignedPair]]:
+    docs = [Document(id=d, path=d, raw="", language="en") for d in ("a", "b")]
+    claims = [_claim("a#1", text_a), _claim("b#1", text_b)]
+    return docs, claims, [AlignedPair("a#1", "b#1", 0.9, 1.1, True)]
+
+
+def test_nli_alone_needs_a_strong_contradiction_between_claims_whose_facts_agree():
+    facts = ("The council met in Paris in 2019 to approve the plan.", "In 2019 the council in Paris backed the plan.")
+    for contradiction, reported in ((0.7, False), (0.8, True)):
+        docs, claims, pairs = _two(*facts)
+        found, _ = compare_claims(docs, claims, pairs, _ConstantNLI(contradiction), CompareConfig(unmatched=False))
+        assert bool([d for d in found if d.kind == "nli"]) is reported
+    # claims that state no facts, or that differ in negation, keep the model's own threshold
+    for texts in (("The council approved the plan.", "The council backed the plan."),
+                  ("The council met in Paris in 2019 to approve the plan.",
+                   "In 2019 the council in Paris did not back the plan.")):
+        docs, claims, pairs = _two(*texts)
+        found, _ = compare_claims(docs, claims, pairs, _ConstantNLI(0.7), CompareConfig(unmatched=False))
+        assert [d.kind for d in found] == ["nli"]
+
+
+def test_a_value_the_other_version_states_too_is_no_disagreement_between_wider_candidates():
+    docs = [Document(id=d, path=d, raw="", language="en") for d in ("a", "b")]
+    first, second = "The first phase in Paris ends in September 2025.", "The second phase in Paris ends in September 2026."
+    vectors = {cid: np.array([1.0, 0.0]) for cid in ("a#1", "a#2", "b#1")}
+    found_with = compare_claims(docs, [_claim("a#1", first), _claim("a#2", second), _claim("b#1", second)],
+                                [AlignedPair("a#2", "b#1", 0.95, 1.1, True)], None, CompareConfig(unmatched=False),
+                                vectors=vectors, min_cosine=0.8)[0]
+    assert [d for d in found_with if d.kind == "date"] == []  # b's date is a's second phase, stated by a too
+    vectors = {cid: np.array([1.0, 0.0]) for cid in ("a#1", "b#1")}
+    found_without = compare_claims(docs, [_claim("a#1", first), _claim("b#1", second)], [], None,
+                                   CompareConfig(unmatched=False), vectors=vectors, min_cosine=0.8)[0]
+    assert [(d.values_a, d.values_b) for d in found_without if d.kind == "date"] == [(["2025-09"], ["2026-09"])]
+
+
+def test_a_dissent_is_shown_on_full_sentences_rather_than_headlines():
+    docs = [Document(id=d, path=d, raw="", language="en") for d in ("a", "b", "c")]
+    claims = []
+    for doc, toll in (("a", 4), ("b", 4), ("c", 5)):
+        claims += [_claim(f"{doc}#1", f"Storm Leaves {toll} Dead In The Valley"),
+                   _claim(f"{doc}#2", f"The storm killed {toll} people in the valley on Monday.")]
+    pairs = [AlignedPair(f"{x}#{n}", f"{y}#{n}", 0.97 if n == 1 else 0.90, 1.1, True)
+             for n in (1, 2) for x, y in (("a", "b"), ("a", "c"), ("b", "c"))]
+    found, _ = compare_claims(docs, claims, pairs, None, CompareConfig(unmatched=False), set_aside={})
+    numbers = [d for d in found if d.kind == "number"]
+    assert len(numbers) == 1  # one finding for the one dissenting version and value
+    assert numbers[0].claim_b == "c#2" and "people" in (numbers[0].text_b or "")

@@ -77,7 +77,7 @@ def _values(text: str, lang: str, dateline: dt.date | None = None) -> list[str]:
 
 @pytest.mark.parametrize("text, lang, expected", [
     ("There was one death in the village.", "en", "1 killed"),
-    ("بیش از /109/ نفر در این حادثه جان باختند.", "fa", "109 person"),
+    ("بیش از /109/ نفر در این حادثه جان باختند.", "fa", "109 killed"),  # people who died: a toll
     ("توفي رجل يبلغ (66) عامًا.", "ar", "66 year"),
     ("Seramai 1,434 mangsa banjir ditempatkan di sembilan pusat.", "ms", "1434 person"),
     ("Sebanyak 11 keluarga terdampak gempa.", "id", "11 family"),

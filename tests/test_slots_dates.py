@@ -194,3 +194,24 @@ def test_numeric_dates() -> None:
     assert values("Published 2024-09-27.", "en") == ["2024-09-27"]
     assert values("Diterbitkan 27/09/2024.", "id") == ["2024-09-27"]
     assert values("منتشر شده در ۱۴۰۳/۰۷/۰۶", "fa") == ["2024-09-27"]
+
+
+def test_a_weekday_beside_a_date_names_that_date() -> None:
+    found = dates("Banjir melanda kota itu pada Sabtu (14/3/2020) malam.", "id", dt.date(2020, 3, 15))
+    assert [(s.value, s.weekday) for s in found] == [("2020-03-14", 5)]
+    # a day and month without a year, beside its weekday, is that day of the dateline's year
+    assert values("Hingga Senin (16/3) pukul 07.00 WIB.", "id", dt.date(2020, 3, 16)) == ["2020-03-16"]
+    # the explicit date wins over a weekday that does not fit it; the weekday named is kept with it
+    found = dates("The fair opened on Friday, 14 March 2020.", "en", dt.date(2020, 3, 15))
+    assert [(s.value, s.weekday) for s in found] == [("2020-03-14", 4)]
+
+
+def test_four_digits_before_a_universal_time_zone_are_a_time_not_a_year() -> None:
+    slots = extract_slots("The blast came at 9:05 p.m. (1805 GMT) near the port.", "en")
+    assert [s.value for s in slots if s.kind == "date"] == []
+    assert [s.value for s in slots if s.kind == "number"] == ["1265 clock", "1085 clock GMT"]
+
+
+def test_the_arabic_word_for_two_is_no_weekday() -> None:
+    assert values("أصيب اثنين من العمال بجروح.", "ar", dt.date(2021, 4, 10)) == []
+    assert values("وصل الوفد يوم الاثنين.", "ar", dt.date(2021, 4, 10)) == ["2021-04-12"]

@@ -36,10 +36,10 @@ def test_duration_in_every_language(text: str, lang: str) -> None:
         ("Konflik itu berlangsung tiga belas tahun.", "ms", "13 year"),
         ("استمر النزاع ثلاثة عشر عاما.", "ar", "13 year"),
         ("درگیری سیزده سال ادامه داشت.", "fa", "13 year"),
-        ("Some twenty-four people were hurt.", "en", "24 person"),
-        ("Seramai dua puluh empat orang cedera.", "ms", "24 person"),
-        ("بیست و چهار نفر زخمی شدند.", "fa", "24 person"),
-        ("أصيب خمسة وعشرون شخصا.", "ar", "25 person"),
+        ("Some twenty-four people were hurt.", "en", "24 wounded"),
+        ("Seramai dua puluh empat orang cedera.", "ms", "24 wounded"),
+        ("بیست و چهار نفر زخمی شدند.", "fa", "24 wounded"),
+        ("أصيب خمسة وعشرون شخصا.", "ar", "25 wounded"),
         ("Tiga ratus lima puluh orang hadir.", "id", "350 person"),
     ],
 )
@@ -102,3 +102,25 @@ def test_endless_digit_runs_are_not_quantities():
     text = "The code " + "9" * 500 + " was printed on 40 soldiers' badges."
     slots = [s for s in extract_slots(text, "en") if s.kind == "number"]
     assert [s.value for s in slots] == ["40 soldier"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Hundreds of people were injured.", "en"),
+        ("Ratusan orang terluka.", "id"),
+        ("أصيب مئات الأشخاص.", "ar"),
+        ("صدها نفر زخمی شدند.", "fa"),
+        ("میلیون ها نفر آواره شدند.", "fa"),
+    ],
+)
+def test_vague_plurals_are_no_figures(text: str, lang: str) -> None:
+    assert numbers(text, lang) == []
+
+
+def test_an_age_in_parentheses_takes_no_count_unit() -> None:
+    assert numbers("Korban lain yaitu Salim (72) yang meninggal di rumahnya.", "id") == ["72"]
+
+
+def test_the_arabic_abbreviation_of_kilometres() -> None:
+    assert numbers("وقع الزلزال على بعد 120 كلم من المدينة.", "ar") == ["120 km"]

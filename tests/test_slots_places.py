@@ -110,3 +110,14 @@ def test_quoted_text_without_cue_is_not_a_place() -> None:
 
 def test_arabic_cue_with_article_is_a_plain_noun() -> None:
     assert places("قالوا إن القاعدة آمنة.", "ar") == []
+
+
+def test_a_news_dateline_city_is_no_place_of_the_claim() -> None:
+    from checker.slots import extract_slots
+
+    def places(text: str) -> list[str]:
+        return [s.value for s in extract_slots(text, "en") if s.kind == "place"]
+
+    assert "london" not in places("LONDON: Floods hit Iran on Monday.")
+    assert "iran" in places("LONDON: Floods hit Iran on Monday.")
+    assert "london" in places("Floods hit London on Monday.")

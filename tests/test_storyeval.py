@@ -114,3 +114,38 @@ def test_a_report_dated_far_from_the_story_and_disagreeing_is_set_aside():
     found = off_event_documents(docs, claims, pairs, SlotsPerClaim(docs).__getitem__, vectors)
     assert list(found) == ["d"]
     assert any("dateline (2018-11-16)" in r for r in found["d"]["reasons"])  # type: ignore[union-attr]
+
+
+def _anchor_story(lines: dict[str, list[str]], datelines: dict[str, dt.date | None]):
+    docs = [Document(id=k, path=k, raw="", language="en", dateline=datelines.get(k)) for k in lines]
+    claims = [_claim(f"{k}#{n + 1}", t) for k, ts in lines.items() for n, t in enumerate(ts)]
+    pairs = [AlignedPair(f"{x}#{n}", f"{y}#{n}", 0.9, 1.1, True) for n in (1, 2)
+             for i, x in enumerate(lines) for y in list(lines)[i + 1:]]
+    vectors = {c.id: np.ones(4) / 2 for c in claims}
+    return off_event_documents(docs, claims, pairs, SlotsPerClaim(docs).__getitem__, vectors)
+
+
+def test_a_report_dated_away_on_another_weekday_is_set_aside_however_its_values_agree():
+    lines = {k: ["The magnitude 6.4 quake struck on Thursday and killed 3 people.", "It was 55 km north of the city."]
+             for k in "abc"}
+    lines["d"] = ["The magnitude 6.4 quake struck on Wednesday, 31 October 2018, and killed 3 people.",
+                  "It was 55 km north of the city."]
+    story = dt.date(2018, 10, 11)
+    datelines = {"a": story, "b": story, "c": story}
+    found = _anchor_story(lines, datelines)
+    assert list(found) == ["d"]
+    assert any("another day of the week (Wednesday against Thursday)" in r for r in found["d"]["reasons"])  # type: ignore[union-attr]
+    # dated weeks away but on the story's weekday: a later report of the same event
+    lines["d"][0] = "The magnitude 6.4 quake struck on Thursday, 1 November 2018, and killed 3 people."
+    assert _anchor_story(lines, datelines) == {}
+
+
+def test_a_report_naming_only_another_weekday_with_no_value_in_common_is_set_aside():
+    lines = {k: ["A magnitude 6.9 quake hit on Friday, killing 4 people.", "Its depth was 48 km."] for k in "abc"}
+    lines["d"] = ["A magnitude 7.3 quake hit on Sunday, killing 1 person.", "Its depth was 10 km."]
+    found = _anchor_story(lines, {})
+    assert list(found) == ["d"]
+    assert any("names another day of the week" in r for r in found["d"]["reasons"])  # type: ignore[union-attr]
+    # another weekday with values in common: a later development of the same event
+    lines["d"] = ["Rescuers searched the rubble on Sunday after the magnitude 6.9 quake.", "Its depth was 48 km."]
+    assert _anchor_story(lines, {}) == {}

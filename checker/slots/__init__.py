@@ -9,6 +9,7 @@ from . import clock, dates, numbers, places
 from .compare import compare_slots, date_interval
 from .model import Slot, SlotConflict
 from .places import same_place
+from .roles import assign_roles
 
 __all__ = [
     "Slot", "SlotConflict", "extract_slots", "compare_slots", "date_interval", "place_key", "same_place",
@@ -38,4 +39,4 @@ def extract_slots(text: str, lang: str, dateline: dt.date | None = None) -> list
     out = dates.to_slots(date_hits, nt, text) + numbers.to_slots(num_hits, nt, text) + places.to_slots(
         place_hits, nt, text) + times
     out.sort(key=lambda s: (s.start, s.end, s.kind))
-    return out
+    return assign_roles(out, nt, [_normalised_span(nt, s) for s in out], text)

@@ -11,6 +11,7 @@ from ..textnorm import place_key
 from .model import Slot, SlotConflict
 from .places import same_place
 from .resources import load
+from .roles import PARTS_MAX, roles_compatible
 
 _KIND_ORDER = ("date", "number", "place")
 
@@ -64,17 +65,27 @@ def _base(slot: Slot) -> tuple[float, str | None, bool]:
     return value * factor, to, factor != 1.0
 
 
+def base_unit(unit: str | None) -> str | None:
+    """The unit values are compared in ("mile" -> "km", "killed" -> "person")."""
+    return _unit_rules()[1].get(unit or "", (unit, 1.0))[0]
+
+
 def _num(slot: Slot) -> float:
     return _base(slot)[0]
 
 
 def _units_compatible(a: Slot, b: Slot) -> bool:
-    """A count and a duration ("33" / "2 days") are never the same fact; otherwise a missing unit fits."""
+    """A count and a duration ("33" / "2 days") are never the same fact, nor a number and a time of day;
+    otherwise a missing unit fits."""
     durations = _unit_rules()[0]
     ua, ub = _base(a)[1], _base(b)[1]
-    if (ua in durations or ub in durations) and ua != ub:
+    if (ua in durations or ub in durations or _is_clock(ua) or _is_clock(ub)) and ua != ub:
         return False
     return ua is None or ub is None or ua == ub
+
+
+def _is_clock(unit: str | None) -> bool:
+    return bool(unit) and unit.startswith("clock")  # type: ignore[union-attr]
 
 
 def _numbers_compatible(a: Slot, b: Slot) -> bool:
@@ -84,7 +95,6 @@ def _numbers_compatible(a: Slot, b: Slot) -> bool:
     return _units_compatible(a, b) and abs(x - y) <= tolerance
 
 
-PARTS_MAX = 3  # "30 children and 3 women": a total is matched by up to three parts that add up to it
 
 
 def _parts_of_totals(ua: list[Slot], sb: list[Slot]) -> tuple[list[Slot], set[int]]:
@@ -97,7 +107,9 @@ def _parts_of_totals(ua: list[Slot], sb: list[Slot]) -> tuple[list[Slot], set[in
         if _base(x)[1] in durations or x.unit == "percent":
             left.append(x)
             continue
-        found = next((combo for n in range(2, PARTS_MAX + 1) for combo in itertools.combinations(parts, n)
+        # parts count what the total counts: 6 dead and 1 injured are no parts of 7 dead
+        fitting = [y for y in parts if roles_compatible(x, y)]
+        found = next((combo for n in range(2, PARTS_MAX + 1) for combo in itertools.combinations(fitting, n)
                       if abs(sum(_num(y) for y in combo) - _num(x)) < 1e-9), None)
         if found is None:
             left.append(x)
@@ -161,7 +173,7 @@ def _comparable(a: Slot, b: Slot, single_countries: bool = False) -> bool:
     if a.kind == "place":
         ca, cb = _place_category(a), _place_category(b)
         return ca == cb and (ca != "country" or single_countries)
-    return _units_compatible(a, b)
+    return _units_compatible(a, b) and roles_compatible(a, b)
 
 
 def _single_country(slots: list[Slot]) -> bool:
@@ -228,6 +240,40 @@ def _spelling(place: Slot) -> str:
     return text
 
 
+# what agencies measure (each its own reading, often published side by side); counts are not measurements
+MEASUREMENTS = frozenset({"magnitude", "depth", "distance", "coordinate"})
+_ACRONYM = re.compile(r"(?<![\w])[A-Z]{3,5}(?![\w])")
+_NOT_SOURCES = frozenset({"WIB", "WITA", "WIT", "GMT", "UTC"})
+
+
+def _other_sources(text_a: str | None, text_b: str | None) -> bool:
+    """Both claims attribute what they say to named sources (agencies written as acronyms: "the USGS
+    said", "menurut BMKG"), and not to the same one: their measurements are those sources' readings."""
+    if not text_a or not text_b:
+        return False
+    a = set(_ACRONYM.findall(text_a)) - _NOT_SOURCES
+    b = set(_ACRONYM.findall(text_b)) - _NOT_SOURCES
+    return bool(a) and bool(b) and not a & b
+
+
+def _reference_points(slots: list[Slot]) -> set[str]:
+    """Places a claim measures a distance from ("168 km south of Ternate"): reference points, not places
+    where something happened."""
+    return {name for s in slots if s.kind == "number" for name in s.near}
+
+
+def _stamp(slot: Slot) -> bool:
+    return slot.kind == "date" and slot.role == "as_of"
+
+
+def _tallied_at_other_times(a: list[Slot], b: list[Slot]) -> bool:
+    """Both claims give their figures as of a stated time, and not the same one ("as of 16.00" / "until
+    15.15"): figures of a tally taken at different times do not contradict each other."""
+    times_a = {s.value for s in a if s.role == "as_of"}
+    times_b = {s.value for s in b if s.role == "as_of"}
+    return bool(times_a) and bool(times_b) and not times_a & times_b
+
+
 def compare_slots(a: list[Slot], b: list[Slot], text_a: str | None = None, text_b: str | None = None,
                   version_a: str | None = None, version_b: str | None = None) -> list[SlotConflict]:
     """Conflicts per kind: values on both sides that have no compatible counterpart on the other.
@@ -239,9 +285,13 @@ def compare_slots(a: list[Slot], b: list[Slot], text_a: str | None = None, text_
     """
     conflicts: list[SlotConflict] = []
     for kind in _KIND_ORDER:
-        # an unresolved relative date ("today" without a dateline) neither conflicts nor matches
-        sa = sorted((s for s in a if s.kind == kind and not s.relative), key=lambda s: (s.start, s.end))
-        sb = sorted((s for s in b if s.kind == kind and not s.relative), key=lambda s: (s.start, s.end))
+        # an unresolved relative date ("today" without a dateline) neither conflicts nor matches, nor does
+        # the date a tally was taken
+        sa = sorted((s for s in a if s.kind == kind and not s.relative and not _stamp(s)), key=lambda s: (s.start, s.end))
+        sb = sorted((s for s in b if s.kind == kind and not s.relative and not _stamp(s)), key=lambda s: (s.start, s.end))
+        if kind == "place":  # the towns distances are measured from are compared with the distances
+            sa = [x for x in sa if x.value not in _reference_points(a)]
+            sb = [y for y in sb if y.value not in _reference_points(b)]
         if kind == "place" and text_a is not None and text_b is not None:
             absent_a = _absent_places(sa, sb, text_b, version_b)
             absent_b = _absent_places(sb, sa, text_a, version_a)
@@ -254,6 +304,11 @@ def compare_slots(a: list[Slot], b: list[Slot], text_a: str | None = None, text_
         if not sa or not sb:
             continue
         single = kind == "place" and _single_country(sa) and _single_country(sb)
+        if kind == "number" and _tallied_at_other_times(sa, sb):
+            continue
+        if kind == "number" and _other_sources(text_a, text_b):
+            sa = [x for x in sa if x.role not in MEASUREMENTS]
+            sb = [y for y in sb if y.role not in MEASUREMENTS]
         ua = [x for x in sa if not any(_compatible(x, y) for y in sb)]
         ub = [y for y in sb if not any(_compatible(x, y) for x in sa)]
         if kind == "number":  # a total on one side, its parts on the other ("17 hostages" / "11 and 6")

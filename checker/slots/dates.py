@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import hijridate
@@ -18,6 +18,7 @@ import jdatetime
 from babel import Locale
 
 from ..textnorm import Normalized, norm_word
+from .clock import ZONE_AFTER
 from .model import Slot
 from .resources import WB_L, WB_R, lang_group, load, trie_pattern
 
@@ -40,6 +41,8 @@ class DateHit:
     value: str
     display: str
     relative: bool = False
+    weekday: int | None = None  # a day of the week on its own ("on Friday"), resolved or not (Monday = 0)
+    named_weekday: int | None = None  # the day of the week written beside a date ("Sabtu (28/1/2023)")
 
     @property
     def approx(self) -> bool:
@@ -325,6 +328,8 @@ def extract_dates(
         cue = bool(re.search(r"(?:عام|سنه|سال|tahun|year|in|since|sejak|منذ|از|pada|العام)\s*$", before))
         if blocked_after is not None and not marker and blocked_after.match(after):
             continue
+        if not marker and y // 100 < 24 and y % 100 < 60 and ZONE_AFTER.match(after):  # "1814 GMT": a time
+            continue
         if re.search(r"[$€£]\s*$", before):
             continue
         cal = _year_calendar(y, marker, cue, langs)
@@ -345,7 +350,35 @@ def extract_dates(
             take(hit)
 
     hits.sort(key=lambda h: h.start)
-    return _merge_ranges(hits, t)
+    return _merge_ranges(_weekdays_beside_dates(hits, t, dateline), t)
+
+
+_RE_GAP = re.compile(r"[\s,(\[]*")  # what may stand between a weekday and its date: "Sabtu (28/1/2023)"
+_RE_DAY_MONTH_AFTER = re.compile(r"[\s,]*\(?\s*(\d{1,2})/(\d{1,2})(?![/\d])\s*\)?")
+
+
+def _weekdays_beside_dates(hits: list[DateHit], t: str, dateline: dt.date | None) -> list[DateHit]:
+    """A weekday written next to a date names that date, not a day of its own: "Jumat (2/8/2019)" is one
+    date, and "Senin (15/7)" is 15 July of the dateline's year. An explicit date wins over its weekday
+    when the two disagree (a writer's slip is in one of them; the date is what others copy)."""
+    out: list[DateHit | None] = list(hits)
+    for n, h in enumerate(hits):
+        if h.weekday is None:
+            continue
+        nxt = hits[n + 1] if n + 1 < len(hits) else None
+        prev = hits[n - 1] if n else None
+        if nxt is not None and nxt.weekday is None and nxt.granularity == "day" and _RE_GAP.fullmatch(t[h.end:nxt.start]):
+            out[n], out[n + 1] = None, replace(nxt, start=h.start, named_weekday=h.weekday)
+        elif (prev is not None and prev.weekday is None and prev.granularity == "day"
+              and re.fullmatch(r"[\s,]*", t[prev.end:h.start])):
+            out[n - 1], out[n] = replace(prev, end=h.end, named_weekday=h.weekday), None
+        elif (dm := _RE_DAY_MONTH_AFTER.match(t, h.end)) and dateline is not None and 1 <= int(dm[2]) <= 12:
+            d, m = int(dm[1]), int(dm[2])
+            year = _year_near("gregorian", dateline, m, d)
+            hit = _hit(h.start, dm.end(), "gregorian", year, m, d) if year is not None else None
+            if hit is not None:
+                out[n] = replace(hit, named_weekday=h.weekday)
+    return [h for h in out if h is not None]
 
 
 # "early last month", "awal bulan ini", "أوائل الشهر الماضي", "اوایل ماه گذشته": a third of the month
@@ -429,13 +462,14 @@ def _relative(start: int, end: int, rule: str, wd: int | None, dl: dt.date | Non
     if dl is None:
         key = f"rel:{base}" + (f":{_WD_EN[wd].lower()}" if wd is not None else "") + (":solar" if cal else "")
         return DateHit(start, end, dt.date.min, dt.date.max, None, key, f"{what} (relative, no dateline)",
-                       relative=True)
+                       relative=True, weekday=wd)
     res = _resolve(base, cal == "solar", wd, dl)
     if res is None:
         return None
     lo, hi, gran, approx = res
     value = f"~{lo.isoformat()}/{hi.isoformat()}" if approx else _iso(lo, gran)
-    return DateHit(start, end, lo, hi, gran, value, f"{value.lstrip('~')} ({what}, relative to dateline)")
+    return DateHit(start, end, lo, hi, gran, value, f"{value.lstrip('~')} ({what}, relative to dateline)",
+                   weekday=wd)
 
 
 def _resolve(rule: str, solar: bool, wd: int | None, d: dt.date) -> tuple[dt.date, dt.date, str, bool] | None:
@@ -491,9 +525,25 @@ def _resolve(rule: str, solar: bool, wd: int | None, d: dt.date) -> tuple[dt.dat
     return None
 
 
+def weekday_of(slot: Slot) -> int | None:
+    """The day of the week (Monday = 0) a date slot names ("on Friday", "Sabtu (28/1/2023)"), else the
+    one a day-level date falls on; None for longer spans and other relative dates."""
+    if slot.kind != "date":
+        return None
+    if slot.weekday is not None:
+        return slot.weekday
+    if not slot.relative and slot.granularity == "day" and not slot.value.startswith("~"):
+        try:
+            return dt.date.fromisoformat(slot.value).weekday()
+        except ValueError:
+            return None
+    return None
+
+
 def to_slots(hits: list[DateHit], nt: Normalized, text: str) -> list[Slot]:
     out = []
     for h in hits:
         s, e = nt.span(h.start, h.end)
-        out.append(Slot("date", h.value, text[s:e], s, e, h.granularity, h.relative, None, h.display))
+        out.append(Slot("date", h.value, text[s:e], s, e, h.granularity, h.relative, None, h.display,
+                        weekday=h.weekday if h.weekday is not None else h.named_weekday))
     return out

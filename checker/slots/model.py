@@ -18,6 +18,9 @@ class Slot:
     relative: bool = False  # relative expression left unresolved (no dateline)
     unit: str | None = None  # numbers: canonical unit; places: category ("base", "province", ...)
     display: str = ""  # human-readable normalised value for reports
+    weekday: int | None = None  # dates: the day of the week written in the span (Monday = 0)
+    role: str | None = None  # numbers: what the value counts or measures ("killed", "depth"; see roles.py)
+    near: tuple[str, ...] = ()  # distances: the places they are measured from
 
 
 @dataclass

@@ -31,6 +31,8 @@ class _NumTables:
     mult: dict[str, int]
     scales: dict[str, int]
     needs_unit: frozenset[str]
+    vague: frozenset[str]
+    re_vague_suffix: re.Pattern[str] | None
     joiners: frozenset[str]
     duals: dict[str, tuple[int, str]]
     unit_of: dict[str, str]  # normalised unit word -> canonical unit
@@ -49,6 +51,8 @@ def tables(langs: tuple[str, ...]) -> _NumTables:
     mult: dict[str, int] = {}
     scales: dict[str, int] = {}
     needs: set[str] = set()
+    vague: set[str] = set()
+    suffixes: set[str] = set()
     joiners: set[str] = set()
     duals: dict[str, tuple[int, str]] = {}
     for lang in langs:
@@ -59,6 +63,8 @@ def tables(langs: tuple[str, ...]) -> _NumTables:
             for k, v in src.items():
                 dst.setdefault(norm_word(k), int(v))
         needs.update(norm_word(x) for x in w.get("needs_unit", []))
+        vague.update(norm_word(x) for x in w.get("vague", []))
+        suffixes.update(norm_word(x) for x in w.get("vague_suffixes", []))
         joiners.update(norm_word(x) for x in w.get("joiners", []))
         for k, (n, u) in w.get("duals", {}).items():
             duals[norm_word(k)] = (int(n), u)
@@ -71,8 +77,9 @@ def tables(langs: tuple[str, ...]) -> _NumTables:
     blockers = [k for k, u in unit_of.items() if u in set(units_data["date_blockers"])]
     re_blocker = re.compile(rf"\s*(?:ال)?({trie_pattern(blockers)})(?![\w])")
     re_scale = re.compile(rf"\s*({trie_pattern(list(scales))})(?![\w])")
-    return _NumTables(units, teen, mult, scales, frozenset(needs), frozenset(joiners), duals, unit_of,
-                      re_unit, re_prefix, re_blocker, re_scale)
+    re_suffix = re.compile(rf"\s?{trie_pattern(list(suffixes))}(?!\w)") if suffixes else None
+    return _NumTables(units, teen, mult, scales, frozenset(needs), frozenset(vague), re_suffix, frozenset(joiners),
+                      duals, unit_of, re_unit, re_prefix, re_blocker, re_scale)
 
 
 def blocker_pattern(lang: str) -> re.Pattern[str]:
@@ -142,6 +149,7 @@ def _strip_joiner(w: str, tb: _NumTables) -> str:
 def extract_numbers(nt: Normalized, lang: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, float, str | None]]:
     """(start, end, value, unit) in normalised offsets, skipping spans already taken (dates)."""
     tb = tables(lang_group(lang))
+    durations = frozenset(load("units.json")["durations"])
     t = nt.text
     out: list[tuple[int, int, float, str | None]] = []
 
@@ -151,7 +159,8 @@ def extract_numbers(nt: Normalized, lang: str, taken: list[tuple[int, int]]) -> 
     def unit_after(e: int) -> tuple[str | None, int]:
         if t[e:e + 1] in _CLOSERS and t[e:e + 1]:  # "(66) عامًا", "/109/ نفر"
             unit, ue = unit_after(e + 1)
-            if unit is not None:
+            # "Salam (95) yang meninggal": after a parenthesis only an age's unit belongs to the number
+            if unit is not None and (t[e] != ")" or unit in durations):
                 return unit, ue
         mu = tb.re_unit.match(t, e)
         if mu:
@@ -218,7 +227,8 @@ def extract_numbers(nt: Normalized, lang: str, taken: list[tuple[int, int]]) -> 
             break
         end = toks[j][1]
         value = _words_value(seq, tb)
-        if value is not None and free(s, end):
+        vague = len(seq) == 1 and (seq[0] in tb.vague or bool(tb.re_vague_suffix and tb.re_vague_suffix.match(t, end)))
+        if value is not None and free(s, end) and not vague:
             unit, ue = unit_after(end)
             if unit is not None or not (len(seq) == 1 and seq[0] in tb.needs_unit):
                 out.append((s, ue if unit else end, float(value), unit))

@@ -320,11 +320,18 @@ def extract_places(text: str, nt: Normalized, lang: str) -> list[PlaceHit]:
     if quoted:  # a quoted name after a cue wins over anything found inside or around it
         hits = quoted + [h for h in hits if not any(h.start < q.end and q.start < h.end for q in quoted)]
     hits.sort(key=lambda h: (h.start, h.end))
+    dateline = _DATELINE_CITY.match(text)
     out: list[PlaceHit] = []
     for h in hits:
+        if dateline and nt.span(h.start, h.end)[1] <= dateline.end(1):
+            continue  # "TEHRAN: ...", "jpnn.com, JAKARTA - ...": where the report was filed, not a fact of it
         if h.key and (not out or h.start >= out[-1].end):
             out.append(h)
     return out
+
+
+# a news dateline opening a paragraph: an optional outlet, then the city in capitals and a colon or dash
+_DATELINE_CITY = re.compile(r"\s*(?:[\w.]+,\s*)?([A-Z][A-Z .'-]*[A-Z])\s*(?:\([^)]*\)\s*)?[:\-–—]\s")
 
 
 def to_slots(hits: list[PlaceHit], nt: Normalized, text: str) -> list[Slot]:
