@@ -247,8 +247,8 @@ _NOT_SOURCES = frozenset({"WIB", "WITA", "WIT", "GMT", "UTC"})
 
 
 def _other_sources(text_a: str | None, text_b: str | None) -> bool:
-    """Both claims attribute what they say to named sources (agencies written as acronyms: "the USGS
-    said", "menurut BMKG"), and not to the same one: their measurements are those sources' readings."""
+    """Both claims attribute what they say to named sources (agencies written as acronyms: "the NWS
+    said", "menurut ABC"), and not to the same one: their measurements are those sources' readings."""
     if not text_a or not text_b:
         return False
     a = set(_ACRONYM.findall(text_a)) - _NOT_SOURCES

@@ -177,7 +177,7 @@ def _measured_from(t: str, text: str, nt: Normalized, end: int, limit: int, plac
                    cues: _Cues) -> tuple[str, ...]:
     """What a distance is measured from: the places and name-like words (capitalised Latin words,
     Arabic-script words that are neither cues nor everyday words) up to the next comma, and a name
-    right after that comma ("164 km barat daya Pandeglang, Banten", "62 km timur laut Labuha")."""
+    right after that comma ("40 km north of a town, province", "12 km barat daya sebuah kota")."""
     comma = t.find(",", end, limit)
     clause_end = limit if comma < 0 else comma
     after_comma = re.match(r",\s*", t[comma:limit]) if comma >= 0 else None
