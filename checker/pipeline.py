@@ -1,7 +1,7 @@
 """The library API: ingest → segment → embed → align → compare, returning a plain ``Report``.
 
     from checker.pipeline import check, CheckConfig
-    report = check(["fixtures/ain-al-asad"], CheckConfig())
+    report = check(["stories/one-story"], CheckConfig())
     from checker.report import discrepancies_frame
     discrepancies_frame(report)            # pandas DataFrame, one row per discrepancy
 """
