@@ -60,7 +60,7 @@ def run_all(items: list[GuardItem], nli: str | None, encoder: str | None) -> lis
 def _refresh(report, evidence):  # noqa: ANN001, ANN202
     """A kept run's evidence with the parts that need no model recomputed by the current code."""
     fresh = gather_evidence(report)
-    return replace(evidence, polarity=fresh.polarity, partial=fresh.partial)
+    return replace(evidence, polarity=fresh.polarity, partial=fresh.partial, slots=fresh.slots)
 
 
 def score(kept: list[tuple], policy: GuardPolicy) -> dict:
