@@ -109,7 +109,10 @@ class GuardPolicy:
     unmatched_max_cosine: float = 0.87
     # ... and that do not make a neighbouring aligned claim a better match of its counterpart when joined
     # to it (a sentence merged into, or split from, its neighbour)
-    merge_min_gain: float = 0.0
+    merge_min_gain: float = 0.005
+    # ... and whose neighbour's counterpart is not better explained, by its length, as the translation of
+    # both together (Gale & Church): the gain in |log(length ratio / the document's usual ratio)| from the join
+    merge_min_length_gain: float = 0.15
 
 
 DEFAULT_POLICY = GuardPolicy()
@@ -127,6 +130,8 @@ class Evidence:
     partial: set[str] = field(default_factory=set)
     # aligned pairs whose claims differ in polarity, as discrepancies of kind "nli"
     polarity: list[Discrepancy] = field(default_factory=list)
+    # unmatched claim -> how much better its neighbour's counterpart fits in length when the two are joined
+    length_gain: dict[str, float] = field(default_factory=dict)
     # claim -> its fact slots, for the claims of number and place findings (all values, not only the differing ones)
     slots: dict[str, list[Slot]] = field(default_factory=dict)
 
@@ -157,11 +162,12 @@ def negations(text: str, lang: str) -> int:
 
 
 def _polarity(report: Report) -> list[Discrepancy]:
-    """Aligned pairs with no finding of their own where one claim holds a negation cue and the other none."""
+    """Aligned pairs with no contradiction finding of their own where one claim holds a negation cue and the
+    other none (a number or place finding on the pair says nothing about its polarity)."""
     claims = {c.id: c for c in report.claims}
     lang = {d.id: d.language for d in report.documents}
-    found = {(d.claim_a, d.claim_b) for d in report.discrepancies} | {
-        (d.claim_b, d.claim_a) for d in report.discrepancies}
+    contradictions = [d for d in report.discrepancies if d.kind == "nli"]
+    found = {(d.claim_a, d.claim_b) for d in contradictions} | {(d.claim_b, d.claim_a) for d in contradictions}
     out = []
     for p in report.pairs:
         a, b = claims[p.claim_a], claims[p.claim_b]
@@ -184,6 +190,42 @@ def _slots_of_findings(report: Report) -> dict[str, list[Slot]]:
     return {cid: slots[claims[cid]] for cid in sorted(wanted)}
 
 
+def length_gains(report: Report, unmatched: list[str]) -> dict[str, float]:
+    """For each unmatched claim next to a claim with one counterpart: how much closer that counterpart's
+    length comes to the document's usual length ratio when the two neighbours are read as one sentence
+    (log scale; above 0 the join fits better: a sentence merged into, or split from, its neighbour)."""
+    claims = {c.id: c for c in report.claims}
+    order: dict[str, list[Claim]] = {}
+    for c in report.claims:
+        order.setdefault(c.doc_id, []).append(c)
+    partner: dict[str, list[str]] = {}
+    for p in report.pairs:
+        partner.setdefault(p.claim_a, []).append(p.claim_b)
+        partner.setdefault(p.claim_b, []).append(p.claim_a)
+    ratios: dict[str, list[float]] = {}  # document -> other side's length per character of its own
+    for p in report.pairs:
+        a, b = claims[p.claim_a], claims[p.claim_b]
+        ratios.setdefault(a.doc_id, []).append(len(b.text) / max(1, len(a.text)))
+        ratios.setdefault(b.doc_id, []).append(len(a.text) / max(1, len(b.text)))
+    gains: dict[str, float] = {}
+    for cid in unmatched:
+        claim = claims[cid]
+        if claim.doc_id not in ratios:
+            continue
+        scale = float(np.median(ratios[claim.doc_id]))
+        own = order[claim.doc_id]
+        k = own.index(claim)
+        for nb in (own[k - 1] if k else None, own[k + 1] if k + 1 < len(own) else None):
+            for other in partner.get(nb.id, []) if nb else []:
+                if len(partner.get(other, [])) != 1:
+                    continue
+                length = len(claims[other].text)
+                alone = abs(np.log(length / (scale * len(nb.text))))
+                joined = abs(np.log(length / (scale * (len(nb.text) + 1 + len(claim.text)))))
+                gains[cid] = max(gains.get(cid, -np.inf), float(alone - joined))
+    return gains
+
+
 def _unit(v: np.ndarray) -> np.ndarray:
     n = float(np.linalg.norm(v))
     return v / n if n else v
@@ -200,6 +242,7 @@ def gather_evidence(report: Report, encoder: object | None = None, cache: object
     line_of = {c.id: (c.doc_id, c.sentence or c.text) for c in report.claims}
     aligned_lines = {line_of[c] for c in aligned if c in line_of}
     evidence.partial = {c for c in unmatched if line_of[c] in aligned_lines}
+    evidence.length_gain = length_gains(report, unmatched)
     if encoder is None or not unmatched:
         return evidence
     from .embed import embed_texts
@@ -283,6 +326,18 @@ def _claim_numbers(evidence: Evidence, claim: str | None) -> list[str]:
     return [s.value for s in evidence.slots.get(claim or "", []) if s.kind == "number"]
 
 
+def known_places(shown: list[str], slots: list[Slot]) -> bool:
+    """One of the places a finding shows is a gazetteer place (a country, a city), not a word read as a
+    place name through a cue word ("منطقة الجزاء", the penalty area)."""
+    from .slots.places import known_place
+
+    def spells(value: str, slot: Slot) -> bool:
+        value, text = value.casefold(), slot.text.casefold()
+        return bool(value) and (value in text or value in slot.display.casefold() or text in value)
+
+    return any(known_place(s.value) for s in slots if s.kind == "place" and any(spells(v, s) for v in shown))
+
+
 def place_put_instead(named: list[Slot], other: list[Slot]) -> bool:
     """The other claim names a place that the claim naming a place of its own does not: one place may
     stand in the other's stead. When the other names none (or only the same places), the one-sided
@@ -315,6 +370,9 @@ def judge(d: Discrepancy, evidence: Evidence, policy: GuardPolicy = DEFAULT_POLI
             return False, f"a close counterpart exists (cosine {best:.2f} >= {policy.unmatched_max_cosine:g})"
         if gain is not None and gain > policy.merge_min_gain:
             return False, "merged into (or split from) a neighbouring sentence"
+        length_gain = evidence.length_gain.get(d.claim_a)
+        if length_gain is not None and length_gain >= policy.merge_min_length_gain:
+            return False, "merged into (or split from) a neighbouring sentence: its counterpart is as long as both"
         return True, "no counterpart" + (f" (closest cosine {best:.2f})" if best is not None else "")
     pair = evidence.pairs.get(frozenset((d.claim_a, d.claim_b or "")))
     if pair is None:
@@ -323,6 +381,8 @@ def judge(d: Discrepancy, evidence: Evidence, policy: GuardPolicy = DEFAULT_POLI
     if not (d.values_a and d.values_b):
         if d.kind == "place" and similarity >= policy.one_sided_place_min_similarity:
             named, other = (d.claim_a, d.claim_b) if d.values_a else (d.claim_b, d.claim_a)
+            if named in evidence.slots and not known_places(d.values_a or d.values_b, evidence.slots[named]):
+                return False, "a place named in one version only, read through a cue word, not a known place"
             if named in evidence.slots and other in evidence.slots and not place_put_instead(
                     evidence.slots[named], evidence.slots[other]):
                 return False, "a place named in one version only, where the other names no other place instead"

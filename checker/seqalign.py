@@ -3,10 +3,11 @@
 In the spirit of Gale & Church (1993) and Vecalign (Thompson & Koehn, 2019): dynamic programming
 over the cosine matrix with 1-1 beads, 2-1 and 1-2 beads (two sentences merged into one, or one
 split in two; scored with the embedding of the joined pair) and 1-0 / 0-1 beads (a sentence with no
-counterpart: an omission or an addition). A bead covering ``s`` sentences at cosine ``c`` earns
-``s * (c - min_cosine)``; a skipped sentence earns nothing, so a sentence is left without a counterpart
-only when no in-order counterpart scores above the encoder's floor. A merge must match better than
-either of its parts alone, so an added sentence next to a translated one is not read as a split.
+counterpart: an omission or an addition). A bead at cosine ``c`` earns ``2 * (c - min_cosine)``, a
+merge ``merge_penalty`` less; a skipped sentence earns nothing, so a sentence is left without a
+counterpart only when no in-order counterpart scores above the encoder's floor. A merge must match
+better than either of its parts alone and is not paid for the extra sentence it covers, so a dropped
+or added sentence of the same story is not absorbed into its neighbour's bead.
 Sentences left over afterwards are paired when a gap between two beads leaves as many sentences on
 each side (short sentences embed poorly, so their only in-order counterpart may score below the
 floor), or when they are each other's closest leftover sentence (a sentence moved out of order).
@@ -62,11 +63,11 @@ def align_beads(sim: np.ndarray, joined_a: np.ndarray | None = None, joined_b: n
             if i >= 2 and j and joined_a is not None:
                 c = float(joined_a[i - 2, j - 1])
                 if c > max(sim[i - 2, j - 1], sim[i - 1, j - 1]):
-                    offer(i, j, 2, 1, 3 * (c - min_cosine) - merge_penalty)
+                    offer(i, j, 2, 1, 2 * (c - min_cosine) - merge_penalty)
             if i and j >= 2 and joined_b is not None:
                 c = float(joined_b[i - 1, j - 2])
                 if c > max(sim[i - 1, j - 2], sim[i - 1, j - 1]):
-                    offer(i, j, 1, 2, 3 * (c - min_cosine) - merge_penalty)
+                    offer(i, j, 1, 2, 2 * (c - min_cosine) - merge_penalty)
             if i:
                 offer(i, j, 1, 0, 0.0)
             if j:

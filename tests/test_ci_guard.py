@@ -16,13 +16,14 @@ from checker.ci import (
     Finding,
     explanation,
     judge,
+    length_gains,
     place_put_instead,
     unpaired_numbers,
 )
 from checker.compare import UNSUPPORTED_NOTE
 from checker.evaluate import EDIT_KINDS, GuardItem, evaluate, guard_outcome, guard_scores
 from checker.slots.model import Slot
-from checker.types import AlignedPair, Discrepancy
+from checker.types import AlignedPair, Claim, Discrepancy, Document, Report
 
 REPO = Path(__file__).resolve().parents[1]
 CI_DATA = REPO / "fixtures" / "eval" / "ci"
@@ -107,6 +108,10 @@ def test_one_sided_place_needs_another_place_in_its_stead() -> None:
     assert not strong and "no other place" in why
     e.slots = {"s#1": [paris], "t#1": [berlin]}
     assert judge(disc("place", ["Paris"], []), e)[0]
+    # a word read as a place through a cue word ("منطقة الجزاء", the penalty area) is no known place
+    e.slots = {"s#1": [slot("place", "al jz", "الجزاء")], "t#1": [berlin]}
+    strong, why = judge(disc("place", ["الجزاء"], []), e)
+    assert not strong and "not a known place" in why
 
 
 def test_unmatched_needs_no_plausible_counterpart() -> None:
@@ -196,3 +201,28 @@ def test_only_the_ci_path_aligns_in_order() -> None:
 
     assert CheckConfig().align_order is None  # multi-outlet stories: margin alignment
     assert guard_config(CheckConfig()).align_order is not None
+
+
+def _report(source: list[str], translation: list[str], links: list[tuple[int, int]]) -> Report:
+    def claims(doc: str, texts: list[str]) -> list[Claim]:
+        return [Claim(id=f"{doc}#{n + 1}", doc_id=doc, text=t, start=0, end=len(t)) for n, t in enumerate(texts)]
+
+    docs = [Document(id="s", path="s.txt", raw="", language="en"), Document(id="t", path="t.txt", raw="", language="ms")]
+    pairs = [AlignedPair(f"s#{i + 1}", f"t#{j + 1}", 0.9, 1.1, True) for i, j in links]
+    return Report(documents=docs, claims=claims("s", source) + claims("t", translation), dropped=[], groups=[],
+                  pairs=pairs, discrepancies=[], models=[])
+
+
+def test_a_merge_is_told_from_an_omission_by_length() -> None:
+    # the translation's second sentence is as long as the source's second and third together: a merge
+    merged = _report(["a" * 40, "b" * 50, "c" * 50, "d" * 40], ["A" * 40, "B" * 101, "D" * 40], [(0, 0), (1, 1), (3, 2)])
+    assert length_gains(merged, ["s#3"])["s#3"] > DEFAULT_POLICY.merge_min_length_gain
+    # the same sentence dropped: its neighbour's counterpart is as long as the neighbour alone
+    dropped = _report(["a" * 40, "b" * 50, "c" * 50, "d" * 40], ["A" * 40, "B" * 50, "D" * 40], [(0, 0), (1, 1), (3, 2)])
+    assert length_gains(dropped, ["s#3"])["s#3"] < 0
+    lone = disc("unmatched", claim_b=None)
+    e = evidence(best=0.0, gain=-0.1)
+    assert judge(lone, e)[0]
+    e.length_gain["s#1"] = DEFAULT_POLICY.merge_min_length_gain + 0.1
+    strong, why = judge(lone, e)
+    assert not strong and "as long as both" in why

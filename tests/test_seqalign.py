@@ -53,6 +53,13 @@ def test_an_added_sentence_is_not_merged_into_its_neighbour() -> None:
     assert align_beads(sim, joined_a=joined_a) == [((0,), (0,)), ((1,), (1,)), ((2,), ())]
 
 
+def test_a_dropped_sentence_is_not_absorbed_into_its_neighbours_bead() -> None:
+    sim = np.delete(diagonal(3), 1, axis=1)  # b lacks a_1
+    joined_a = np.full((2, 2), LOW)
+    joined_a[0, 0] = HIGH + 0.005  # a_0 + a_1 (same story) match b_0 a little better than a_0 alone
+    assert align_beads(sim, joined_a=joined_a) == [((0,), (0,)), ((1,), ()), ((2,), (1,))]
+
+
 def test_empty_sides() -> None:
     assert align_beads(np.zeros((0, 0))) == []
     assert align_beads(np.zeros((2, 0))) == [((0,), ()), ((1,), ())]
