@@ -112,7 +112,7 @@ class GuardPolicy:
     merge_min_gain: float = 0.005
     # ... and whose neighbour's counterpart is not better explained, by its length, as the translation of
     # both together (Gale & Church): the gain in |log(length ratio / the document's usual ratio)| from the join
-    merge_min_length_gain: float = 0.15
+    merge_min_length_gain: float = 0.2
 
 
 DEFAULT_POLICY = GuardPolicy()
