@@ -36,7 +36,8 @@ GRID: dict[str, list[float]] = {
     "one_sided_place_min_similarity": [0.8, 0.85, 0.88, 0.9, 0.92, 0.95, 1.01],
     "polarity_min_contradiction": [0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 1.01],
     "unmatched_max_cosine": [0.8, 0.83, 0.85, 0.87, 0.88, 0.89, 0.9, 0.92, 0.95, 1.01],
-    "merge_min_gain": [-1.0, -0.02, 0.0, 0.01, 0.02, 0.05, 1.0],
+    "merge_min_gain": [-1.0, -0.02, 0.0, 0.002, 0.005, 0.01, 0.02, 0.05, 1.0],
+    "merge_min_length_gain": [0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 10.0],
 }
 
 
@@ -60,7 +61,8 @@ def run_all(items: list[GuardItem], nli: str | None, encoder: str | None) -> lis
 def _refresh(report, evidence):  # noqa: ANN001, ANN202
     """A kept run's evidence with the parts that need no model recomputed by the current code."""
     fresh = gather_evidence(report)
-    return replace(evidence, polarity=fresh.polarity, partial=fresh.partial)
+    return replace(evidence, polarity=fresh.polarity, partial=fresh.partial, slots=fresh.slots,
+                   length_gain=fresh.length_gain)
 
 
 def score(kept: list[tuple], policy: GuardPolicy) -> dict:

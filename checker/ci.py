@@ -15,17 +15,22 @@ import re
 import urllib.parse
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import __version__
-from .compare import UNSUPPORTED_NOTE
+from .compare import UNSUPPORTED_NOTE, SlotsPerClaim
 from .fingerprint import fingerprinted
 from .ingest import SUPPORTED_SUFFIXES, input_path_error, is_own_report, read_document, unique_ids
 from .negation import negations
 from .pipeline import CheckConfig, Models, check_documents
 from .safetext import for_github, shorten
+from .seqalign import OrderAlignConfig
 from .types import DISCREPANCY_KINDS, AlignedPair, CheckError, Claim, Discrepancy, Document, Report
+
+if TYPE_CHECKING:
+    from .slots.model import Slot
 
 CI_SCHEMA_VERSION = 1
 BASELINE_SCHEMA_VERSION = 1
@@ -89,7 +94,7 @@ class GuardPolicy:
     kind's rule is listed as "ignored", with the reason."""
 
     # NLI: P(contradiction), the more contradicting direction
-    nli_min_contradiction: float = 0.75
+    nli_min_contradiction: float = 0.8
     # numbers, dates, places: only values on both sides, on a confidently aligned pair of claims
     slot_min_similarity: float = 0.8
     # two different countries that NLI does not back: only on pairs this close (the rest of the claim agrees)
@@ -99,11 +104,14 @@ class GuardPolicy:
     # a negation on one side of an aligned pair only (cue words, checker/data/negation_cues.json): fails
     # with at least this P(contradiction); above 1 the polarity check is off
     polarity_min_contradiction: float = 0.4
-    # omissions/additions: only claims whose closest claim on the other side is below this cosine ...
+    # omissions/additions: only claims whose closest unmatched claim on the other side is below this cosine ...
     unmatched_max_cosine: float = 0.87
     # ... and that do not make a neighbouring aligned claim a better match of its counterpart when joined
     # to it (a sentence merged into, or split from, its neighbour)
-    merge_min_gain: float = 0.0
+    merge_min_gain: float = 0.005
+    # ... and whose neighbour's counterpart is not better explained, by its length, as the translation of
+    # both together (Gale & Church): the gain in |log(length ratio / the document's usual ratio)| from the join
+    merge_min_length_gain: float = 0.2
 
 
 DEFAULT_POLICY = GuardPolicy()
@@ -114,21 +122,27 @@ class Evidence:
     """What the policy looks at beyond the discrepancy itself."""
 
     pairs: dict[frozenset[str], AlignedPair]
-    best_cosine: dict[str, float] = field(default_factory=dict)  # unmatched claim -> closest claim on the other side
+    # unmatched claim -> closest claim on the other side that has no counterpart either
+    best_cosine: dict[str, float] = field(default_factory=dict)
     merge_gain: dict[str, float] = field(default_factory=dict)  # unmatched claim -> gain when joined to a neighbour
     # unmatched claims of a sentence another claim of which has a counterpart (a clause split differently)
     partial: set[str] = field(default_factory=set)
     # aligned pairs whose claims differ in polarity, as discrepancies of kind "nli"
     polarity: list[Discrepancy] = field(default_factory=list)
+    # unmatched claim -> how much better its neighbour's counterpart fits in length when the two are joined
+    length_gain: dict[str, float] = field(default_factory=dict)
+    # claim -> its fact slots, for the claims of number and place findings (all values, not only the differing ones)
+    slots: dict[str, list[Slot]] = field(default_factory=dict)
 
 
 POLARITY_NOTE = "negation on one side only"
 def _polarity(report: Report) -> list[Discrepancy]:
-    """Aligned pairs with no finding of their own where one claim holds a negation cue and the other none."""
+    """Aligned pairs with no contradiction finding of their own where one claim holds a negation cue and the
+    other none (a number or place finding on the pair says nothing about its polarity)."""
     claims = {c.id: c for c in report.claims}
     lang = {d.id: d.language for d in report.documents}
-    found = {(d.claim_a, d.claim_b) for d in report.discrepancies} | {
-        (d.claim_b, d.claim_a) for d in report.discrepancies}
+    contradictions = [d for d in report.discrepancies if d.kind == "nli"]
+    found = {(d.claim_a, d.claim_b) for d in contradictions} | {(d.claim_b, d.claim_a) for d in contradictions}
     out = []
     for p in report.pairs:
         a, b = claims[p.claim_a], claims[p.claim_b]
@@ -143,6 +157,50 @@ def _polarity(report: Report) -> list[Discrepancy]:
     return out
 
 
+def _slots_of_findings(report: Report) -> dict[str, list[Slot]]:
+    """Fact slots of both claims of each number and place finding."""
+    slots = SlotsPerClaim(report.documents)
+    claims = {c.id: c for c in report.claims}
+    wanted = {cid for d in report.discrepancies if d.kind in ("number", "place") for cid in (d.claim_a, d.claim_b) if cid}
+    return {cid: slots[claims[cid]] for cid in sorted(wanted)}
+
+
+def length_gains(report: Report, unmatched: list[str]) -> dict[str, float]:
+    """For each unmatched claim next to a claim with one counterpart: how much closer that counterpart's
+    length comes to the document's usual length ratio when the two neighbours are read as one sentence
+    (log scale; above 0 the join fits better: a sentence merged into, or split from, its neighbour)."""
+    claims = {c.id: c for c in report.claims}
+    order: dict[str, list[Claim]] = {}
+    for c in report.claims:
+        order.setdefault(c.doc_id, []).append(c)
+    partner: dict[str, list[str]] = {}
+    for p in report.pairs:
+        partner.setdefault(p.claim_a, []).append(p.claim_b)
+        partner.setdefault(p.claim_b, []).append(p.claim_a)
+    ratios: dict[str, list[float]] = {}  # document -> other side's length per character of its own
+    for p in report.pairs:
+        a, b = claims[p.claim_a], claims[p.claim_b]
+        ratios.setdefault(a.doc_id, []).append(len(b.text) / max(1, len(a.text)))
+        ratios.setdefault(b.doc_id, []).append(len(a.text) / max(1, len(b.text)))
+    gains: dict[str, float] = {}
+    for cid in unmatched:
+        claim = claims[cid]
+        if claim.doc_id not in ratios:
+            continue
+        scale = float(np.median(ratios[claim.doc_id]))
+        own = order[claim.doc_id]
+        k = own.index(claim)
+        for nb in (own[k - 1] if k else None, own[k + 1] if k + 1 < len(own) else None):
+            for other in partner.get(nb.id, []) if nb else []:
+                if len(partner.get(other, [])) != 1:
+                    continue
+                length = len(claims[other].text)
+                alone = abs(np.log(length / (scale * len(nb.text))))
+                joined = abs(np.log(length / (scale * (len(nb.text) + 1 + len(claim.text)))))
+                gains[cid] = max(gains.get(cid, -np.inf), float(alone - joined))
+    return gains
+
+
 def _unit(v: np.ndarray) -> np.ndarray:
     n = float(np.linalg.norm(v))
     return v / n if n else v
@@ -152,12 +210,14 @@ def gather_evidence(report: Report, encoder: object | None = None, cache: object
     """Alignment of each pair, and for each unmatched claim its closest counterpart and whether it
     reads as merged into (or split from) a neighbouring aligned claim. Without an encoder only the
     alignment is known (unmatched claims then count as having no counterpart)."""
-    evidence = Evidence(pairs={frozenset((p.claim_a, p.claim_b)): p for p in report.pairs}, polarity=_polarity(report))
+    evidence = Evidence(pairs={frozenset((p.claim_a, p.claim_b)): p for p in report.pairs}, polarity=_polarity(report),
+                        slots=_slots_of_findings(report))
     unmatched = [d.claim_a for d in report.discrepancies if d.kind == "unmatched"]
     aligned = {p.claim_a for p in report.pairs} | {p.claim_b for p in report.pairs}
     line_of = {c.id: (c.doc_id, c.sentence or c.text) for c in report.claims}
     aligned_lines = {line_of[c] for c in aligned if c in line_of}
     evidence.partial = {c for c in unmatched if line_of[c] in aligned_lines}
+    evidence.length_gain = length_gains(report, unmatched)
     if encoder is None or not unmatched:
         return evidence
     from .embed import embed_texts
@@ -182,8 +242,8 @@ def gather_evidence(report: Report, encoder: object | None = None, cache: object
               else claims[cid].normalized + " " + claims[nb].normalized for cid, nb, _ in joins]
     vectors = embed_texts(encoder, texts + joined, cache=cache, progress=False)  # type: ignore[arg-type]
     vec = {c.id: _unit(vectors[n]) for n, c in enumerate(report.claims)}
-    for cid in unmatched:
-        others = [c.id for c in report.claims if c.doc_id != claims[cid].doc_id]
+    for cid in unmatched:  # a claim that has a counterpart of its own is no counterpart of this one
+        others = [c.id for c in report.claims if c.doc_id != claims[cid].doc_id and c.id not in aligned]
         evidence.best_cosine[cid] = max((float(vec[cid] @ vec[o]) for o in others), default=0.0)
     for n, (cid, nb, other) in enumerate(joins):
         gain = float(_unit(vectors[len(texts) + n]) @ vec[other]) - float(vec[nb] @ vec[other])
@@ -194,20 +254,74 @@ def gather_evidence(report: Report, encoder: object | None = None, cache: object
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
-def _scale_only(values_a: list[str], values_b: list[str]) -> bool:
-    """Every value on one side is one on the other times a power of 1000 (a scale word such as
-    "million" read on one side only), so the numbers may well agree."""
-    def nums(values: list[str]) -> list[float]:
-        return [float(m.group()) for v in values if (m := _NUMBER.match(v))]
+def _magnitudes(values: list[str]) -> list[float]:
+    return [float(m.group()) for v in values if (m := _NUMBER.match(v))]
 
-    a, b = nums(values_a), nums(values_b)
+
+def _same_up_to_scale(x: float, y: float) -> bool:
+    """Equal, or a power of 1000 apart (a scale word such as "million" read on one side only, or a
+    thousands separator read as a decimal point)."""
+    if not x or not y:
+        return x == y
+    return any(abs(x * 1000 ** k - y) <= 1e-6 * abs(y) for k in (-3, -2, -1, 0, 1, 2, 3))
+
+
+def _scale_only(values_a: list[str], values_b: list[str]) -> bool:
+    """Every value on one side is one on the other times a power of 1000, so the numbers may well agree."""
+    a, b = _magnitudes(values_a), _magnitudes(values_b)
     if not a or not b or len(a) != len(values_a) or len(b) != len(values_b):
         return False
 
     def scaled(x: float, ys: list[float]) -> bool:
-        return any(x and y and any(abs(x * 1000 ** k - y) < 1e-6 * abs(y) for k in (-3, -2, -1, 1, 2, 3)) for y in ys)
+        return any(x and y and _same_up_to_scale(x, y) for y in ys)
 
     return all(scaled(x, b) for x in a) and all(scaled(y, a) for y in b)
+
+
+def _spelled_out(values: list[str], slots: list[Slot]) -> bool:
+    """Every one of ``values`` is written in words in its claim (no digit in any script)."""
+    texts = {s.value: s.text for s in slots if s.kind == "number"}
+    return bool(values) and all(v in texts and not any(ch.isdigit() for ch in texts[v]) for v in values)
+
+
+def unpaired_numbers(values_a: list[str], values_b: list[str]) -> tuple[list[str], list[str]]:
+    """The numbers of two claims left once each is paired with at most one equal number on the other side:
+    the same value and unit first, then the same magnitude (up to a scale word) whatever the unit."""
+    left_a, left_b = [v for v in values_a if _NUMBER.match(v)], [v for v in values_b if _NUMBER.match(v)]
+    for same in (lambda x, y: x == y, lambda x, y: _same_up_to_scale(*_magnitudes([x, y]))):
+        for x in list(left_a):
+            y = next((y for y in left_b if same(x, y)), None)
+            if y is not None:
+                left_a.remove(x)
+                left_b.remove(y)
+    return left_a, left_b
+
+
+def _claim_numbers(evidence: Evidence, claim: str | None) -> list[str]:
+    return [s.value for s in evidence.slots.get(claim or "", []) if s.kind == "number"]
+
+
+def known_places(shown: list[str], slots: list[Slot]) -> bool:
+    """One of the places a finding shows is a gazetteer place (a country, a city), not a word read as a
+    place name through a cue word ("منطقة الجزاء", the penalty area)."""
+    from .slots.places import known_place
+
+    def spells(value: str, slot: Slot) -> bool:
+        value, text = value.casefold(), slot.text.casefold()
+        return bool(value) and (value in text or value in slot.display.casefold() or text in value)
+
+    return any(known_place(s.value) for s in slots if s.kind == "place" and any(spells(v, s) for v in shown))
+
+
+def place_put_instead(named: list[Slot], other: list[Slot]) -> bool:
+    """The other claim names a place that the claim naming a place of its own does not: one place may
+    stand in the other's stead. When the other names none (or only the same places), the one-sided
+    place is more likely a word read as a place name (a person's first name, a common noun) or a name
+    spelled beyond the gazetteer's reach."""
+    from .slots.places import same_place
+
+    places = [s.value for s in named if s.kind == "place"]
+    return any(not any(same_place(o.value, p) for p in places) for o in other if o.kind == "place")
 
 
 def judge(d: Discrepancy, evidence: Evidence, policy: GuardPolicy = DEFAULT_POLICY) -> tuple[bool, str]:
@@ -231,6 +345,9 @@ def judge(d: Discrepancy, evidence: Evidence, policy: GuardPolicy = DEFAULT_POLI
             return False, f"a close counterpart exists (cosine {best:.2f} >= {policy.unmatched_max_cosine:g})"
         if gain is not None and gain > policy.merge_min_gain:
             return False, "merged into (or split from) a neighbouring sentence"
+        length_gain = evidence.length_gain.get(d.claim_a)
+        if length_gain is not None and length_gain >= policy.merge_min_length_gain:
+            return False, "merged into (or split from) a neighbouring sentence: its counterpart is as long as both"
         return True, "no counterpart" + (f" (closest cosine {best:.2f})" if best is not None else "")
     pair = evidence.pairs.get(frozenset((d.claim_a, d.claim_b or "")))
     if pair is None:
@@ -238,10 +355,22 @@ def judge(d: Discrepancy, evidence: Evidence, policy: GuardPolicy = DEFAULT_POLI
     similarity = pair.similarity
     if not (d.values_a and d.values_b):
         if d.kind == "place" and similarity >= policy.one_sided_place_min_similarity:
+            named, other = (d.claim_a, d.claim_b) if d.values_a else (d.claim_b, d.claim_a)
+            if named in evidence.slots and not known_places(d.values_a or d.values_b, evidence.slots[named]):
+                return False, "a place named in one version only, read through a cue word, not a known place"
+            if named in evidence.slots and other in evidence.slots and not place_put_instead(
+                    evidence.slots[named], evidence.slots[other]):
+                return False, "a place named in one version only, where the other names no other place instead"
             return True, f"a place named in one version only, on claims that otherwise agree (cosine {similarity:.2f})"
         return False, f"{d.kind} named in one version only"
     if d.kind == "number" and _scale_only(d.values_a, d.values_b):
         return False, "numbers differ only by a scale word (thousand/million)"
+    if d.kind == "number" and d.claim_a in evidence.slots and d.claim_b in evidence.slots and not all(
+            unpaired_numbers(_claim_numbers(evidence, d.claim_a), _claim_numbers(evidence, d.claim_b))):
+        return False, "every number of one claim has its equal in the other (a number more on one side)"
+    if d.kind == "number" and all(_spelled_out(values, evidence.slots.get(claim or "", []))
+                                  for values, claim in ((d.values_a, d.claim_a), (d.values_b, d.claim_b))):
+        return False, "numbers written as words on both sides (counts the number reader may attach to another fact)"
     if similarity < policy.slot_min_similarity:
         return False, f"claims aligned loosely (cosine {similarity:.2f} < {policy.slot_min_similarity:g})"
     if UNSUPPORTED_NOTE in d.note and similarity < policy.country_min_similarity:
@@ -535,9 +664,11 @@ def read_inputs(source: Path, files: list[Path], max_bytes: int) -> tuple[Docume
 
 
 def guard_config(config: CheckConfig) -> CheckConfig:
-    """The pipeline settings of a CI run: country conflicts are kept for the guard policy to weigh, and NLI
-    runs on aligned pairs only (the guard fails on nothing else)."""
-    return replace(config, compare=replace(config.compare, unsupported_places=True, wide_nli=False))
+    """The pipeline settings of a CI run: a translation keeps its source's sentence order, so claims are
+    aligned in order (split and merged sentences included); country conflicts are kept for the guard
+    policy to weigh, and NLI runs on aligned pairs only (the guard fails on nothing else)."""
+    return replace(config, align_order=config.align_order or OrderAlignConfig(),
+                   compare=replace(config.compare, unsupported_places=True, wide_nli=False))
 
 
 def check_pair(source: Document, translation: Document, config: CheckConfig, models: Models) -> Report:

@@ -26,7 +26,8 @@ from .embed import Encoder, embed_texts, load_encoder
 from .ingest import MAX_BYTES_DEFAULT, VERIFIED_LANGUAGES, Skipped, read_documents
 from .nli import CachedNLI, NLIScorer, load_nli
 from .segment import segment_document
-from .types import CheckError, Claim, Document, Dropped, ModelInfo, Report
+from .seqalign import OrderAlignConfig, align_in_order
+from .types import AlignedPair, CheckError, Claim, Document, Dropped, ModelInfo, Report
 
 # Claims checked per document; a news story has a few hundred at most. Beyond this the rest of the
 # document is not checked (with a warning) so that huge inputs finish in bounded time and memory.
@@ -38,6 +39,9 @@ class CheckConfig:
     encoder: str | None = None  # registry name, hub id or local path; None = registry default
     nli: str | None = None  # registry name, hub id, local path, or "none"
     align: AlignConfig = field(default_factory=AlignConfig)
+    # documents that keep sentence order (a source and its translation): order-aware alignment instead
+    # of margin scores (``checker.seqalign``)
+    align_order: OrderAlignConfig | None = None
     compare: CompareConfig = field(default_factory=CompareConfig)
     cache_dir: Path | None = None  # None = default user cache; use_cache=False disables
     use_cache: bool = True
@@ -155,7 +159,20 @@ def check_documents(documents: list[Document], config: CheckConfig | None = None
     floor = getattr(models.encoder, "align_min_cosine", None)
     if floor is not None and align.min_cosine == AlignConfig().min_cosine:
         align = replace(align, min_cosine=floor)  # the encoder's own score scale, unless set explicitly
-    pairs = align_all(documents, claims, vectors, align)
+    if config.align_order is None:
+        pairs = align_all(documents, claims, vectors, align)
+    else:
+        order = config.align_order
+
+        def embed(texts: list[str]) -> np.ndarray:
+            out = embed_texts(models.encoder, texts, cache=cache)
+            return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+        def in_order(claims_a: list[Claim], emb_a: np.ndarray, claims_b: list[Claim], emb_b: np.ndarray,
+                     settings: AlignConfig) -> list[AlignedPair]:
+            return align_in_order(claims_a, emb_a, claims_b, emb_b, embed, order, settings.min_cosine)
+
+        pairs = align_all(documents, claims, vectors, align, in_order)
     groups = group_claims(pairs, claims)
     timings["align"] = time.perf_counter() - t0
 
@@ -219,14 +236,15 @@ def assign_story_dateline(documents: list[Document], given: dt.date | None = Non
     return story
 
 
-def align_all(documents: list[Document], claims: list[Claim], vectors: np.ndarray, config: AlignConfig):
-    """Align every pair of documents (in input order)."""
+def align_all(documents: list[Document], claims: list[Claim], vectors: np.ndarray, config: AlignConfig,
+              aligner: Callable[..., list[AlignedPair]] = align_documents) -> list[AlignedPair]:
+    """Align every pair of documents (in input order) with ``aligner`` (``align_documents``' signature)."""
     rows: dict[str, list[int]] = {}
     for n, claim in enumerate(claims):
         rows.setdefault(claim.doc_id, []).append(n)
-    pairs = []
+    pairs: list[AlignedPair] = []
     for doc_a, doc_b in itertools.combinations(documents, 2):
         ia, ib = rows.get(doc_a.id, []), rows.get(doc_b.id, [])
-        pairs.extend(align_documents([claims[i] for i in ia], vectors[ia], [claims[i] for i in ib], vectors[ib],
+        pairs.extend(aligner([claims[i] for i in ia], vectors[ia], [claims[i] for i in ib], vectors[ib],
                                      config))
     return pairs

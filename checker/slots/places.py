@@ -80,6 +80,17 @@ def _gazetteer() -> dict[str, tuple[str, str]]:
 
 
 @lru_cache(maxsize=1)
+def _known_keys() -> frozenset[str]:
+    return frozenset(canon for canon, _ in _gazetteer().values())
+
+
+def known_place(key: str) -> bool:
+    """A place key of the gazetteer (a country, a city, a listed alias), not a name read through a cue
+    word alone ("the region of X")."""
+    return key in _known_keys()
+
+
+@lru_cache(maxsize=1)
 def _gazetteer_shape() -> tuple[int, frozenset[str]]:
     """Longest gazetteer name in words, and the first word of every name (shared by all languages)."""
     gaz = _gazetteer()
