@@ -10,13 +10,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .nli import NLIScorer
-from .types import NLI_LABELS, AlignedPair, Claim, Discrepancy, Document
+from .types import DEFAULT_NLI_THRESHOLD, NLI_LABELS, AlignedPair, Claim, Discrepancy, Document
 
-DEFAULT_NLI_THRESHOLD = 0.65
 NLI_PAIRS_PER_CLAIM = 2.0  # NLI budget: pairs per claim, two evaluations each (both directions)
 CANDIDATES_PER_VERSION = 1  # for each claim, its most similar claims in each other version
 CANDIDATE_SLACK = 0.05  # candidates may sit this far below the alignment's cosine floor
-ANCHOR_SLACK = 0.10  # ... and further when they share a fact anchor (a place, a kind of quantity)  # for NLI models that carry no calibrated threshold of their own
+ANCHOR_SLACK = 0.10  # ... and further when they share a fact anchor (a place, a kind of quantity)
 
 
 @dataclass(frozen=True)

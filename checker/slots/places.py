@@ -10,14 +10,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
+import babel
 from babel import Locale
 from rapidfuzz import fuzz
 
 from ..textnorm import Normalized, key_of, norm_word, place_key, skeleton
-from .gazetteer import city_index
+from .gazetteer import city_index, decode_mapping, derived_table, encode_mapping, index_stamp, source_digest
 from .model import Slot
-from .resources import lang_group, load, trie_pattern
+from .resources import DATA_DIR, lang_group, load, trie_pattern
 
 _AR_TOKEN = re.compile(r"[\u0621-\u064a\u0671-\u06d3]+")
 _LATIN_CAP = re.compile(
@@ -51,7 +53,16 @@ class _PlaceTables:
 
 @lru_cache(maxsize=1)
 def _gazetteer() -> dict[str, tuple[str, str]]:
-    """Index key -> (canonical key, type): Babel countries, GeoNames cities, a few extra aliases."""
+    """Index key -> (canonical key, type): Babel countries, GeoNames cities, a few extra aliases;
+    cached between runs beside the city index (``gazetteer.derived_table``)."""
+    here = Path(__file__).parent
+    stamp = source_digest(index_stamp(), f"babel {babel.__version__}", DATA_DIR / "gazetteer.json",
+                          here / "places.py")
+    return derived_table("places", stamp, _build_gazetteer, encode_mapping,
+                         lambda data: decode_mapping(data, tuple))
+
+
+def _build_gazetteer() -> dict[str, tuple[str, str]]:
     data = load("gazetteer.json")
     gaz: dict[str, tuple[str, str]] = {}
     en = Locale.parse("en").territories
