@@ -106,3 +106,20 @@ def write_stamped_json(path: Path, stamp: str, data: object) -> None:
     (reproducibly: no timestamp) when the name ends in .gz. Raises OSError."""
     text = json.dumps({"stamp": stamp, "data": data}, ensure_ascii=False, separators=(",", ":"))
     write_atomic(path, gzip.compress(text.encode("utf-8"), mtime=0) if path.suffix == ".gz" else text)
+
+
+# Versions of one cached derived file kept: checkouts of different versions may share one cache.
+CACHED_VERSIONS = 4
+
+
+def keep_newest(folder: Path, pattern: str, keep: int = CACHED_VERSIONS) -> None:
+    """Delete all but the ``keep`` most recently written files of ``folder`` matching ``pattern``
+    (versions of a cached file derived from other inputs). Raises OSError."""
+    def written(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:
+            return 0.0  # already gone
+
+    for old in sorted(folder.glob(pattern), key=written, reverse=True)[keep:]:
+        old.unlink(missing_ok=True)

@@ -18,7 +18,7 @@ import jinja2
 import jinja2.bccache
 from markupsafe import Markup
 
-from .fileio import user_cache_dir, write_atomic
+from .fileio import keep_newest, user_cache_dir, write_atomic
 from .fingerprint import fingerprinted
 from .safetext import visible
 from .types import DISCREPANCY_KINDS, NLI_LABELS, Report
@@ -126,9 +126,7 @@ class _CompiledTemplates(jinja2.BytecodeCache):
         name = bucket.key.rsplit("-", 1)[0]
         try:
             write_atomic(self.folder / bucket.key, bucket.bytecode_to_string())
-            for old in self.folder.glob(f"{glob.escape(name)}-*"):  # compiled by earlier versions
-                if old.name != bucket.key:
-                    old.unlink(missing_ok=True)
+            keep_newest(self.folder, f"{glob.escape(name)}-" + "[0-9a-f]" * 16)
         except OSError:  # a cache that cannot be written is skipped
             pass
 

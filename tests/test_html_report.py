@@ -274,9 +274,12 @@ def test_write_report_html_and_groups_deterministic(tmp_path: Path) -> None:
 
 
 def test_compiled_page_is_cached_and_a_damaged_cache_is_recompiled(tmp_path: Path, monkeypatch) -> None:
+    import os
+
     import jinja2.bccache
 
     from checker import html_report
+    from checker.fileio import CACHED_VERSIONS
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     html_report._environment.cache_clear()
@@ -290,10 +293,14 @@ def test_compiled_page_is_cached_and_a_damaged_cache_is_recompiled(tmp_path: Pat
             html_report._environment.cache_clear()
             assert render() == page
             assert len(cached.read_bytes()) == len(compiled) > len(damage)  # compiled anew, written again
-        stale = cached.with_name("report.html.j2-0123456789abcdef")
-        cached.rename(stale)
+        old = [cached.with_name(f"report.html.j2-{n:016x}") for n in range(CACHED_VERSIONS)]
+        for age, path in enumerate(old):  # compiled by earlier versions, the first most recently
+            path.write_bytes(b"old")
+            os.utime(path, (1_000_000 - age, 1_000_000 - age))
+        cached.unlink()
         html_report._environment.cache_clear()
         assert render() == page
-        assert not stale.exists() and cached.exists()  # the copy from an earlier version is removed
+        kept = sorted((tmp_path / "claimcheck" / "templates").iterdir())
+        assert kept == sorted([cached, *old[:CACHED_VERSIONS - 1]])  # the oldest copy is removed
     finally:
         html_report._environment.cache_clear()

@@ -3,13 +3,14 @@ cache of derived place tables."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from checker.fileio import read_stamped_json
-from checker.slots import extract_slots, gazetteer
+from checker.fileio import CACHED_VERSIONS, read_stamped_json
+from checker.slots import extract_slots, gazetteer, resources
 from checker.slots.gazetteer import city_index
 from checker.textnorm import key_of
 
@@ -109,13 +110,23 @@ def test_derived_table_is_cached_and_reused(fresh_cache: Path) -> None:
         builds.append(1)
         return {"zedville": "zed city", "zed": "zed city", "ypres": "ieper"}
 
-    table = gazetteer.derived_table("test", "s1", build, gazetteer.encode_mapping, gazetteer.decode_mapping)
-    again = gazetteer.derived_table("test", "s1", build, gazetteer.encode_mapping, gazetteer.decode_mapping)
+    table = resources.derived_table("test", "s1", build, resources.encode_mapping, resources.decode_mapping)
+    again = resources.derived_table("test", "s1", build, resources.encode_mapping, resources.decode_mapping)
     assert len(builds) == 1  # the second call read the cache
     assert again == table == {"zedville": "zed city", "zed": "zed city", "ypres": "ieper"}
     assert [p.name for p in fresh_cache.glob("test-*.json")] == ["test-s1.json"]
-    gazetteer.derived_table("test", "s2", build, gazetteer.encode_mapping, gazetteer.decode_mapping)
-    assert [p.name for p in fresh_cache.glob("test-*.json")] == ["test-s2.json"]  # the stale copy is gone
+
+
+def test_a_few_versions_of_a_cached_table_are_kept(fresh_cache: Path) -> None:
+    stamps = [f"{n:016x}" for n in range(CACHED_VERSIONS + 2)]
+    for age, stamp in enumerate(reversed(stamps[:-1])):  # older versions, the first stamp oldest
+        path = fresh_cache / f"test-{stamp}.json"
+        path.write_text("{}", encoding="utf-8")
+        os.utime(path, (1_000_000 - age, 1_000_000 - age))
+    (fresh_cache / "test-notes.json").write_text("not a cached table", encoding="utf-8")
+    resources.derived_table("test", stamps[-1], dict, resources.encode_mapping, resources.decode_mapping)
+    kept = sorted(p.name for p in fresh_cache.glob("test-*.json"))
+    assert kept == sorted([f"test-{s}.json" for s in stamps[-CACHED_VERSIONS:]] + ["test-notes.json"])
 
 
 @pytest.mark.parametrize("damage", [
@@ -127,10 +138,10 @@ def test_derived_table_is_cached_and_reused(fresh_cache: Path) -> None:
 ])
 def test_damaged_or_stale_cache_is_rebuilt(fresh_cache: Path, damage: bytes) -> None:
     (fresh_cache / "test-s1.json").write_bytes(damage)
-    table = gazetteer.derived_table("test", "s1", lambda: {"a": "rebuilt"}, gazetteer.encode_mapping,
-                                    gazetteer.decode_mapping)
+    table = resources.derived_table("test", "s1", lambda: {"a": "rebuilt"}, resources.encode_mapping,
+                                    resources.decode_mapping)
     assert table == {"a": "rebuilt"}
-    assert read_stamped_json(fresh_cache / "test-s1.json", "s1") == gazetteer.encode_mapping(table)
+    assert read_stamped_json(fresh_cache / "test-s1.json", "s1") == resources.encode_mapping(table)
 
 
 def test_city_index_is_built_and_cached_when_the_shipped_one_is_stale(fresh_cache: Path,
@@ -142,9 +153,9 @@ def test_city_index_is_built_and_cached_when_the_shipped_one_is_stale(fresh_cach
 
 def test_cache_can_be_switched_off(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("CLAIMCHECK_GAZETTEER_CACHE", "off")
-    assert gazetteer.cache_dir() is None
-    built = gazetteer.derived_table("test", "s1", lambda: {"a": "b"}, gazetteer.encode_mapping,
-                                    gazetteer.decode_mapping)
+    assert resources.cache_dir() is None
+    built = resources.derived_table("test", "s1", lambda: {"a": "b"}, resources.encode_mapping,
+                                    resources.decode_mapping)
     assert built == {"a": "b"}
 
 
@@ -152,6 +163,6 @@ def test_unwritable_cache_is_skipped(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     blocker = tmp_path / "file"
     blocker.write_text("not a folder", encoding="utf-8")
     monkeypatch.setenv("CLAIMCHECK_GAZETTEER_CACHE", str(blocker / "cache"))
-    built = gazetteer.derived_table("test", "s1", lambda: {"a": "b"}, gazetteer.encode_mapping,
-                                    gazetteer.decode_mapping)
+    built = resources.derived_table("test", "s1", lambda: {"a": "b"}, resources.encode_mapping,
+                                    resources.decode_mapping)
     assert built == {"a": "b"}

