@@ -17,7 +17,6 @@ from pathlib import Path
 
 from checker.cache import ResultCache, default_cache_dir
 from checker.ci import (
-    DEFAULT_FAIL_ON,
     DEFAULT_POLICY,
     GuardPolicy,
     check_pair,
@@ -27,6 +26,7 @@ from checker.ci import (
 )
 from checker.evaluate import EDIT_KINDS, GuardItem, guard_outcome, guard_scores, load_guard_items
 from checker.pipeline import CheckConfig, load_models
+from checker.types import DEFAULT_FAIL_ON
 
 ROOT = Path(__file__).resolve().parents[1]
 GRID: dict[str, list[float]] = {

@@ -38,8 +38,8 @@ from .fileio import write_atomic
 from .ingest import collect_paths
 from .pipeline import CheckConfig, Models, check, load_models
 from .registry import load_registry, models_dir
-from .report import DISCREPANCY_COLUMNS, discrepancy_row, write_report
-from .safetext import for_csv, for_terminal, shorten
+from .report import DISCREPANCY_COLUMNS, csv_table, discrepancy_row, write_report
+from .safetext import for_terminal, shorten
 from .types import DISCREPANCY_KINDS, CheckError, Discrepancy, Report
 
 MANIFEST_SUFFIXES = (".csv", ".jsonl")
@@ -442,15 +442,6 @@ def _assign_folders(stories: list[Story], out: Path) -> dict[str, Path]:
     return folders
 
 
-def _csv(header: list[str], rows: Iterable[dict[str, object]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: for_csv(v) for k, v in row.items()})
-    return buffer.getvalue()
-
-
 def write_summary(stories: list[Story], folders: dict[str, Path], result: BatchResult, out: Path,
                   formats: tuple[str, ...]) -> None:
     """index.html, stories.csv and discrepancies.csv over all stories, in input order, from each story's
@@ -482,8 +473,8 @@ def write_summary(stories: list[Story], folders: dict[str, Path], result: BatchR
             finding_rows += [{"story_id": story.id, **discrepancy_row(d)} for d in findings]
         story_rows.append(row)
     try:
-        write_atomic(out / "stories.csv", _csv(STORY_COLUMNS, story_rows))
-        write_atomic(out / "discrepancies.csv", _csv(["story_id", *DISCREPANCY_COLUMNS], finding_rows))
+        write_atomic(out / "stories.csv", csv_table(STORY_COLUMNS, story_rows))
+        write_atomic(out / "discrepancies.csv", csv_table(["story_id", *DISCREPANCY_COLUMNS], finding_rows))
         write_atomic(out / "index.html", render_index(story_rows, formats))
     except OSError as exc:
         raise CheckError(f"cannot write the corpus summary to {out}: {exc.strerror or exc}") from exc

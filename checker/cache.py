@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .fileio import user_cache_dir
+
 CACHE_FILE = "results.sqlite3"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
@@ -33,9 +35,7 @@ _CHUNK = 500  # keys per query, well under SQLite's bound-parameter limit
 def default_cache_dir() -> Path:
     """``CLAIMCHECK_CACHE``, else ``$XDG_CACHE_HOME/claimcheck/results`` (``~/.cache/…``)."""
     env = os.environ.get("CLAIMCHECK_CACHE")
-    if env:
-        return Path(env)
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "claimcheck" / "results"
+    return Path(env) if env else user_cache_dir() / "results"
 
 
 def model_key(model: object) -> str:

@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 CI_SCHEMA_VERSION = 1
 BASELINE_SCHEMA_VERSION = 1
 FORMATS = ("text", "json", "github", "sarif")
-DEFAULT_FAIL_ON: tuple[str, ...] = DISCREPANCY_KINDS  # omissions/additions ("unmatched") included
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 RULES: dict[str, str] = {
     "nli": "The translation contradicts the source (natural-language inference).",

@@ -12,9 +12,8 @@ import numpy as np
 
 from .negation import negations
 from .nli import NLIScorer
-from .types import NLI_LABELS, AlignedPair, Claim, Discrepancy, Document
+from .types import DEFAULT_NLI_THRESHOLD, NLI_LABELS, AlignedPair, Claim, Discrepancy, Document
 
-DEFAULT_NLI_THRESHOLD = 0.65
 # NLI alone between claims that both state facts (dates, numbers, places) none of which conflict and that
 # are negated alike: the facts were compared and agree, so what NLI finds is most often a different
 # emphasis; only a strong contradiction is reported (the bar the CI guard sets for failing a build on NLI
@@ -23,7 +22,7 @@ STRONG_NLI_CONTRADICTION = 0.75
 NLI_PAIRS_PER_CLAIM = 2.0  # NLI budget: pairs per claim, two evaluations each (both directions)
 CANDIDATES_PER_VERSION = 1  # for each claim, its most similar claims in each other version
 CANDIDATE_SLACK = 0.05  # candidates may sit this far below the alignment's cosine floor
-ANCHOR_SLACK = 0.10  # ... and further when they share a fact anchor (a place, a kind of quantity)  # for NLI models that carry no calibrated threshold of their own
+ANCHOR_SLACK = 0.10  # ... and further when they share a fact anchor (a place, a kind of quantity)
 
 
 @dataclass(frozen=True)

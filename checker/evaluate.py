@@ -39,7 +39,7 @@ from .fileio import open_text
 from .metrics import binary_metrics, classification_metrics, link_metrics, majority_baseline
 from .nli import NLIScorer, load_nli
 from .textnorm import normalize_for_model
-from .types import NLI_LABELS, CheckError, Claim
+from .types import DEFAULT_FAIL_ON, NLI_LABELS, CheckError, Claim
 
 Format = Literal["nli", "align", "parallel", "ci"]
 PARALLEL_STORY_SIZE = 12
@@ -480,7 +480,6 @@ def evaluate_guard(items: list[GuardItem], models: object, config: object, fail_
     import tempfile
 
     from .ci import (
-        DEFAULT_FAIL_ON,
         DEFAULT_POLICY,
         check_pair,
         findings_of,

@@ -1,5 +1,6 @@
-"""File helpers: atomic writes (readers and an interrupted run never see a partial file), and
-reading text that may be gzipped. The one place the checker writes files."""
+"""File helpers: atomic writes (readers and an interrupted run never see a partial file), reading
+text that may be gzipped, and stamped JSON files for derived data cached between runs. The one place
+the checker writes files."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ import json
 import os
 import stat
 import tempfile
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from .types import CheckError
 
@@ -79,3 +81,45 @@ def read_jsonl(path: Path) -> list[dict]:
     """Every record of a (gzipped) JSON-lines file; blank lines skipped."""
     with open_text(path) as fh:
         return [json.loads(line) for line in fh if line.strip()]
+
+
+def user_cache_dir() -> Path:
+    """claimcheck's folder in the user's cache directory ($XDG_CACHE_HOME, else ~/.cache)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "claimcheck"
+
+
+def read_stamped_json(path: Path, stamp: str) -> Any:
+    """What ``write_stamped_json`` stored in ``path`` with the same ``stamp``; None when the file is
+    missing, unreadable, damaged or stamped otherwise (derived from other inputs)."""
+    try:
+        raw = path.read_bytes()
+        data = json.loads((gzip.decompress(raw) if path.suffix == ".gz" else raw).decode("utf-8"))
+    except (OSError, EOFError, ValueError, zlib.error):
+        return None
+    if not isinstance(data, dict) or data.get("stamp") != stamp:
+        return None
+    return data.get("data")
+
+
+def write_stamped_json(path: Path, stamp: str, data: object) -> None:
+    """Store ``data`` as JSON with the ``stamp`` of what it was derived from, atomically; gzipped
+    (reproducibly: no timestamp) when the name ends in .gz. Raises OSError."""
+    text = json.dumps({"stamp": stamp, "data": data}, ensure_ascii=False, separators=(",", ":"))
+    write_atomic(path, gzip.compress(text.encode("utf-8"), mtime=0) if path.suffix == ".gz" else text)
+
+
+# Versions of one cached derived file kept: checkouts of different versions may share one cache.
+CACHED_VERSIONS = 4
+
+
+def keep_newest(folder: Path, pattern: str, keep: int = CACHED_VERSIONS) -> None:
+    """Delete all but the ``keep`` most recently written files of ``folder`` matching ``pattern``
+    (versions of a cached file derived from other inputs). Raises OSError."""
+    def written(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:
+            return 0.0  # already gone
+
+    for old in sorted(folder.glob(pattern), key=written, reverse=True)[keep:]:
+        old.unlink(missing_ok=True)

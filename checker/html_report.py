@@ -6,6 +6,7 @@ to the template as plain strings; a Content-Security-Policy allows the page's ow
 from __future__ import annotations
 
 import base64
+import glob
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.bccache
 from markupsafe import Markup
 
+from .fileio import keep_newest, user_cache_dir, write_atomic
 from .fingerprint import fingerprinted
 from .safetext import visible
 from .types import DISCREPANCY_KINDS, NLI_LABELS, Report
@@ -101,11 +104,38 @@ def _finalize(value: Any) -> Any:
     return visible(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates kept between runs in the user cache folder (compiling the page takes longer
+    than rendering it). Keyed by template, template source (checked by jinja2), jinja2 and Python
+    version, and this module, which sets the environment's options; a damaged file is compiled anew."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.salt = f"{jinja2.__version__}|{hashlib.sha256(Path(__file__).read_bytes()).hexdigest()}"
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        return f"{name}-{hashlib.sha256(f'{self.salt}|{name}'.encode()).hexdigest()[:16]}"
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            bucket.bytecode_from_string((self.folder / bucket.key).read_bytes())
+        except Exception:  # missing, unreadable or damaged (jinja2 reads it with pickle and marshal)
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        name = bucket.key.rsplit("-", 1)[0]
+        try:
+            write_atomic(self.folder / bucket.key, bucket.bytecode_to_string())
+            keep_newest(self.folder, f"{glob.escape(name)}-" + "[0-9a-f]" * 16)
+        except OSError:  # a cache that cannot be written is skipped
+            pass
+
+
 @cache
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             finalize=_finalize)
+                             finalize=_finalize, bytecode_cache=_CompiledTemplates(user_cache_dir() / "templates"))
     env.filters["pct"] = lambda value: f"{100 * float(value):.0f}"
     return env
 

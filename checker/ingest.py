@@ -3,7 +3,9 @@ language, and normalise text for the models while claims keep offsets into the o
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -12,8 +14,9 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 
+from .fileio import read_stamped_json, user_cache_dir, write_stamped_json
 from .textnorm import to_ascii_digits
-from .types import REPORT_FILES, CheckError, Document
+from .types import MAX_BYTES_DEFAULT, REPORT_FILES, CheckError, Document
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -25,7 +28,6 @@ DETECTABLE_LANGUAGES = VERIFIED_LANGUAGES + (
     "ur", "tr", "fr", "de", "es", "it", "pt", "nl", "ru", "zh", "hi", "sw", "tl", "so", "he",
 )
 MIN_LANGUAGE_CONFIDENCE = 0.5
-MAX_BYTES_DEFAULT = 50 * 1024 * 1024
 
 
 @dataclass
@@ -228,19 +230,40 @@ def _detector():
     return LanguageDetectorBuilder.from_languages(*languages).build()
 
 
+@lru_cache(maxsize=1)
+def _detector_stamp() -> str:
+    from importlib.metadata import version
+
+    return f"lingua {version('lingua-language-detector')}: {','.join(DETECTABLE_LANGUAGES)}"
+
+
+def _detected(sample: str) -> tuple[str | None, float]:
+    """The detector's first choice for a sample (None when no language scores) and its confidence.
+    Answers are kept between runs in the user cache folder: the detector loads its models for every
+    language of the sample's script on first use, a tenth of a second or more."""
+    stamp = _detector_stamp()
+    digest = hashlib.sha256(sample.encode("utf-8", "surrogatepass")).hexdigest()
+    path = user_cache_dir() / "languages" / digest[:2] / f"{digest}.json"
+    stored = read_stamped_json(path, stamp)
+    if (isinstance(stored, list) and len(stored) == 2 and isinstance(stored[0], str | None)
+            and isinstance(stored[1], float)):
+        return stored[0], stored[1]
+    values = _detector().compute_language_confidence_values(sample)
+    found = (values[0].language.iso_code_639_1.name.lower(), float(values[0].value)) if values else (None, 0.0)
+    with contextlib.suppress(OSError):  # an unwritable cache only costs the next run the detection again
+        write_stamped_json(path, stamp, list(found))
+    return found
+
+
 def detect_language(text: str) -> tuple[str | None, float]:
     """ISO 639-1 code and confidence, or (None, confidence) when no language is clear enough."""
     sample = text[:4000]
     if not re.search(r"\w{2,}", sample):
         return None, 0.0
-    values = _detector().compute_language_confidence_values(sample)
-    if not values:
-        return None, 0.0
-    top = values[0]
-    code = top.language.iso_code_639_1.name.lower()
-    if top.value < MIN_LANGUAGE_CONFIDENCE:
-        return None, float(top.value)
-    return code, float(top.value)
+    code, confidence = _detected(sample)
+    if code is None or confidence < MIN_LANGUAGE_CONFIDENCE:
+        return None, confidence
+    return code, confidence
 
 
 def dominant_script(text: str) -> str | None:

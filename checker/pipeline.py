@@ -27,11 +27,7 @@ from .ingest import MAX_BYTES_DEFAULT, VERIFIED_LANGUAGES, Skipped, read_documen
 from .nli import CachedNLI, NLIScorer, load_nli
 from .segment import segment_document
 from .seqalign import OrderAlignConfig, align_in_order
-from .types import AlignedPair, CheckError, Claim, Document, Dropped, ModelInfo, Report
-
-# Claims checked per document; a news story has a few hundred at most. Beyond this the rest of the
-# document is not checked (with a warning) so that huge inputs finish in bounded time and memory.
-MAX_CLAIMS_DEFAULT = 2000
+from .types import MAX_CLAIMS_DEFAULT, AlignedPair, CheckError, Claim, Document, Dropped, ModelInfo, Report
 
 
 @dataclass

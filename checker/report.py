@@ -1,21 +1,26 @@
 """Stage 6: the discrepancy report as JSON (the schema other tools read), CSV, Markdown and
 pandas DataFrames. All files of one report are written atomically: to temporary files first, then
-renamed into place, so an interrupted run never leaves a half-written report."""
+renamed into place, so an interrupted run never leaves a half-written report. pandas is loaded only
+for the DataFrame helpers; the CSV files are written with the standard library."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .fileio import write_all_atomic
 from .safetext import for_csv, for_markdown, json_text, shorten
 from .types import DISCREPANCY_KINDS, REPORT_FILES, CheckError, Discrepancy, Report
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SCHEMA_VERSION = 1
 DISCREPANCY_COLUMNS = ["id", "kind", "score", "doc_a", "doc_b", "claim_a", "claim_b", "values_a", "values_b",
@@ -88,16 +93,25 @@ def discrepancy_row(d: Discrepancy) -> dict[str, object]:
 
 def discrepancies_frame(report: Report) -> pd.DataFrame:
     """One row per discrepancy."""
+    import pandas as pd
+
     return pd.DataFrame([discrepancy_row(d) for d in report.discrepancies], columns=DISCREPANCY_COLUMNS)
 
 
-def csv_text(frame: pd.DataFrame) -> str:
-    """A frame as CSV that spreadsheets open as plain text (see ``safetext.for_csv``)."""
-    return frame.map(for_csv).rename(columns=for_csv).to_csv(index=False)
+def csv_table(header: list[str], rows: Iterable[Mapping[str, object]]) -> str:
+    """Rows as CSV that spreadsheets open as plain text (see ``safetext.for_csv``): one line per row,
+    cells in ``header`` order, a missing or None cell empty, floats as Python writes them (as
+    pandas' ``to_csv`` does)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([for_csv(name) for name in header])
+    writer.writerows([for_csv(row.get(name)) for name in header] for row in rows)
+    return buffer.getvalue()
 
 
-def groups_frame(report: Report) -> pd.DataFrame:
-    """One row per claim group, one column per document holding that document's claim text(s)."""
+def group_rows(report: Report) -> tuple[list[str], list[dict[str, object]]]:
+    """Columns and rows of groups.csv: one row per claim group, one column per document holding that
+    document's claim text(s)."""
     texts = {c.id: c for c in report.claims}
     rows = []
     for group in report.groups:
@@ -105,7 +119,15 @@ def groups_frame(report: Report) -> pd.DataFrame:
         for doc in report.documents:
             row[doc.id] = " | ".join(texts[cid].text for cid in group.claims if texts[cid].doc_id == doc.id)
         rows.append(row)
-    return pd.DataFrame(rows, columns=["group", "size"] + [d.id for d in report.documents])
+    return ["group", "size"] + [d.id for d in report.documents], rows
+
+
+def groups_frame(report: Report) -> pd.DataFrame:
+    """One row per claim group, one column per document holding that document's claim text(s)."""
+    import pandas as pd
+
+    columns, rows = group_rows(report)
+    return pd.DataFrame(rows, columns=columns)
 
 
 _md = for_markdown
@@ -168,10 +190,11 @@ def _render_html(report: Report, data: dict) -> str:
 Renderer = Callable[[Report, dict], str | bytes]
 RENDERERS: dict[str, tuple[str, Renderer]] = {
     "json": (REPORT_FILES["json"], lambda report, data: json_text(data) + "\n"),
-    "csv": (REPORT_FILES["csv"], lambda report, data: csv_text(discrepancies_frame(report))),
+    "csv": (REPORT_FILES["csv"], lambda report, data: csv_table(
+        DISCREPANCY_COLUMNS, [discrepancy_row(d) for d in report.discrepancies])),
     "md": (REPORT_FILES["md"], render_markdown),
     "html": (REPORT_FILES["html"], _render_html),
-    "groups": (REPORT_FILES["groups"], lambda report, data: csv_text(groups_frame(report))),
+    "groups": (REPORT_FILES["groups"], lambda report, data: csv_table(*group_rows(report))),
 }
 
 

@@ -21,9 +21,7 @@ from .fileio import write_or_fail
 from .fingerprint import fingerprint, fingerprinted
 from .types import CheckError, Discrepancy
 
-if TYPE_CHECKING:  # pandas and jinja2 load only when exporting or rendering
-    import pandas as pd
-
+if TYPE_CHECKING:  # jinja2 loads only when rendering
     from .html_report import ReviewState
 
 DB_NAME = "review.sqlite"
@@ -188,11 +186,10 @@ def review_states(items: list[ReviewItem]) -> dict[str, ReviewState]:
             for item in items}
 
 
-def export_frame(items: list[ReviewItem], decisions: dict[str, Decision]) -> pd.DataFrame:
-    """Every finding of the report with its status, then decisions whose finding is no longer reported."""
-    import pandas as pd
-
-    rows = []
+def export_rows(items: list[ReviewItem], decisions: dict[str, Decision]) -> list[dict[str, object]]:
+    """Every finding of the report with its status, then decisions whose finding is no longer reported
+    (the rows of the exported CSV, columns ``EXPORT_COLUMNS``)."""
+    rows: list[dict[str, object]] = []
     for item in items:
         d, dec = item.discrepancy, item.decision
         rows.append({"id": d.id, "fingerprint": item.fingerprint, "status": item.status,
@@ -207,7 +204,7 @@ def export_frame(items: list[ReviewItem], decisions: dict[str, Decision]) -> pd.
                          "decided_at": dec.decided_at, "in_report": False, "kind": dec.kind, "score": None,
                          "doc_a": "", "doc_b": "", "claim_a": "", "claim_b": "", "values_a": "", "values_b": "",
                          "text_a": dec.text_a, "text_b": dec.text_b})
-    return pd.DataFrame(rows, columns=EXPORT_COLUMNS)
+    return rows
 
 
 def refresh_html(report_dir: Path, data: dict[str, Any] | None = None,

@@ -13,6 +13,14 @@ NLI_LABELS: tuple[str, str, str] = ("entailment", "neutral", "contradiction")
 REPORT_FILES: dict[str, str] = {"json": "report.json", "csv": "discrepancies.csv", "md": "report.md",
                                 "html": "report.html", "groups": "groups.csv"}
 
+# Library defaults, here so that the command line shows them without loading the pipeline.
+MAX_BYTES_DEFAULT = 50 * 1024 * 1024  # largest input file read
+# Claims checked per document; a news story has a few hundred at most. Beyond this the rest of the
+# document is not checked (with a warning) so that huge inputs finish in bounded time and memory.
+MAX_CLAIMS_DEFAULT = 2000
+DEFAULT_NLI_THRESHOLD = 0.65  # for NLI models that carry no calibrated threshold of their own
+DEFAULT_FAIL_ON: tuple[str, ...] = DISCREPANCY_KINDS  # `ci`: omissions/additions ("unmatched") included
+
 
 class CheckError(Exception):
     """A user-facing problem with the input or the configuration (one clear line, no traceback)."""

@@ -271,3 +271,36 @@ def test_write_report_html_and_groups_deterministic(tmp_path: Path) -> None:
     groups_csv = first["groups.csv"].read_text(encoding="utf-8").splitlines()
     assert groups_csv[0] == "group,size,en-wire,ar-desk,fa-desk,ms-desk"
     assert groups_csv[1].startswith("g1,4,")
+
+
+def test_compiled_page_is_cached_and_a_damaged_cache_is_recompiled(tmp_path: Path, monkeypatch) -> None:
+    import os
+
+    import jinja2.bccache
+
+    from checker import html_report
+    from checker.fileio import CACHED_VERSIONS
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    html_report._environment.cache_clear()
+    try:
+        page = render()
+        [cached] = (tmp_path / "claimcheck" / "templates").iterdir()
+        assert cached.name.startswith("report.html.j2-") and cached.stat().st_size > 1000
+        compiled = cached.read_bytes()
+        for damage in (b"", b"junk", jinja2.bccache.bc_magic + b"junk", compiled[:-100]):
+            cached.write_bytes(damage)
+            html_report._environment.cache_clear()
+            assert render() == page
+            assert len(cached.read_bytes()) == len(compiled) > len(damage)  # compiled anew, written again
+        old = [cached.with_name(f"report.html.j2-{n:016x}") for n in range(CACHED_VERSIONS)]
+        for age, path in enumerate(old):  # compiled by earlier versions, the first most recently
+            path.write_bytes(b"old")
+            os.utime(path, (1_000_000 - age, 1_000_000 - age))
+        cached.unlink()
+        html_report._environment.cache_clear()
+        assert render() == page
+        kept = sorted((tmp_path / "claimcheck" / "templates").iterdir())
+        assert kept == sorted([cached, *old[:CACHED_VERSIONS - 1]])  # the oldest copy is removed
+    finally:
+        html_report._environment.cache_clear()

@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 
+from checker.fileio import read_stamped_json
 from checker.ingest import (
     decode_bytes,
     detect_language,
@@ -32,6 +33,32 @@ def test_detects_the_five_verified_languages(text, expected):
 
 def test_unknown_text_has_no_language():
     assert detect_language("1234 5678 !!! ---")[0] is None
+
+
+def test_detected_languages_are_cached_and_a_damaged_entry_is_detected_again(tmp_path, monkeypatch):
+    from checker import ingest
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    text = "Pemerintah Malaysia mengumumkan bahawa kerajaan akan menaikkan gaji penjawat awam tahun hadapan."
+    first = detect_language(text)
+    [entry] = (tmp_path / "claimcheck" / "languages").glob("*/*.json")
+    stored = entry.read_bytes()
+
+    class Unused:
+        def compute_language_confidence_values(self, sample):
+            raise AssertionError("the cached answer was not used")
+
+    monkeypatch.setattr(ingest, "_detector", Unused)
+    assert detect_language(text) == first
+    monkeypatch.undo()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    damaged = [b"", b"{", b'{"stamp": "old", "data": ["id", 1.0]}', stored.replace(b"1.0", b'"x"'),
+               stored.replace(b'"ms"', b"7")]
+    for damage in damaged:
+        entry.write_bytes(damage)
+        code, confidence = detect_language(text)  # detected again (lingua's last digit may differ)
+        assert code == first[0] and confidence == pytest.approx(first[1], abs=1e-9)
+        assert read_stamped_json(entry, ingest._detector_stamp()) == [code, confidence]  # and written back
 
 
 def test_dateline_is_found_and_body_starts_after_it():

@@ -121,3 +121,41 @@ def test_a_news_dateline_city_is_no_place_of_the_claim() -> None:
     assert "london" not in places("LONDON: Floods hit Iran on Monday.")
     assert "iran" in places("LONDON: Floods hit Iran on Monday.")
     assert "london" in places("Floods hit London on Monday.")
+
+
+def test_place_keys_answer_as_same_place_does() -> None:
+    """PlaceKeys.match(name) == any(same_place(name, key) for key in keys), on the word runs of real
+    story texts and on names that are equal, shapeless, or a letter or two off."""
+    import random
+    import re
+    from pathlib import Path
+
+    from checker.slots.places import PlaceKeys
+
+    root = Path(__file__).resolve().parents[1] / "fixtures" / "stories"
+    words = re.findall(r"\w+", " ".join(p.read_text(encoding="utf-8")[:3000] for p in sorted(root.glob("*/*.txt"))))
+    keys = sorted({place_key(" ".join(words[i:i + n])) for n in (1, 2) for i in range(len(words) - n + 1)})
+    index = PlaceKeys(keys)
+    rng = random.Random(7)
+    names = rng.sample(keys, 150) + ["", "aeiou", "a e", "hw", "kl", "xyz q"]
+    for key in rng.sample([k for k in keys if k], 150):  # near misses: one letter changed, dropped or doubled
+        i = rng.randrange(len(key))
+        names += [key[:i] + rng.choice("abdkmrstz") + key[i + 1:], key[:i] + key[i + 1:], key[:i] + key[i] + key[i:]]
+    matched = [index.match(name) for name in names]
+    assert matched == [any(same_place(name, key) for key in keys) for name in names]
+    assert 0 < sum(matched) < len(names)
+
+
+def test_place_key_of_a_word_run_is_its_words_keys_joined() -> None:
+    """What the slot comparison relies on to key every word run of a text cheaply."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "fixtures"
+    texts = [p.read_text(encoding="utf-8")[:2000] for p in sorted(root.glob("*/*.txt")) + sorted(root.glob("stories/*/*.txt"))]
+    words = re.findall(r"\w+", " ".join(texts) + " Syria's al-Anbar ʿAin Ḥalab İzmir ΟΔΟΣ کرمانشاه‌ها")
+    assert len(words) > 2000
+    for n in (2, 3):
+        for i in range(len(words) - n + 1):
+            run = words[i:i + n]
+            assert place_key(" ".join(run)) == " ".join(k for k in map(place_key, run) if k), run

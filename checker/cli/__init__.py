@@ -17,9 +17,11 @@ import typer
 from . import batch, check, ci, evaluate, review, serve
 from .common import EXIT_ERROR, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, NoArgsIsHelp, UsageError, say
 
-__all__ = ["COMMANDS", "EXIT_ERROR", "EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "app", "main"]
+__all__ = ["COMMANDS", "EXIT_ERROR", "EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "app", "help_page", "main"]
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+PROG = "claimcheck"
+# Plain help pages: rich's panels cost a fifth of a second on every --help.
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="Find where the language versions of one story disagree.")
 
 # name -> command function, in the order `claimcheck --help` lists them
@@ -49,10 +51,32 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version, 
     """claimcheck: cross-lingual claim-consistency checker."""
 
 
+def help_page(args: list[str]) -> str | None:
+    """The page `claimcheck --help` or `claimcheck COMMAND --help` asks for, made without parsing any
+    option (typer's option parsing loads pydantic, which a help page does not need); None for any
+    other command line."""
+    if args == ["--help"]:
+        names: list[str] = []
+    elif len(args) == 2 and args[1] == "--help" and args[0] in COMMANDS:
+        names = args[:1]
+    else:
+        return None
+    command = typer.main.get_command(app)
+    ctx = command.context_class(command, info_name=PROG)
+    for name in names:
+        command = command.get_command(ctx, name)  # type: ignore[attr-defined]
+        ctx = command.context_class(command, info_name=name, parent=ctx)
+    return command.get_help(ctx)
+
+
 def main(args: list[str] | None = None) -> None:
     """Console entry point: usage errors are one line, like every other error."""
+    page = help_page(sys.argv[1:] if args is None else args)
+    if page is not None:
+        typer.echo(page)
+        sys.exit(EXIT_OK)
     try:
-        code = app(args, standalone_mode=False)
+        code = app(args, prog_name=PROG, standalone_mode=False)
     except NoArgsIsHelp as exc:
         ctx = getattr(exc, "ctx", None)
         typer.echo(ctx.get_help() if ctx else exc)

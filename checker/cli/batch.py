@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..pipeline import MAX_CLAIMS_DEFAULT
-from ..types import CheckError
+from ..types import MAX_CLAIMS_DEFAULT, CheckError
 from .common import (
     DEFAULT_MAX_MB,
     EXIT_FINDINGS,

@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ..pipeline import MAX_CLAIMS_DEFAULT
 from ..safetext import shorten
-from ..types import CheckError, Report
+from ..types import MAX_CLAIMS_DEFAULT, CheckError, Report
 from .common import (
     DEFAULT_MAX_MB,
     EncoderOption,
@@ -34,7 +33,7 @@ def _short_claim_id(claim_id: str) -> str:
 
 
 def print_summary(report: Report, written: dict[str, Path] | None = None, top: int = 10) -> None:
-    from ..report import summary_counts  # pandas loads only when needed
+    from ..report import summary_counts
 
     echo = say
     echo("")

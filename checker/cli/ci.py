@@ -11,29 +11,9 @@ from typing import Annotated
 
 import typer
 
-from ..ci import (
-    DEFAULT_FAIL_ON,
-    FORMATS,
-    PairResult,
-    accepted_for,
-    check_pair,
-    gather_evidence,
-    load_baseline,
-    pair_result,
-    parse_kinds,
-    read_inputs,
-    to_github,
-    to_json,
-    to_sarif,
-    to_text,
-    translation_files,
-    updated_baseline,
-)
 from ..fileio import write_or_fail
-from ..ingest import input_path_error
-from ..pipeline import MAX_CLAIMS_DEFAULT
 from ..safetext import json_text
-from ..types import CheckError
+from ..types import DEFAULT_FAIL_ON, MAX_CLAIMS_DEFAULT, CheckError
 from .common import (
     DEFAULT_MAX_MB,
     EXIT_FINDINGS,
@@ -77,8 +57,26 @@ def ci(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr")] = False,
 ) -> None:
     """Check translations against their source; exit 1 when one says something new that the source does not."""
-    from .. import pipeline  # models are loaded through the library at call time
-    from ..report import write_report  # pandas loads only when needed
+    from .. import pipeline  # the library loads when the command runs, not for --help
+    from ..ci import (
+        FORMATS,
+        PairResult,
+        accepted_for,
+        check_pair,
+        gather_evidence,
+        load_baseline,
+        pair_result,
+        parse_kinds,
+        read_inputs,
+        to_github,
+        to_json,
+        to_sarif,
+        to_text,
+        translation_files,
+        updated_baseline,
+    )
+    from ..ingest import input_path_error
+    from ..report import write_report
 
     with reported_errors("interrupted; nothing written"):
         if output_format not in FORMATS:

@@ -9,16 +9,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 import typer.core
 
-from ..compare import DEFAULT_NLI_THRESHOLD
-from ..ingest import MAX_BYTES_DEFAULT
-from ..pipeline import CheckConfig
 from ..safetext import for_terminal
-from ..types import CheckError
+from ..types import DEFAULT_NLI_THRESHOLD, MAX_BYTES_DEFAULT, CheckError
+
+if TYPE_CHECKING:  # the pipeline (numpy, models) loads only when a command runs
+    from ..pipeline import CheckConfig
 
 T = TypeVar("T")
 # typer >= 0.2x ships its own copy of click; older versions use click itself
@@ -106,6 +106,8 @@ def build_config(*, encoder: str | None, nli: str | None, no_cache: bool, max_by
                  min_margin: float | None = None, languages: str | None = None,
                  output_dir: Path | None = None) -> CheckConfig:
     """A CheckConfig from the options `check` and `ci` share."""
+    from ..pipeline import CheckConfig
+
     config = CheckConfig(encoder=encoder, nli=nli, use_cache=not no_cache, max_bytes=max_bytes,
                          languages=tuple(x.strip().lower() for x in languages.split(",") if x.strip()) if languages else None, progress=not quiet,
                          max_claims=max_claims, output_dir=output_dir, on_warning=None if quiet else warn)

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from ..evaluate import evaluate, render_text
 from ..fileio import write_or_fail
 from ..safetext import json_text
 from .common import EncoderOption, NLIOption, NoCacheOption, reported_errors, say
@@ -26,6 +25,8 @@ def eval_command(
 ) -> None:
     """Evaluate the models on labelled data: NLI pairs (JSONL), alignment gold (JSONL stories, TSV), or
     multi-outlet stories against their gold (a story folder, or a folder of them)."""
+    from ..evaluate import evaluate, render_text
+
     with reported_errors():
         if dataset.is_dir():
             from ..pipeline import CheckConfig

@@ -5,28 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..fileio import write_or_fail
-from ..review import (
-    DB_NAME,
-    OPEN,
-    STATUSES,
-    Decision,
-    ReviewItem,
-    ReviewStore,
-    export_frame,
-    find_items,
-    load_report,
-    mark_findings,
-    refresh_html,
-    review_items,
-)
 from ..safetext import shorten
 from ..types import CheckError
 from .common import reported_errors, say
+
+if TYPE_CHECKING:
+    from ..review import Decision, ReviewItem
 
 
 def _iter_lines(items: list[ReviewItem]) -> Iterator[str]:
@@ -57,6 +46,20 @@ def review(
     export: Annotated[Path | None, typer.Option("--export", help="Write every finding with its status as CSV")] = None,
 ) -> None:
     """List the open findings of a report, record editorial decisions, export them as CSV."""
+    from ..review import (
+        DB_NAME,
+        EXPORT_COLUMNS,
+        OPEN,
+        STATUSES,
+        ReviewStore,
+        export_rows,
+        find_items,
+        load_report,
+        mark_findings,
+        refresh_html,
+        review_items,
+    )
+
     with reported_errors():
         data = load_report(report_dir)
         db = report_dir / DB_NAME
@@ -79,9 +82,9 @@ def review(
                     decisions = store.decisions()
             items = review_items(data, decisions)
         if export is not None:
-            from ..report import csv_text  # pandas loads only when exporting
+            from ..report import csv_table
 
-            write_or_fail(export, csv_text(export_frame(items, decisions)))
+            write_or_fail(export, csv_table(EXPORT_COLUMNS, export_rows(items, decisions)))
             say(f"wrote {export}")
         if not targets and db.exists():
             page = refresh_html(report_dir, data, items)

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from ..textnorm import place_key
 from .model import Slot, SlotConflict
-from .places import same_place
+from .places import PlaceKeys, same_place
 from .resources import load
 from .roles import PARTS_MAX, roles_compatible
 
@@ -200,15 +200,20 @@ def _named_in(slot: Slot, text: str) -> bool:
     transliteration such as "ملبورن" for "Melbourne" matches by consonant skeleton). A name of
     several words also counts when one of its longer words is there ("Pulau Pinang" / "Penang")."""
     names = [slot.value] + ([w for w in slot.value.split() if len(w) >= 4] if " " in slot.value else [])
-    return any(same_place(name, key) for name in names for key in _ngram_keys(text))
+    spelled = _ngram_keys(text)
+    return any(spelled.match(name) for name in names)
 
 
 @lru_cache(maxsize=4096)
-def _ngram_keys(text: str) -> tuple[str, ...]:
-    """Place keys of every run of 1 to MAX_NAME_WORDS words of a claim (a claim is in many pairs)."""
+def _ngram_keys(text: str) -> PlaceKeys:
+    """Place keys of every run of 1 to MAX_NAME_WORDS words of a claim or a whole version (each is in
+    many pairs)."""
     words = _WORD.findall(text)
-    return tuple(dict.fromkeys(place_key(" ".join(words[i:i + n]))
-                               for n in range(1, MAX_NAME_WORDS + 1) for i in range(len(words) - n + 1)))
+    # place_key works word by word: the key of a run is its words' keys joined
+    key_of_word = {w: place_key(w) for w in set(words)}
+    keys = [key_of_word[w] for w in words]
+    return PlaceKeys(" ".join(k for k in keys[i:i + n] if k)
+                     for n in range(1, MAX_NAME_WORDS + 1) for i in range(len(words) - n + 1))
 
 
 def _absent_places(found: list[Slot], other: list[Slot], other_text: str, other_version: str | None) -> list[Slot]:

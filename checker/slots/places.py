@@ -7,17 +7,28 @@ consonant skeleton (articles, vowels, h/w/y and doubled letters dropped) that is
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
+import babel
 from babel import Locale
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from ..textnorm import Normalized, key_of, norm_word, place_key, skeleton
-from .gazetteer import city_index
+from .gazetteer import city_index, index_stamp
 from .model import Slot
-from .resources import lang_group, load, trie_pattern
+from .resources import (
+    DATA_DIR,
+    decode_mapping,
+    derived_table,
+    encode_mapping,
+    lang_group,
+    load,
+    source_digest,
+    trie_pattern,
+)
 
 _AR_TOKEN = re.compile(r"[\u0621-\u064a\u0671-\u06d3]+")
 _LATIN_CAP = re.compile(
@@ -51,7 +62,16 @@ class _PlaceTables:
 
 @lru_cache(maxsize=1)
 def _gazetteer() -> dict[str, tuple[str, str]]:
-    """Index key -> (canonical key, type): Babel countries, GeoNames cities, a few extra aliases."""
+    """Index key -> (canonical key, type): Babel countries, GeoNames cities, a few extra aliases;
+    cached between runs beside the city index (``gazetteer.derived_table``)."""
+    here = Path(__file__).parent
+    stamp = source_digest(index_stamp(), f"babel {babel.__version__}", DATA_DIR / "gazetteer.json",
+                          here / "places.py")
+    return derived_table("places", stamp, _build_gazetteer, encode_mapping,
+                         lambda data: decode_mapping(data, tuple))
+
+
+def _build_gazetteer() -> dict[str, tuple[str, str]]:
     data = load("gazetteer.json")
     gaz: dict[str, tuple[str, str]] = {}
     en = Locale.parse("en").territories
@@ -145,6 +165,10 @@ def _tables(langs: tuple[str, ...]) -> _PlaceTables:
 
 # ---------------------------------------------------------------------------- keys
 
+FUZZY_MIN_LETTERS = 4  # skeletons this long or longer may match fuzzily ...
+FUZZY_MIN_RATIO = 80  # ... when this similar (rapidfuzz ratio, 0-100)
+
+
 def same_place(a: str, b: str) -> bool:
     if a == b:
         return True
@@ -153,7 +177,36 @@ def same_place(a: str, b: str) -> bool:
         return a.replace(" ", "") == b.replace(" ", "")
     if sa == sb:
         return True
-    return min(len(sa), len(sb)) >= 4 and fuzz.ratio(sa, sb) >= 80
+    return min(len(sa), len(sb)) >= FUZZY_MIN_LETTERS and fuzz.ratio(sa, sb) >= FUZZY_MIN_RATIO
+
+
+class PlaceKeys:
+    """Many place keys (the word runs of a whole text) prepared so that ``any(same_place(name, k) for
+    k in keys)`` is answered by set lookups, plus a fuzzy search over distinct skeletons only."""
+
+    def __init__(self, keys: Iterable[str]) -> None:
+        self.keys = frozenset(keys)
+        skeletons = {k: skeleton(k) for k in self.keys}
+        self.joined = frozenset(k.replace(" ", "") for k in self.keys)
+        self.joined_shapeless = frozenset(k.replace(" ", "") for k, s in skeletons.items() if not s)
+        self.skeletons = frozenset(s for s in skeletons.values() if s)
+        self.long_skeletons = tuple(sorted(s for s in self.skeletons if len(s) >= FUZZY_MIN_LETTERS))
+
+    def match(self, name: str) -> bool:
+        """Whether ``same_place(name, key)`` holds for one of the keys."""
+        if name in self.keys:
+            return True
+        sa, joined = skeleton(name), name.replace(" ", "")
+        if not sa:
+            return joined in self.joined
+        if joined in self.joined_shapeless or sa in self.skeletons:
+            return True
+        if len(sa) < FUZZY_MIN_LETTERS:
+            return False
+        # candidates found in C with a looser cutoff, then decided by the very test same_place makes
+        near = process.extract(sa, self.long_skeletons, scorer=fuzz.ratio, score_cutoff=FUZZY_MIN_RATIO - 5,
+                               limit=None)
+        return any(fuzz.ratio(sa, sb) >= FUZZY_MIN_RATIO for sb, _, _ in near)
 
 
 # ---------------------------------------------------------------------------- extraction

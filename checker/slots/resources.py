@@ -1,12 +1,20 @@
-"""Rule data (checker/data/slots/*.json) and helpers to turn word lists into fast regexes."""
+"""Rule data (checker/data/slots/*.json), helpers to turn word lists into fast regexes, and tables
+derived from the data, kept between runs in the user cache folder (or shipped)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from ..fileio import keep_newest, read_stamped_json, user_cache_dir, write_stamped_json
+
+T = TypeVar("T")
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "slots"
 
@@ -62,3 +70,64 @@ def trie_pattern(words: list[str] | set[str] | tuple[str, ...]) -> str:
 # word boundaries valid for Latin and Arabic script alike
 WB_L = r"(?<![\w])"
 WB_R = r"(?![\w])"
+
+
+# ---------------------------------------------------------------------------- derived tables
+
+def cache_dir() -> Path | None:
+    """Where derived place tables are cached: CLAIMCHECK_GAZETTEER_CACHE, else the user cache folder;
+    None when CLAIMCHECK_GAZETTEER_CACHE is "off"."""
+    env = os.environ.get("CLAIMCHECK_GAZETTEER_CACHE", "")
+    if env.lower() == "off":
+        return None
+    return Path(env) if env else user_cache_dir()
+
+
+def source_digest(*parts: str | Path) -> str:
+    """A short hash of strings and file contents (line endings unified): the stamp of a derived table."""
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part.read_bytes().replace(b"\r\n", b"\n") if isinstance(part, Path) else part.encode("utf-8")
+        digest.update(len(data).to_bytes(8, "little") + data)
+    return digest.hexdigest()[:16]
+
+
+def derived_table(name: str, stamp: str, build: Callable[[], T], encode: Callable[[T], object],
+                  decode: Callable[[Any], T], shipped: Path | None = None) -> T:
+    """A table derived from data files: the ``shipped`` copy or the one cached by an earlier run when
+    stamped with ``stamp``, else built, then cached as ``cache_dir()/NAME-STAMP.json`` (beside a few
+    copies with other stamps, ``fileio.keep_newest``). A damaged or stale file is rebuilt, and a cache that
+    cannot be written is skipped."""
+    folder = cache_dir()
+    cached = folder / f"{name}-{stamp}.json" if folder is not None else None
+    for path in (shipped, cached):
+        stored = read_stamped_json(path, stamp) if path is not None else None
+        if stored is not None:
+            try:
+                return decode(stored)
+            except (KeyError, IndexError, TypeError, ValueError):
+                pass  # damaged: rebuilt below
+    table = build()
+    if cached is not None:
+        try:
+            write_stamped_json(cached, stamp, encode(table))
+            keep_newest(cached.parent, f"{name}-" + "[0-9a-f]" * len(stamp) + ".json")
+        except OSError:
+            pass
+    return table
+
+
+def encode_mapping(table: Mapping[str, object]) -> dict[str, list[Any]]:
+    """A name table as JSON: each distinct value once, and per key the position of its value."""
+    values = list(dict.fromkeys(table.values()))
+    position = {value: n for n, value in enumerate(values)}
+    return {"values": values, "keys": list(table), "positions": [position[v] for v in table.values()]}
+
+
+def decode_mapping(data: dict[str, list[Any]], value: Callable[[Any], T] = str) -> dict[str, T]:
+    """The table ``encode_mapping`` wrote; ``value`` turns a JSON value back into a table value.
+    Raises KeyError, IndexError, TypeError or ValueError when the data is damaged."""
+    values, positions = [value(v) for v in data["values"]], data["positions"]
+    if positions and min(positions) < 0:
+        raise IndexError("negative position")
+    return dict(zip(data["keys"], [values[n] for n in positions], strict=True))
