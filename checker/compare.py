@@ -6,13 +6,23 @@ from __future__ import annotations
 
 import heapq
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from .align import ColumnBest, row_tiles
 from .negation import negations
 from .nli import NLIScorer
-from .types import DEFAULT_NLI_THRESHOLD, NLI_LABELS, AlignedPair, Claim, Discrepancy, Document
+from .types import (
+    DEFAULT_NLI_THRESHOLD,
+    MAX_NLI_PAIRS_DEFAULT,
+    NLI_LABELS,
+    AlignedPair,
+    Claim,
+    Discrepancy,
+    Document,
+)
 
 # NLI alone between claims that both state facts (dates, numbers, places) none of which conflict and that
 # are negated alike: the facts were compared and agree, so what NLI finds is most often a different
@@ -20,7 +30,6 @@ from .types import DEFAULT_NLI_THRESHOLD, NLI_LABELS, AlignedPair, Claim, Discre
 # alone)
 STRONG_NLI_CONTRADICTION = 0.75
 NLI_PAIRS_PER_CLAIM = 2.0  # NLI budget: pairs per claim, two evaluations each (both directions)
-CANDIDATES_PER_VERSION = 1  # for each claim, its most similar claims in each other version
 CANDIDATE_SLACK = 0.05  # candidates may sit this far below the alignment's cosine floor
 ANCHOR_SLACK = 0.10  # ... and further when they share a fact anchor (a place, a kind of quantity)
 
@@ -37,6 +46,8 @@ class CompareConfig:
     unsupported_places: bool = False
     # NLI also on wider candidates (claims that are not translations of each other but share a fact)
     wide_nli: bool = True
+    # run-wide cap on the pairs NLI runs on (two evaluations each), for huge inputs; None: no cap
+    max_nli_pairs: int | None = MAX_NLI_PAIRS_DEFAULT
 
 
 def same_polarity(a: Claim, b: Claim, languages: dict[str, str] | None = None) -> bool:
@@ -129,6 +140,20 @@ def nli_pairs(pairs: list[AlignedPair], claims: list[Claim]) -> list[AlignedPair
     return chosen
 
 
+def cap_nli_pairs(tiers: list[list[AlignedPair]], cap: int,
+                  values_differ: Callable[[AlignedPair], bool]) -> list[AlignedPair]:
+    """At most ``cap`` pairs: whole tiers in priority order and, from the tier the cap cuts into, the pairs
+    whose values differ first, then the least similar (the likeliest to disagree)."""
+    kept: list[AlignedPair] = []
+    for tier in tiers:
+        room = cap - len(kept)
+        if len(tier) > room:
+            kept += sorted(tier, key=lambda p: (not values_differ(p), p.similarity))[:room]
+            break
+        kept += tier
+    return kept
+
+
 def _anchor_keys(slots: list) -> set[str]:
     """What two claims may both be about: a place, or a kind of quantity (its unit)."""
     keys = set()
@@ -142,10 +167,11 @@ def _anchor_keys(slots: list) -> set[str]:
 
 def candidate_pairs(documents: list[Document], claims: list[Claim], vectors: dict[str, np.ndarray] | None,
                     slots: SlotsPerClaim, excluded: set[str], min_cosine: float) -> list[AlignedPair]:
-    """Pairs worth comparing beyond translation alignment, from each claim to each other version: its
-    CANDIDATES_PER_VERSION most similar claims, and for each of its fact anchors (a place, a kind of
-    quantity) the most similar claim sharing that anchor; above a cosine floor a little under the
-    alignment's own. Versions set aside take no part."""
+    """Pairs worth comparing beyond translation alignment, from each claim to each other version: its most
+    similar claim, and for each of its fact anchors (a place, a kind of quantity) the most similar claim
+    sharing that anchor (the first in reading order on a tie); above a cosine floor a little under the
+    alignment's own. Versions set aside take no part. Similarities are computed a tile of rows at a time,
+    as the alignment does, never as a whole matrix."""
     if not vectors:
         return []
     rows: dict[str, list[Claim]] = {}
@@ -153,24 +179,15 @@ def candidate_pairs(documents: list[Document], claims: list[Claim], vectors: dic
         if claim.doc_id not in excluded:
             rows.setdefault(claim.doc_id, []).append(claim)
     anchors = {c.id: _anchor_keys(slots[c]) for cs in rows.values() for c in cs}
+    embedded = {doc_id: np.stack([vectors[c.id] for c in cs]) for doc_id, cs in rows.items()}
     found: dict[tuple[str, str], float] = {}
     docs = [d.id for d in documents if d.id in rows]
     for n, doc_a in enumerate(docs):
         for doc_b in docs[n + 1:]:
             ca, cb = rows[doc_a], rows[doc_b]
-            sim = np.stack([vectors[c.id] for c in ca]) @ np.stack([vectors[c.id] for c in cb]).T
-            for side, (mine, theirs, matrix) in enumerate(((ca, cb, sim), (cb, ca, sim.T))):
-                for i, claim in enumerate(mine):
-                    ranked = [int(j) for j in np.argsort(-matrix[i], kind="stable")]
-                    picks = [(j, min_cosine - CANDIDATE_SLACK) for j in ranked[:CANDIDATES_PER_VERSION]]
-                    for key in sorted(anchors[claim.id]):
-                        best = next((j for j in ranked if key in anchors[theirs[j].id]), None)
-                        if best is not None:
-                            picks.append((best, min_cosine - ANCHOR_SLACK))
-                    for j, floor in picks:
-                        if matrix[i, j] >= floor:
-                            a, b = (claim, theirs[j]) if side == 0 else (theirs[j], claim)
-                            found[(a.id, b.id)] = round(float(matrix[i, j]), 4)
+            for i, j, cos in _nearest_and_anchored(embedded[doc_a], embedded[doc_b], [anchors[c.id] for c in ca],
+                                                   [anchors[c.id] for c in cb], min_cosine):
+                found[(ca[i].id, cb[j].id)] = cos
     position = {c.id: n for n, c in enumerate(claims)}
     return [AlignedPair(a, b, cos, 0.0, False)
             for (a, b), cos in sorted(found.items(), key=lambda kv: (position[kv[0][0]], position[kv[0][1]]))]
@@ -182,6 +199,53 @@ _SENTENCE_FINAL = re.compile(r"[.!?؟。…][\"'”’»)\]]*\s*$")
 def is_sentence(claim: Claim) -> bool:
     """Whether a claim comes from a full sentence (ending in a full stop) rather than a headline."""
     return bool(_SENTENCE_FINAL.search(claim.sentence or claim.text))
+
+
+def _key_members(anchors: list[set[str]]) -> dict[str, np.ndarray]:
+    """Anchor key -> the (ascending) indices of the claims that have it."""
+    members: dict[str, list[int]] = {}
+    for n, keys in enumerate(anchors):
+        for key in keys:
+            members.setdefault(key, []).append(n)
+    return {key: np.asarray(found) for key, found in members.items()}
+
+
+def _nearest_and_anchored(emb_a: np.ndarray, emb_b: np.ndarray, anchors_a: list[set[str]],
+                          anchors_b: list[set[str]], min_cosine: float) -> list[tuple[int, int, float]]:
+    """(i, j, rounded cosine) of the candidate pairs between two versions, in both directions: each
+    claim's nearest claim in the other version (at least min_cosine - CANDIDATE_SLACK) and, per anchor
+    key, its nearest claim with that key (at least min_cosine - ANCHOR_SLACK)."""
+    near_floor, anchor_floor = min_cosine - CANDIDATE_SLACK, min_cosine - ANCHOR_SLACK
+    keys_a, keys_b = _key_members(anchors_a), _key_members(anchors_b)
+    shared = sorted(keys_a.keys() & keys_b.keys())
+    dtype = np.result_type(emb_a, emb_b)
+    nearest_a = ColumnBest(len(emb_b), dtype)  # nearest claim of a for each claim of b
+    anchored_a = {key: ColumnBest(len(keys_b[key]), dtype) for key in shared}
+    picks: list[tuple[np.ndarray, np.ndarray, np.ndarray, float]] = []  # (i, j, cosine, floor) arrays
+    for start, end in row_tiles(len(emb_a)):
+        sim = emb_a[start:end] @ emb_b.T
+        rows = np.arange(start, end)
+        nearest_b = sim.argmax(axis=1)
+        picks.append((rows, nearest_b, sim[rows - start, nearest_b], near_floor))
+        nearest_a.update(sim, rows)
+        for key in shared:
+            members_a = keys_a[key][(keys_a[key] >= start) & (keys_a[key] < end)]
+            if not len(members_a):
+                continue
+            members_b = keys_b[key]
+            sub = sim[np.ix_(members_a - start, members_b)]
+            best = sub.argmax(axis=1)
+            picks.append((members_a, members_b[best], sub[np.arange(len(members_a)), best], anchor_floor))
+            anchored_a[key].update(sub, members_a)
+    columns = np.arange(len(emb_b))
+    picks.append((nearest_a.row, columns, nearest_a.score, near_floor))
+    for key, running in anchored_a.items():
+        picks.append((running.row, keys_b[key], running.score, anchor_floor))
+    found = []
+    for i, j, cos, floor in picks:
+        kept = cos >= floor
+        found += zip(i[kept].tolist(), j[kept].tolist(), cos[kept].tolist(), strict=True)
+    return [(i, j, round(cos, 4)) for i, j, cos in found]
 
 
 def _units(values: list[str]) -> set[str]:
@@ -321,16 +385,17 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
                    nli: NLIScorer | None, config: CompareConfig, *, vectors: dict[str, np.ndarray] | None = None,
                    encoder_name: str | None = None, set_aside: dict[str, dict] | None = None,
                    min_cosine: float = 0.80, stats: dict[str, int] | None = None,
-                   ) -> tuple[list[Discrepancy], dict[str, float]]:
+                   slots: SlotsPerClaim | None = None) -> tuple[list[Discrepancy], dict[str, float]]:
     """All discrepancies, most severe first, and the documents set aside (id -> aligned fraction).
 
     ``set_aside`` (from :func:`checker.anchor.off_event_documents`) names the versions about another event;
     without it they are found here. Claims are compared along their alignment and along wider candidates
     (the most similar claims of each other version, claims sharing a fact anchor); value conflicts are
-    then reduced to one finding per dissenting version of each fact."""
+    then reduced to one finding per dissenting version of each fact. ``slots``: fact slots already
+    extracted against the documents' reference dates, to reuse."""
     by_id = {c.id: c for c in claims}
     threshold = nli_threshold(config, nli)
-    slots = SlotsPerClaim(documents)
+    slots = slots or SlotsPerClaim(documents)
     if set_aside is None:
         from .anchor import off_event_documents
 
@@ -367,9 +432,20 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
         if not config.wide_nli:
             extra = [p for p in extra if (p.claim_a, p.claim_b) in aligned_keys]
             rest = [p for p in rest if (p.claim_a, p.claim_b) in aligned_keys]
-        checked = (tree + extra + rest)[:max(len(tree), int(NLI_PAIRS_PER_CLAIM * len(claims)))]
+        tiers, room = [], max(len(tree), int(NLI_PAIRS_PER_CLAIM * len(claims)))
+        for tier in (tree, extra, rest):
+            tiers.append(tier[:room])
+            room -= len(tiers[-1])
+        planned = sum(len(tier) for tier in tiers)
+        if config.max_nli_pairs is not None and planned > config.max_nli_pairs:
+            checked = cap_nli_pairs(tiers, config.max_nli_pairs, lambda p: any(
+                c.values_a and c.values_b for c in conflicts.get((p.claim_a, p.claim_b), [])))
+        else:
+            checked = [p for tier in tiers for p in tier]
         verdicts = {(v.pair.claim_a, v.pair.claim_b): v.worst
                     for v in run_nli(nli, checked, by_id, vectors, encoder_name)}
+        if stats is not None:
+            stats.update(nli_pairs_planned=planned, nli_pairs=len(checked))
     if stats is not None:
         stats.update(nli_evaluations=2 * len(verdicts), candidate_pairs=len(candidates))
     languages = {d.id: d.language for d in documents}

@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -270,10 +271,10 @@ def dominant_script(text: str) -> str | None:
     """The writing system most letters of ``text`` are in (the first word of their Unicode names:
     LATIN, ARABIC, CYRILLIC, ...), or None for text without letters."""
     counts: dict[str, int] = {}
-    for ch in text:
+    for ch, n in Counter(text).items():  # each distinct character named once
         if ch.isalpha():
             script = unicodedata.name(ch, "?").split(" ")[0]
-            counts[script] = counts.get(script, 0) + 1
+            counts[script] = counts.get(script, 0) + n
     return max(sorted(counts), key=counts.__getitem__) if counts else None
 
 

@@ -186,12 +186,18 @@ def check_documents(documents: list[Document], config: CheckConfig | None = None
         warnings[:0] = [f"{d.id}: no dateline; relative dates resolved against {d.assumed_dateline.isoformat()} "
                         "from the other versions" for d in documents if d.assumed_dateline]
     stats: dict[str, int] = {}
+    # without a borrowed dateline the slots read for anchoring are the ones to compare: extracted once
+    same_dates = not any(d.assumed_dateline for d in documents)
     discrepancies, off_topic = compare_claims(documents, claims, pairs, cached_nli(models.nli, cache), config.compare,
                                               vectors=claim_vectors, encoder_name=models.encoder.info.name,
-                                              set_aside=set_aside, min_cosine=align.min_cosine, stats=stats)
+                                              set_aside=set_aside, min_cosine=align.min_cosine, stats=stats,
+                                              slots=own_dates if same_dates else None)
     timings["compare"] = time.perf_counter() - t0
     if cache:
         cache.close()
+    if stats.get("nli_pairs", 0) < stats.get("nli_pairs_planned", 0):
+        warnings.append(f"NLI ran on {stats['nli_pairs']} of {stats['nli_pairs_planned']} candidate pairs "
+                        "(--max-nli-pairs)")
     for doc_id, info in set_aside.items():
         reasons = "; ".join(str(r) for r in info["reasons"])  # type: ignore[attr-defined]
         warnings.append(f"{doc_id}: set aside as likely another story or an older event ({reasons}); its claims "

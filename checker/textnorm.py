@@ -132,6 +132,10 @@ def is_arabic_script(s: str) -> bool:
 
 # ---------------------------------------------------------------- place-name keys
 
+_POSSESSIVE = re.compile(r"['`’]s\b")
+_NOT_KEY = re.compile(r"[^a-z0-9 ]")
+_VOWELS = re.compile(r"[aeiouhwy]")  # vowels, and h, w, y
+_DOUBLED = re.compile(r"(.)\1+")
 _ARTICLE_LATIN = re.compile(r"\b(?:al|el|ad|ar|as|ash|at|az|an|ud|ul|ez|es|ed)[-\s]+")
 _DIGRAPHS = (("sh", "s"), ("kh", "k"), ("gh", "g"), ("th", "t"), ("dh", "d"), ("ph", "f"), ("ch", "c"),
              ("q", "k"), ("c", "k"), ("x", "ks"), ("v", "f"), ("p", "b"), ("ou", "u"),
@@ -172,8 +176,8 @@ def place_key(name: str) -> str:
         else:
             words.append(anyascii(tok))
     key = " ".join(words).lower().replace("-", " ")
-    key = re.sub(r"['`’]s\b", "", key)
-    key = re.sub(r"[^a-z0-9 ]", "", key)
+    key = _POSSESSIVE.sub("", key)
+    key = _NOT_KEY.sub("", key)
     return " ".join(key.split())
 
 
@@ -185,5 +189,5 @@ def skeleton(key: str) -> str:
     s = s.replace(" ", "")
     for a, b in _DIGRAPHS:
         s = s.replace(a, b)
-    s = re.sub(r"[aeiouhwy]", "", s)
-    return re.sub(r"(.)\1+", r"\1", s)
+    s = _VOWELS.sub("", s)
+    return _DOUBLED.sub(r"\1", s)

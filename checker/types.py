@@ -19,6 +19,9 @@ MAX_BYTES_DEFAULT = 50 * 1024 * 1024  # largest input file read
 # document is not checked (with a warning) so that huge inputs finish in bounded time and memory.
 MAX_CLAIMS_DEFAULT = 2000
 DEFAULT_NLI_THRESHOLD = 0.65  # for NLI models that carry no calibrated threshold of their own
+# NLI pairs per check at most: the per-claim budget of 1,500 claims (five versions of 300), so stories are
+# never capped; 25,000 claims would otherwise take ~100,000 evaluations, hours on a few CPU cores
+MAX_NLI_PAIRS_DEFAULT = 3000
 DEFAULT_FAIL_ON: tuple[str, ...] = DISCREPANCY_KINDS  # `ci`: omissions/additions ("unmatched") included
 
 

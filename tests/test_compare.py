@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from checker.compare import CompareConfig, compare_claims, nli_pairs
 from checker.types import AlignedPair, Claim, Document
@@ -174,3 +175,118 @@ def test_a_dissent_is_shown_on_full_sentences_rather_than_headlines():
     numbers = [d for d in found if d.kind == "number"]
     assert len(numbers) == 1  # one finding for the one dissenting version and value
     assert numbers[0].claim_b == "c#2" and "people" in (numbers[0].text_b or "")
+
+
+def _reference_candidates(documents, claims, vectors, anchors, excluded, min_cosine):
+    """The straightforward candidate search: whole similarity matrices, a full ranking per claim."""
+    from checker.compare import ANCHOR_SLACK, CANDIDATE_SLACK
+
+    rows: dict[str, list[Claim]] = {}
+    for claim in claims:
+        if claim.doc_id not in excluded:
+            rows.setdefault(claim.doc_id, []).append(claim)
+    found = {}
+    docs = [d.id for d in documents if d.id in rows]
+    for n, doc_a in enumerate(docs):
+        for doc_b in docs[n + 1:]:
+            ca, cb = rows[doc_a], rows[doc_b]
+            sim = np.stack([vectors[c.id] for c in ca]) @ np.stack([vectors[c.id] for c in cb]).T
+            for side, (mine, theirs, matrix) in enumerate(((ca, cb, sim), (cb, ca, sim.T))):
+                for i, claim in enumerate(mine):
+                    ranked = [int(j) for j in np.argsort(-matrix[i], kind="stable")]
+                    picks = [(ranked[0], min_cosine - CANDIDATE_SLACK)]
+                    for key in sorted(anchors[claim.id]):
+                        best = next((j for j in ranked if key in anchors[theirs[j].id]), None)
+                        if best is not None:
+                            picks.append((best, min_cosine - ANCHOR_SLACK))
+                    for j, floor in picks:
+                        if matrix[i, j] >= floor:
+                            a, b = (claim, theirs[j]) if side == 0 else (theirs[j], claim)
+                            found[(a.id, b.id)] = round(float(matrix[i, j]), 4)
+    position = {c.id: n for n, c in enumerate(claims)}
+    return [AlignedPair(a, b, cos, 0.0, False)
+            for (a, b), cos in sorted(found.items(), key=lambda kv: (position[kv[0][0]], position[kv[0][1]]))]
+
+
+class _AnchorSlots:
+    """Fact slots that give each claim the anchor keys chosen for it."""
+
+    def __init__(self, anchors: dict[str, set[str]]) -> None:
+        self.anchors = anchors
+
+    def __getitem__(self, claim: Claim) -> list:
+        from types import SimpleNamespace
+
+        return [SimpleNamespace(kind="place", value=k[2:], unit=None) if k.startswith("p:")
+                else SimpleNamespace(kind="number", value="1", unit=k[2:]) for k in sorted(self.anchors[claim.id])]
+
+
+def _candidate_case(sizes: dict[str, int], seed: int, integer: bool):
+    rng = np.random.default_rng(seed)
+    documents = [Document(id=d, path=d, raw="", language="en") for d in sizes]
+    claims = [_claim(f"{d}#{i + 1}") for d, n in sizes.items() for i in range(n)]
+    if integer:  # small integers: exact ties between claims everywhere
+        rows = rng.integers(0, 3, size=(len(claims), 4)).astype(np.float32)
+    else:
+        rows = rng.normal(size=(len(claims), 16)) + 1.5
+        rows = (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+    vectors = {c.id: rows[n] for n, c in enumerate(claims)}
+    keys = ["p:tal afar", "p:mosul", "u:km", "u:person"]
+    anchors = {c.id: {k for k in keys if rng.random() < 0.3} for c in claims}
+    return documents, claims, vectors, anchors
+
+
+@pytest.mark.parametrize("tile_rows", [1, 3, 512])
+@pytest.mark.parametrize(("sizes", "integer", "excluded"), [
+    ({"a": 1, "b": 1}, False, set()), ({"a": 1, "b": 9, "c": 4}, True, set()), ({"a": 9, "b": 1}, True, set()),
+    ({"a": 17, "b": 12, "c": 15}, True, {"b"}), ({"a": 40, "b": 33, "c": 25}, False, set()),
+    ({"a": 26, "b": 30}, True, set())])
+def test_candidates_equal_the_whole_matrix_search(monkeypatch, tile_rows, sizes, integer, excluded):
+    """Tiled candidates are those of whole similarity matrices with a full ranking per claim, ties included
+    (the first claim in reading order wins), in both directions."""
+    from checker import align
+    from checker.compare import candidate_pairs
+
+    monkeypatch.setattr(align, "TILE_ROWS", tile_rows)
+    documents, claims, vectors, anchors = _candidate_case(sizes, sum(sizes.values()) + tile_rows, integer)
+    # integer vectors have dot products 0, 1, 2 ...: nearest claims need 3, anchored ones 2
+    min_cosine = 2.07 if integer else 0.6
+    expected = _reference_candidates(documents, claims, vectors, anchors, excluded, min_cosine)
+    got = candidate_pairs(documents, claims, vectors, _AnchorSlots(anchors), excluded, min_cosine)
+    assert got == expected
+    assert expected  # the floors let candidates through
+
+
+def test_nli_cap_keeps_tiers_in_order_and_cuts_the_least_informative():
+    from checker.compare import cap_nli_pairs
+
+    def pair(name: str, cos: float) -> AlignedPair:
+        return AlignedPair(f"a#{name}", f"b#{name}", cos, 1.1, True)
+
+    tree = [pair("t1", 0.95), pair("t2", 0.85), pair("t3", 0.90)]
+    conflicts = [pair("c1", 0.9), pair("c2", 0.8)]
+    nearest = [pair("n1", 0.9), pair("n2", 0.88)]
+    differ = {"a#t1", "a#c2"}  # pairs whose values differ
+
+    def kept(cap: int) -> list[str]:
+        chosen = cap_nli_pairs([tree, conflicts, nearest], cap, lambda p: p.claim_a in differ)
+        return [p.claim_a[2:] for p in chosen]
+
+    assert kept(10) == ["t1", "t2", "t3", "c1", "c2", "n1", "n2"]  # no cut: the order as planned
+    assert kept(4) == ["t1", "t2", "t3", "c2"]  # the trees whole, then a conflict pair whose values differ
+    assert kept(2) == ["t1", "t2"]  # values differ first, then the least similar
+    assert kept(0) == []
+
+
+def test_nli_cap_bounds_the_evaluations_of_a_run():
+    ids = [f"d{i}" for i in range(6)]
+    docs = [Document(id=d, path=d, raw="", language="en") for d in ids]
+    claims = [_claim(f"{d}#1", f"The vote took place in {2010 + i}.") for i, d in enumerate(ids)]
+    pairs = [AlignedPair(a.id, b.id, 0.9, 1.1, True) for n, a in enumerate(claims) for b in claims[n + 1:]]
+    calls = {}
+    for cap in (5, 12, None):
+        nli, stats = _CountingNLI(), {}
+        compare_claims(docs, claims, pairs, nli, CompareConfig(max_nli_pairs=cap), stats=stats)
+        calls[cap] = nli.calls
+        assert stats["nli_pairs_planned"] == 12 and stats["nli_evaluations"] == nli.calls
+    assert calls == {5: 2 * 5, 12: 2 * 12, None: 2 * 12}

@@ -11,7 +11,7 @@ from checker.embed import load_encoder
 from checker.nli import TransformersNLI, label_order, load_nli
 from checker.pipeline import CheckConfig, check
 from checker.report import discrepancies_frame, groups_frame, report_to_dict, write_report
-from checker.types import CheckError
+from checker.types import CheckError, ModelInfo
 
 
 def test_tiny_encoder_loads_through_sentence_transformers(tiny_encoder_path):
@@ -123,3 +123,34 @@ def test_alignment_floor_follows_the_encoder_unless_set(story_dir, tiny_encoder_
     assert check([story_dir], config).settings["align"]["min_cosine"] == 0.5  # sentence-transformers scale
     config = replace(config, align=AlignConfig(min_cosine=0.9))
     assert check([story_dir], config).settings["align"]["min_cosine"] == 0.9
+
+
+def test_cli_max_nli_pairs_caps_nli_with_a_warning(tmp_path, monkeypatch):
+    from tiny_models import HashEncoder
+
+    import checker.pipeline
+    from checker.pipeline import Models
+
+    class CountingNLI:
+        info = ModelInfo("nli", "test/counting-nli", "1", False, "test double")
+        calls = 0
+
+        def predict(self, premises, hypotheses):
+            CountingNLI.calls += len(premises)
+            return np.tile([0.6, 0.3, 0.1], (len(premises), 1))
+
+    lines = [f"Statement number {word} says the council met again." for word in
+             ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")]
+    # three copies: ten groups of three claims, three aligned pairs each (two of them the group's tree)
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(checker.pipeline, "load_models", lambda config: Models(HashEncoder(), CountingNLI()))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["check", *(str(tmp_path / f"{n}.txt") for n in "abc"), "--out", str(out),
+                                      "--max-nli-pairs", "7", "--no-cache", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert CountingNLI.calls == 2 * 7 == data["settings"]["nli_pair_evaluations"]
+    assert "NLI ran on 7 of 30 candidate pairs (--max-nli-pairs)" in data["warnings"]
+    assert "NLI ran on 7 of 30" in result.output
+    assert data["settings"]["compare"]["max_nli_pairs"] == 7

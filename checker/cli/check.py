@@ -8,12 +8,13 @@ from typing import Annotated
 import typer
 
 from ..safetext import shorten
-from ..types import MAX_CLAIMS_DEFAULT, CheckError, Report
+from ..types import MAX_CLAIMS_DEFAULT, MAX_NLI_PAIRS_DEFAULT, CheckError, Report
 from .common import (
     DEFAULT_MAX_MB,
     EncoderOption,
     MaxClaimsOption,
     MaxMBOption,
+    MaxNLIPairsOption,
     NLIOption,
     NLIThresholdOption,
     NoCacheOption,
@@ -91,6 +92,7 @@ def check(
     languages: Annotated[str | None, typer.Option(help="Only check these languages, e.g. ar,fa,ms")] = None,
     max_mb: MaxMBOption = DEFAULT_MAX_MB,
     max_claims: MaxClaimsOption = MAX_CLAIMS_DEFAULT,
+    max_nli_pairs: MaxNLIPairsOption = MAX_NLI_PAIRS_DEFAULT,
     no_slots: NoSlotsOption = False,
     no_cache: NoCacheOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summary")] = False,
@@ -108,7 +110,8 @@ def check(
         ensure_writable_folder(out)
         config = build_config(encoder=encoder, nli=nli, no_cache=no_cache, max_bytes=int(max_mb * 1024 * 1024),
                               quiet=quiet, max_claims=max_claims, nli_threshold=nli_threshold, no_slots=no_slots,
-                              min_margin=min_margin, languages=languages, output_dir=out)
+                              min_margin=min_margin, languages=languages, output_dir=out,
+                              max_nli_pairs=max_nli_pairs)
         report = interruptible(lambda: run_check(inputs, config))
         written = write_report(report, out, wanted)
         if "html" in wanted:

@@ -15,7 +15,7 @@ import typer
 import typer.core
 
 from ..safetext import for_terminal
-from ..types import DEFAULT_NLI_THRESHOLD, MAX_BYTES_DEFAULT, CheckError
+from ..types import DEFAULT_NLI_THRESHOLD, MAX_BYTES_DEFAULT, MAX_NLI_PAIRS_DEFAULT, CheckError
 
 if TYPE_CHECKING:  # the pipeline (numpy, models) loads only when a command runs
     from ..pipeline import CheckConfig
@@ -104,7 +104,7 @@ def interruptible(work: Callable[[], T]) -> T:
 def build_config(*, encoder: str | None, nli: str | None, no_cache: bool, max_bytes: int, quiet: bool,
                  max_claims: int | None, nli_threshold: float | None = None, no_slots: bool = False,
                  min_margin: float | None = None, languages: str | None = None,
-                 output_dir: Path | None = None) -> CheckConfig:
+                 output_dir: Path | None = None, max_nli_pairs: int | None = MAX_NLI_PAIRS_DEFAULT) -> CheckConfig:
     """A CheckConfig from the options `check` and `ci` share."""
     from ..pipeline import CheckConfig
 
@@ -117,6 +117,7 @@ def build_config(*, encoder: str | None, nli: str | None, no_cache: bool, max_by
         config.compare = replace(config.compare, nli_threshold=nli_threshold)
     if no_slots:
         config.compare = replace(config.compare, slots=False)
+    config.compare = replace(config.compare, max_nli_pairs=max_nli_pairs)
     return config
 
 
@@ -131,4 +132,7 @@ MaxMBOption = Annotated[float, typer.Option(help="Largest input file in MB")]
 MaxClaimsOption = Annotated[int, typer.Option(min=1, help="Claims checked per document; the rest is skipped "
                                                           "with a warning")]
 NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the embedding cache")]
+MaxNLIPairsOption = Annotated[int, typer.Option(min=0, help="Claim pairs NLI runs on per check at most (two "
+                                                          "evaluations each); beyond it the least informative "
+                                                          "are skipped with a warning")]
 DEFAULT_MAX_MB = MAX_BYTES_DEFAULT / (1024 * 1024)

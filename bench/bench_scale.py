@@ -1,0 +1,210 @@
+"""Scale: 5 language versions × N claims each, checked cold (fresh embedding cache) and cached.
+
+    python bench/bench_scale.py [--claims 5000] [--encoder SPEC|fake] [--nli SPEC|none|fake]
+                                [--max-nli-pairs N]
+
+The versions are built from the NTREX sentences in fixtures/eval/align/*.jsonl (en, ar, fa, ms, id; one
+file per language), repeated with a numbered prefix ("2. ...") so that every repeat is a new text. Each
+run is a child process (``--child``), so its peak RSS is its own; it prints the seconds of each stage
+(``report.timings`` plus writing the report files) and its peak RSS, and this process prints the cold and
+cached figures side by side.
+
+``--encoder fake`` and ``--nli fake`` time everything but the models: the fake encoder gives each claim a
+vector from its sentence's gold translation links (so versions align as with a real encoder), the fake
+NLI scorer returns probabilities from a hash of the pair.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+STORIES = sorted((ROOT / "fixtures/eval/align").glob("ntrex-stories-*.jsonl"))
+LANGUAGES = ("en", "ar", "fa", "ms", "id")
+STAGES = ("ingest", "segment", "load_models", "embed", "align", "compare", "report")
+FAKE_DIM = 384
+
+
+def build_versions(claims: int, folder: Path) -> int:
+    """One .txt per language, one sentence per line, with a few more lines than ``claims`` (a line makes
+    1.03 to 1.07 claims: short ones are dropped, long ones split into clauses; the check then caps each
+    version at exactly ``claims``); ``concepts.json`` gives each line its gold sentence (for the fake
+    encoder). Returns the lines per version."""
+    stories = [json.loads(line) for path in STORIES for line in path.read_text(encoding="utf-8").splitlines()]
+    units = min(sum(len(s["docs"][lang]) for s in stories) for lang in LANGUAGES)
+    lines_wanted = claims + claims // 50 + 10
+    rounds = math.ceil(lines_wanted / units)
+    concepts: dict[str, list[str]] = {}
+    for lang in LANGUAGES:
+        lines, keys = [], []
+        for r in range(rounds):
+            for s, story in enumerate(stories):
+                english = {j: i for src, i, tgt, j in story["gold"] if src == "en" and tgt == lang}
+                for j, sentence in enumerate(story["docs"][lang]):
+                    lines.append(f"{r + 1}. {sentence}")
+                    linked = j if lang == "en" else english.get(j)
+                    keys.append(f"{r}:{s}:{linked}" if linked is not None else f"{r}:{s}:{lang}{j}")
+        (folder / f"{lang}.txt").write_text("\n".join(lines[:lines_wanted]) + "\n", encoding="utf-8")
+        concepts[lang] = keys[:lines_wanted]
+    (folder / "concepts.json").write_text(json.dumps(concepts), encoding="utf-8")
+    return len(concepts["en"])
+
+
+def _seeded(key: str) -> np.random.Generator:
+    return np.random.default_rng(int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "little"))
+
+
+class FakeEncoder:
+    """Model-free encoder: a claim's vector is its sentence's gold concept (shared by its translations) plus
+    its clause position and a little noise of its own, so versions align much as with a real encoder."""
+
+    def __init__(self, vectors: dict[str, np.ndarray]) -> None:
+        from checker.types import ModelInfo
+
+        self.info = ModelInfo("encoder", "bench/fake-encoder", "1", False, "gold-link vectors, no model")
+        self._vectors = vectors
+
+    @classmethod
+    def for_versions(cls, folder: Path, max_claims: int) -> FakeEncoder:
+        from checker.ingest import read_documents
+        from checker.segment import segment_document
+
+        concepts = json.loads((folder / "concepts.json").read_text(encoding="utf-8"))
+        documents, _ = read_documents([folder / f"{lang}.txt" for lang in LANGUAGES])
+        vectors: dict[str, np.ndarray] = {}
+        for doc in documents:
+            keys = concepts[Path(doc.path).stem]
+            clause_of_line: dict[int, int] = {}
+            for claim in segment_document(doc)[0][:max_claims]:
+                line = doc.raw.count("\n", 0, claim.start)
+                clause = clause_of_line[line] = clause_of_line.get(line, -1) + 1
+                concept = _seeded(f"{keys[line]}:{clause}").standard_normal(FAKE_DIM)
+                vector = concept + 0.35 * _seeded(claim.normalized).standard_normal(FAKE_DIM)
+                vectors[claim.normalized] = (vector / np.linalg.norm(vector)).astype(np.float32)
+        return cls(vectors)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        unknown = np.zeros(FAKE_DIM, dtype=np.float32)
+        return np.stack([self._vectors.get(t, unknown) for t in texts]) if texts else np.zeros((0, FAKE_DIM))
+
+
+class FakeNLI:
+    """Deterministic NLI probabilities from a hash of the pair, no model."""
+
+    def __init__(self) -> None:
+        from checker.types import ModelInfo
+
+        self.info = ModelInfo("nli", "bench/fake-nli", "1", False, "hashed probabilities, no model")
+
+    def predict(self, premises: Sequence[str], hypotheses: Sequence[str]) -> np.ndarray:
+        logits = np.stack([_seeded(p + "\0" + h).standard_normal(3) for p, h in zip(premises, hypotheses, strict=True)])
+        probs = np.exp(logits)
+        return (probs / probs.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def peak_rss_mb() -> float:
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
+
+
+def child(args: argparse.Namespace) -> None:
+    """One check of the versions in ``args.child``; prints a JSON line of figures."""
+    from dataclasses import replace
+
+    from checker.embed import load_encoder
+    from checker.nli import load_nli
+    from checker.pipeline import CheckConfig, Models, check
+    from checker.report import write_report
+
+    config = CheckConfig(encoder=args.encoder, nli=args.nli, cache_dir=args.cache, progress=False,
+                         max_claims=args.claims)
+    if args.max_nli_pairs is not None:
+        config.compare = replace(config.compare, max_nli_pairs=args.max_nli_pairs)
+    models = None
+    if args.encoder == "fake" or args.nli == "fake":
+        t0 = time.perf_counter()
+        encoder = (FakeEncoder.for_versions(args.child, args.claims) if args.encoder == "fake"
+                   else load_encoder(args.encoder))
+        nli = FakeNLI() if args.nli == "fake" else load_nli(args.nli, encoder=encoder)
+        models = Models(encoder=encoder, nli=nli)
+        print(f"fake models prepared in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    report = check([args.child / f"{lang}.txt" for lang in LANGUAGES], config, models=models)
+    checked_rss = peak_rss_mb()
+    t0 = time.perf_counter()
+    write_report(report, args.out, ("json", "csv", "md", "html", "groups"))
+    timings = dict(report.timings, report=time.perf_counter() - t0)
+    print(json.dumps({"timings": timings, "peak_rss_mb": peak_rss_mb(), "check_rss_mb": checked_rss,
+                      "claims": len(report.claims),
+                      "pairs": len(report.pairs), "discrepancies": len(report.discrepancies),
+                      "nli_evaluations": report.settings.get("nli_pair_evaluations", 0),
+                      "candidate_pairs": report.settings.get("candidate_pairs", 0),
+                      "warnings": [w for w in report.settings.get("warnings", []) if "NLI" in w]}))
+
+
+def run_child(folder: Path, cache: Path, out: Path, args: argparse.Namespace) -> dict:
+    command = [sys.executable, __file__, "--child", str(folder), "--cache", str(cache), "--out", str(out),
+               "--claims", str(args.claims), "--encoder", args.encoder or "", "--nli", args.nli or ""]
+    if args.max_nli_pairs is not None:
+        command += ["--max-nli-pairs", str(args.max_nli_pairs)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    t0 = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    if done.returncode:
+        sys.exit(f"check failed:\n{done.stderr[-3000:]}")
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    figures["wall"] = time.perf_counter() - t0
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--claims", type=int, default=5000, help="claims per language version")
+    parser.add_argument("--encoder", default=None, help="registry name, hub id, local path or 'fake'")
+    parser.add_argument("--nli", default=None, help="registry name, hub id, local path, 'none' or 'fake'")
+    parser.add_argument("--max-nli-pairs", type=int, default=None, help="the check's NLI pair cap")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    args.encoder, args.nli = args.encoder or None, args.nli or None
+    if args.child:
+        child(args)
+        return
+    with tempfile.TemporaryDirectory(prefix="claimcheck-scale-") as tmp:
+        folder, cache, out = Path(tmp) / "versions", Path(tmp) / "cache", Path(tmp) / "out"
+        folder.mkdir()
+        lines = build_versions(args.claims, folder)
+        print(f"5 versions ({', '.join(LANGUAGES)}), {lines} lines each, checked at {args.claims} claims each; "
+              f"encoder {args.encoder or 'default'}, NLI {args.nli or 'default'}")
+        cold = run_child(folder, cache, out, args)
+        cached = run_child(folder, cache, out, args)
+    print(f"{cold['claims']} claims, {cold['pairs']} aligned pairs, {cold['candidate_pairs']} candidate pairs, "
+          f"{cold['nli_evaluations']} NLI evaluations, {cold['discrepancies']} discrepancies")
+    for warning in cold["warnings"]:
+        print(f"warning: {warning}")
+    print("| stage | cold s | cached s | cached/cold |")
+    print("|---|---|---|---|")
+    rows = [(stage, cold["timings"].get(stage, 0.0), cached["timings"].get(stage, 0.0)) for stage in STAGES]
+    rows += [("total (report.timings)", cold["timings"]["total"], cached["timings"]["total"]),
+             ("process wall", cold["wall"], cached["wall"])]
+    for stage, a, b in rows:
+        print(f"| {stage} | {a:.2f} | {b:.2f} | {b / a if a else float('nan'):.2f} |")
+    for label, key in (("peak RSS MB, check", "check_rss_mb"), ("peak RSS MB, with the report", "peak_rss_mb")):
+        print(f"| {label} | {cold[key]:.0f} | {cached[key]:.0f} | {cached[key] / cold[key]:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
