@@ -137,22 +137,28 @@ class Evidence:
 POLARITY_NOTE = "negation on one side only"
 def _polarity(report: Report) -> list[Discrepancy]:
     """Aligned pairs with no contradiction finding of their own where one claim holds a negation cue and the
-    other none (a number or place finding on the pair says nothing about its polarity)."""
+    other none (a number or place finding on the pair says nothing about its polarity); a pair that has
+    one gets the cue noted on it, so it is judged as a polarity finding."""
     claims = {c.id: c for c in report.claims}
     lang = {d.id: d.language for d in report.documents}
     contradictions = [d for d in report.discrepancies if d.kind == "nli"]
     found = {(d.claim_a, d.claim_b) for d in contradictions} | {(d.claim_b, d.claim_a) for d in contradictions}
     out = []
+    by_pair = {frozenset((d.claim_a, d.claim_b)): d for d in contradictions}
     for p in report.pairs:
         a, b = claims[p.claim_a], claims[p.claim_b]
-        if (a.id, b.id) in found:
-            continue
         na, nb = negations(a.text, lang[a.doc_id]), negations(b.text, lang[b.doc_id])
-        if (na > 0) != (nb > 0):  # counts differ legitimately ("no reports" / "هیچ گزارشی ... نشده")
-            out.append(Discrepancy(id="", kind="nli", doc_a=a.doc_id, doc_b=b.doc_id, claim_a=a.id, claim_b=b.id,
-                                   text_a=a.text, text_b=b.text, nli=p.nli,
-                                   score=round(0.5 + 0.4 * (p.nli or {}).get("contradiction", 0.0), 4),
-                                   note=f"{POLARITY_NOTE} ({na} / {nb} negation words)"))
+        if (na > 0) == (nb > 0):  # counts differ legitimately ("no reports" / "هیچ گزارشی ... نشده")
+            continue
+        if (a.id, b.id) in found:  # the pair's own contradiction finding carries the cue as evidence
+            finding = by_pair[frozenset((a.id, b.id))]
+            if POLARITY_NOTE not in finding.note:
+                finding.note = "; ".join(filter(None, [finding.note, f"{POLARITY_NOTE} ({na} / {nb} negation words)"]))
+            continue
+        out.append(Discrepancy(id="", kind="nli", doc_a=a.doc_id, doc_b=b.doc_id, claim_a=a.id, claim_b=b.id,
+                               text_a=a.text, text_b=b.text, nli=p.nli,
+                               score=round(0.5 + 0.4 * (p.nli or {}).get("contradiction", 0.0), 4),
+                               note=f"{POLARITY_NOTE} ({na} / {nb} negation words)"))
     return out
 
 
@@ -312,17 +318,6 @@ def known_places(shown: list[str], slots: list[Slot]) -> bool:
     return any(known_place(s.value) for s in slots if s.kind == "place" and any(spells(v, s) for v in shown))
 
 
-def place_put_instead(named: list[Slot], other: list[Slot]) -> bool:
-    """The other claim names a place that the claim naming a place of its own does not: one place may
-    stand in the other's stead. When the other names none (or only the same places), the one-sided
-    place is more likely a word read as a place name (a person's first name, a common noun) or a name
-    spelled beyond the gazetteer's reach."""
-    from .slots.places import same_place
-
-    places = [s.value for s in named if s.kind == "place"]
-    return any(not any(same_place(o.value, p) for p in places) for o in other if o.kind == "place")
-
-
 def judge(d: Discrepancy, evidence: Evidence, policy: GuardPolicy = DEFAULT_POLICY) -> tuple[bool, str]:
     """Whether a discrepancy is strong enough to fail a build under the policy, and why (or why not)."""
     if d.kind == "nli" and POLARITY_NOTE in d.note:
@@ -357,9 +352,6 @@ def judge(d: Discrepancy, evidence: Evidence, policy: GuardPolicy = DEFAULT_POLI
             named, other = (d.claim_a, d.claim_b) if d.values_a else (d.claim_b, d.claim_a)
             if named in evidence.slots and not known_places(d.values_a or d.values_b, evidence.slots[named]):
                 return False, "a place named in one version only, read through a cue word, not a known place"
-            if named in evidence.slots and other in evidence.slots and not place_put_instead(
-                    evidence.slots[named], evidence.slots[other]):
-                return False, "a place named in one version only, where the other names no other place instead"
             return True, f"a place named in one version only, on claims that otherwise agree (cosine {similarity:.2f})"
         return False, f"{d.kind} named in one version only"
     if d.kind == "number" and _scale_only(d.values_a, d.values_b):

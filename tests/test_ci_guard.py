@@ -17,7 +17,6 @@ from checker.ci import (
     explanation,
     judge,
     length_gains,
-    place_put_instead,
     unpaired_numbers,
 )
 from checker.compare import UNSUPPORTED_NOTE
@@ -97,15 +96,13 @@ def test_numbers_compare_like_with_like() -> None:
     assert judge(disc("number", ["3"], ["2"]), e)[0]
 
 
-def test_one_sided_place_needs_another_place_in_its_stead() -> None:
+def test_one_sided_known_place_fails_even_when_the_other_names_no_place_instead() -> None:
+    """A swapped place the gazetteer does not know (an island, a district) leaves the other side with no
+    place slot: the one-sided known place must still fail the build."""
     paris, berlin = slot("place", "paris"), slot("place", "berlin")
-    assert place_put_instead([paris], [berlin])
-    assert not place_put_instead([paris, berlin], [berlin])  # the other names only places this one names
-    assert not place_put_instead([paris], [slot("number", "3")])
     e = evidence()
-    e.slots = {"s#1": [slot("place", "nancy"), slot("place", "austin")], "t#1": [slot("place", "austin")]}
-    strong, why = judge(disc("place", ["Nancy"], []), e)
-    assert not strong and "no other place" in why
+    e.slots = {"s#1": [paris], "t#1": [slot("number", "3")]}
+    assert judge(disc("place", ["Paris"], []), e)[0]
     e.slots = {"s#1": [paris], "t#1": [berlin]}
     assert judge(disc("place", ["Paris"], []), e)[0]
     # a word read as a place through a cue word ("منطقة الجزاء", the penalty area) is no known place
@@ -226,3 +223,19 @@ def test_a_merge_is_told_from_an_omission_by_length() -> None:
     e.length_gain["s#1"] = DEFAULT_POLICY.merge_min_length_gain + 0.1
     strong, why = judge(lone, e)
     assert not strong and "as long as both" in why
+
+
+def test_a_contradiction_finding_with_a_one_sided_negation_is_judged_as_polarity() -> None:
+    from checker.ci import POLARITY_NOTE, _polarity
+    from checker.types import Claim, Document, Report
+
+    docs = [Document(id="s", path="s.txt", raw="", language="en"), Document(id="t", path="t.txt", raw="", language="en")]
+    a = Claim(id="s#1", doc_id="s", text="The bridge will be rebuilt.", start=0, end=1)
+    b = Claim(id="t#1", doc_id="t", text="The bridge will not be rebuilt.", start=0, end=1)
+    found = disc("nli", nli=0.7)
+    report = Report(documents=docs, claims=[a, b], dropped=[], groups=[], discrepancies=[found],
+                    pairs=[AlignedPair("s#1", "t#1", 0.9, 1.2, True)], models=[])
+    assert _polarity(report) == []  # no second finding for the pair
+    assert POLARITY_NOTE in found.note
+    strong, why = judge(found, evidence())
+    assert strong and "negation" in why
