@@ -93,7 +93,7 @@ class GuardPolicy:
     kind's rule is listed as "ignored", with the reason."""
 
     # NLI: P(contradiction), the more contradicting direction
-    nli_min_contradiction: float = 0.8
+    nli_min_contradiction: float = 0.75
     # numbers, dates, places: only values on both sides, on a confidently aligned pair of claims
     slot_min_similarity: float = 0.8
     # two different countries that NLI does not back: only on pairs this close (the rest of the claim agrees)
@@ -137,23 +137,18 @@ class Evidence:
 POLARITY_NOTE = "negation on one side only"
 def _polarity(report: Report) -> list[Discrepancy]:
     """Aligned pairs with no contradiction finding of their own where one claim holds a negation cue and the
-    other none (a number or place finding on the pair says nothing about its polarity); a pair that has
-    one gets the cue noted on it, so it is judged as a polarity finding."""
+    other none (a number or place finding on the pair says nothing about its polarity)."""
     claims = {c.id: c for c in report.claims}
     lang = {d.id: d.language for d in report.documents}
     contradictions = [d for d in report.discrepancies if d.kind == "nli"]
     found = {(d.claim_a, d.claim_b) for d in contradictions} | {(d.claim_b, d.claim_a) for d in contradictions}
     out = []
-    by_pair = {frozenset((d.claim_a, d.claim_b)): d for d in contradictions}
     for p in report.pairs:
         a, b = claims[p.claim_a], claims[p.claim_b]
         na, nb = negations(a.text, lang[a.doc_id]), negations(b.text, lang[b.doc_id])
         if (na > 0) == (nb > 0):  # counts differ legitimately ("no reports" / "هیچ گزارشی ... نشده")
             continue
-        if (a.id, b.id) in found:  # the pair's own contradiction finding carries the cue as evidence
-            finding = by_pair[frozenset((a.id, b.id))]
-            if POLARITY_NOTE not in finding.note:
-                finding.note = "; ".join(filter(None, [finding.note, f"{POLARITY_NOTE} ({na} / {nb} negation words)"]))
+        if (a.id, b.id) in found:
             continue
         out.append(Discrepancy(id="", kind="nli", doc_a=a.doc_id, doc_b=b.doc_id, claim_a=a.id, claim_b=b.id,
                                text_a=a.text, text_b=b.text, nli=p.nli,

