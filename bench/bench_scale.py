@@ -4,7 +4,7 @@
                                 [--max-nli-pairs N]
 
 The versions are built from the NTREX sentences in fixtures/eval/align/*.jsonl (en, ar, fa, ms, id; one
-file per language), repeated with a numbered prefix ("2. ...") so that every repeat is a new text. Each
+file per language): the stories, then pairs of their sentences joined into new statements. Each
 run is a child process (``--child``), so its peak RSS is its own; it prints the seconds of each stage
 (``report.timings`` plus writing the report files) and its peak RSS, and this process prints the cold and
 cached figures side by side.
@@ -38,25 +38,51 @@ STAGES = ("ingest", "segment", "load_models", "embed", "align", "compare", "repo
 FAKE_DIM = 384
 
 
+def _translated_alike(story: dict) -> list[dict[str, str]]:
+    """The story's English sentences that every version translates one to one, in each language."""
+    links: dict[tuple[str, int], set[int]] = {}
+    for src, i, tgt, j in story["gold"]:
+        if src == "en":
+            links.setdefault((tgt, j), set()).add(i)
+    found = []
+    for e, english in enumerate(story["docs"]["en"]):
+        texts = {"en": english}
+        for lang in LANGUAGES[1:]:
+            units = [j for (tgt, j), sources in links.items() if tgt == lang and sources == {e}]
+            if len(units) != 1:
+                break
+            texts[lang] = story["docs"][lang][units[0]]
+        else:
+            found.append(texts)
+    return found
+
+
 def build_versions(claims: int, folder: Path) -> int:
-    """One .txt per language, one sentence per line, with a few more lines than ``claims`` (a line makes
-    1.03 to 1.07 claims: short ones are dropped, long ones split into clauses; the check then caps each
-    version at exactly ``claims``); ``concepts.json`` gives each line its gold sentence (for the fake
-    encoder). Returns the lines per version."""
+    """One .txt per language, one sentence per line: the stories as they are (with their dropped, merged
+    and inserted sentences), then as many rounds as needed of new lines made of two sentences joined by a
+    comma, the same two in every language (a repeated sentence would be a near-duplicate that no margin
+    can align). A few more lines than ``claims`` are written (a line makes slightly more than one claim);
+    the check caps each version at exactly ``claims``. ``concepts.json`` names each line's gold statement
+    (for the fake encoder). Returns the lines per version."""
     stories = [json.loads(line) for path in STORIES for line in path.read_text(encoding="utf-8").splitlines()]
-    units = min(sum(len(s["docs"][lang]) for s in stories) for lang in LANGUAGES)
+    alike = [texts for story in stories for texts in _translated_alike(story)]
     lines_wanted = claims + claims // 50 + 10
-    rounds = math.ceil(lines_wanted / units)
+    rounds = math.ceil(lines_wanted / len(alike))
     concepts: dict[str, list[str]] = {}
     for lang in LANGUAGES:
         lines, keys = [], []
-        for r in range(rounds):
-            for s, story in enumerate(stories):
-                english = {j: i for src, i, tgt, j in story["gold"] if src == "en" and tgt == lang}
-                for j, sentence in enumerate(story["docs"][lang]):
-                    lines.append(f"{r + 1}. {sentence}")
-                    linked = j if lang == "en" else english.get(j)
-                    keys.append(f"{r}:{s}:{linked}" if linked is not None else f"{r}:{s}:{lang}{j}")
+        for s, story in enumerate(stories):
+            english = {j: i for src, i, tgt, j in story["gold"] if src == "en" and tgt == lang}
+            for j, sentence in enumerate(story["docs"][lang]):
+                lines.append(sentence)
+                linked = j if lang == "en" else english.get(j)
+                keys.append(f"0:{s}:{linked}" if linked is not None else f"0:{s}:{lang}{j}")
+        comma = "، " if lang in ("ar", "fa") else ", "
+        for r in range(1, rounds + 1):
+            for k, texts in enumerate(alike):
+                first = texts[lang].rstrip().rstrip(".!?؟…\"”»'")
+                lines.append(first + comma + alike[(k + r) % len(alike)][lang])
+                keys.append(f"{r}:{k}")
         (folder / f"{lang}.txt").write_text("\n".join(lines[:lines_wanted]) + "\n", encoding="utf-8")
         concepts[lang] = keys[:lines_wanted]
     (folder / "concepts.json").write_text(json.dumps(concepts), encoding="utf-8")

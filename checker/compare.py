@@ -471,15 +471,16 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
         value_found.extend(d for d in slot_found if d.values_a and d.values_b)
         found.extend(d for d in slot_found if not (d.values_a and d.values_b))
         # NLI alone speaks for translations only: two different statements of one story often "contradict"
-        bar = (max(threshold, STRONG_NLI_CONTRADICTION)
-               if config.slots and slots[claim_a] and slots[claim_b] and same_polarity(claim_a, claim_b, languages)
-               else threshold)
-        if verdict and not slot_found and not wide and verdict["contradiction"] >= bar:
-            found.append(Discrepancy(
-                id="", kind="nli", doc_a=claim_a.doc_id, doc_b=claim_b.doc_id, claim_a=claim_a.id,
-                claim_b=claim_b.id, text_a=claim_a.text, text_b=claim_b.text, nli=verdict,
-                score=round(0.9 * verdict["contradiction"], 4),
-            ))
+        if verdict and not slot_found and not wide:
+            bar = (max(threshold, STRONG_NLI_CONTRADICTION)
+                   if config.slots and slots[claim_a] and slots[claim_b] and same_polarity(claim_a, claim_b, languages)
+                   else threshold)
+            if verdict["contradiction"] >= bar:
+                found.append(Discrepancy(
+                    id="", kind="nli", doc_a=claim_a.doc_id, doc_b=claim_b.doc_id, claim_a=claim_a.id,
+                    claim_b=claim_b.id, text_a=claim_a.text, text_b=claim_b.text, nli=verdict,
+                    score=round(0.9 * verdict["contradiction"], 4),
+                ))
     closeness = {(p.claim_a, p.claim_b): (is_sentence(by_id[p.claim_a]) + is_sentence(by_id[p.claim_b]),
                                           len(_anchor_keys(slots[by_id[p.claim_a]]) & _anchor_keys(slots[by_id[p.claim_b]])),
                                           p.similarity) for p in candidates}

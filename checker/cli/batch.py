@@ -7,13 +7,14 @@ from typing import Annotated
 
 import typer
 
-from ..types import MAX_CLAIMS_DEFAULT, CheckError
+from ..types import MAX_CLAIMS_DEFAULT, MAX_NLI_PAIRS_DEFAULT, CheckError
 from .common import (
     DEFAULT_MAX_MB,
     EXIT_FINDINGS,
     EncoderOption,
     MaxClaimsOption,
     MaxMBOption,
+    MaxNLIPairsOption,
     NLIOption,
     NLIThresholdOption,
     NoCacheOption,
@@ -39,6 +40,7 @@ def batch(
     nli_threshold: NLIThresholdOption = None,
     max_mb: MaxMBOption = DEFAULT_MAX_MB,
     max_claims: MaxClaimsOption = MAX_CLAIMS_DEFAULT,
+    max_nli_pairs: MaxNLIPairsOption = MAX_NLI_PAIRS_DEFAULT,
     no_slots: NoSlotsOption = False,
     no_cache: NoCacheOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary")] = False,
@@ -56,7 +58,8 @@ def batch(
             raise CheckError("--scheduler needs --engine dask")
         ensure_writable_folder(out)
         config = build_config(encoder=encoder, nli=nli, no_cache=no_cache, max_bytes=int(max_mb * 1024 * 1024),
-                              quiet=True, max_claims=max_claims, nli_threshold=nli_threshold, no_slots=no_slots)
+                              quiet=True, max_claims=max_claims, nli_threshold=nli_threshold, no_slots=no_slots,
+                              max_nli_pairs=max_nli_pairs)
         stories, problems = read_stories(source, exclude=out)
         for line in problems:
             typer.echo(f"claimcheck: {line}", err=True)

@@ -13,7 +13,7 @@ import typer
 
 from ..fileio import write_or_fail
 from ..safetext import json_text
-from ..types import DEFAULT_FAIL_ON, MAX_CLAIMS_DEFAULT, CheckError
+from ..types import DEFAULT_FAIL_ON, MAX_CLAIMS_DEFAULT, MAX_NLI_PAIRS_DEFAULT, CheckError
 from .common import (
     DEFAULT_MAX_MB,
     EXIT_FINDINGS,
@@ -21,6 +21,7 @@ from .common import (
     EncoderOption,
     MaxClaimsOption,
     MaxMBOption,
+    MaxNLIPairsOption,
     NLIOption,
     NLIThresholdOption,
     NoCacheOption,
@@ -52,6 +53,7 @@ def ci(
     nli_threshold: NLIThresholdOption = None,
     no_slots: NoSlotsOption = False,
     max_claims: MaxClaimsOption = MAX_CLAIMS_DEFAULT,
+    max_nli_pairs: MaxNLIPairsOption = MAX_NLI_PAIRS_DEFAULT,
     max_mb: MaxMBOption = DEFAULT_MAX_MB,
     no_cache: NoCacheOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr")] = False,
@@ -105,7 +107,8 @@ def ci(
                 warn(f"{doc.path} is in the source's language ({doc.language}): checked as a version of the same story")
 
         config = build_config(encoder=encoder, nli=nli, no_cache=no_cache, max_bytes=max_bytes, quiet=quiet,
-                              max_claims=max_claims, nli_threshold=nli_threshold, no_slots=no_slots)
+                              max_claims=max_claims, nli_threshold=nli_threshold, no_slots=no_slots,
+                              max_nli_pairs=max_nli_pairs)
         models = interruptible(lambda: pipeline.load_models(config))
         cache = pipeline.open_cache(config)
         results: list[PairResult] = []

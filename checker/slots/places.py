@@ -191,9 +191,15 @@ class PlaceKeys:
         self.joined_shapeless = frozenset(k.replace(" ", "") for k, s in skeletons.items() if not s)
         self.skeletons = frozenset(s for s in skeletons.values() if s)
         self.long_skeletons = tuple(sorted(s for s in self.skeletons if len(s) >= FUZZY_MIN_LETTERS))
+        self._answers: dict[str, bool] = {}  # a whole version is asked about the same places pair after pair
 
     def match(self, name: str) -> bool:
         """Whether ``same_place(name, key)`` holds for one of the keys."""
+        if name not in self._answers:
+            self._answers[name] = self._match(name)
+        return self._answers[name]
+
+    def _match(self, name: str) -> bool:
         if name in self.keys:
             return True
         sa, joined = skeleton(name), name.replace(" ", "")
