@@ -218,10 +218,12 @@ def _ngram_keys(text: str) -> PlaceKeys:
 
 def _absent_places(found: list[Slot], other: list[Slot], other_text: str, other_version: str | None) -> list[Slot]:
     """Named places (not countries) of one claim that the other claim names nowhere, in no script,
-    and that the other version as a whole (when given) does not name either."""
+    and that the other version as a whole (when given) does not name either. The other claim is part of
+    its version, so a place the version does not name is not in the claim: the version is asked alone
+    (its keys are indexed once for all its claims, a claim's would be for each claim)."""
     return [x for x in found if x.kind == "place" and x.unit not in (None, "country")
-            and not any(y.kind == "place" and _compatible(x, y) for y in other) and not _named_in(x, other_text)
-            and not (other_version and _named_in(x, other_version))]
+            and not any(y.kind == "place" and _compatible(x, y) for y in other)
+            and not _named_in(x, other_version or other_text)]
 
 
 def _shown(slots: list[Slot]) -> list[str]:
@@ -286,7 +288,8 @@ def compare_slots(a: list[Slot], b: list[Slot], text_a: str | None = None, text_
     With the claim texts, a place that extraction missed on one side but that side spells anyway
     counts as matched, and a named place (base, city, province, airport) that the other claim does
     not name at all is a conflict of its own (a route "A–B" against "A–X"),
-    unless the other version (`version_a` / `version_b`, the whole text) names it elsewhere.
+    unless the other version (`version_a` / `version_b`, the whole text that holds the claim) names it
+    elsewhere.
     """
     conflicts: list[SlotConflict] = []
     for kind in _KIND_ORDER:
