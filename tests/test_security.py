@@ -160,7 +160,9 @@ def test_sarif_uri_is_percent_encoded(encoder, tmp_path, monkeypatch) -> None:
     folder.mkdir()
     (folder / "source.en.txt").write_text(SOURCE_TEXT, encoding="utf-8")
     translation = folder / 'ms #1 "draft".txt'
-    translation.write_text(MALAY_TEXT + "\nFeri itu membawa dua belas kereta pada waktu malam.\n", encoding="utf-8")
+    added = ("Feri itu membawa dua belas kereta pada waktu malam.", "Pelabuhan baharu dibuka kepada pelancong.",
+             "Harga tiket dijangka naik tahun depan.")  # additions with no counterpart: findings to locate
+    translation.write_text(MALAY_TEXT + "\n" + "\n".join(added) + "\n", encoding="utf-8")
     result = run("ci", folder / "source.en.txt", translation, "--format", "sarif", *model_args(encoder))
     assert result.exit_code in (0, 1), result.output
     uris = {loc["physicalLocation"]["artifactLocation"]["uri"]
