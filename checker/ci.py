@@ -165,10 +165,10 @@ def _slots_of_findings(report: Report) -> dict[str, list[Slot]]:
     return {cid: slots[claims[cid]] for cid in sorted(wanted)}
 
 
-def length_gains(report: Report, unmatched: list[str]) -> dict[str, float]:
-    """For each unmatched claim next to a claim with one counterpart: how much closer that counterpart's
-    length comes to the document's usual length ratio when the two neighbours are read as one sentence
-    (log scale; above 0 the join fits better: a sentence merged into, or split from, its neighbour)."""
+def neighbour_counterparts(report: Report, unmatched: list[str]) -> tuple[list[tuple[str, str, str]],
+                                                                          dict[str, list[str]]]:
+    """(unmatched claim, neighbour, neighbour's counterpart) for each reading-order neighbour of each
+    unmatched claim that has counterparts, and every claim's counterparts."""
     claims = {c.id: c for c in report.claims}
     order: dict[str, list[Claim]] = {}
     for c in report.claims:
@@ -177,27 +177,37 @@ def length_gains(report: Report, unmatched: list[str]) -> dict[str, float]:
     for p in report.pairs:
         partner.setdefault(p.claim_a, []).append(p.claim_b)
         partner.setdefault(p.claim_b, []).append(p.claim_a)
+    joins: list[tuple[str, str, str]] = []
+    for cid in unmatched:
+        own = order[claims[cid].doc_id]
+        k = next(n for n, c in enumerate(own) if c.id == cid)
+        for nb in (own[k - 1] if k else None, own[k + 1] if k + 1 < len(own) else None):
+            for other in partner.get(nb.id, []) if nb else []:
+                joins.append((cid, nb.id, other))
+    return joins, partner
+
+
+def length_gains(report: Report, unmatched: list[str]) -> dict[str, float]:
+    """For each unmatched claim next to a claim with one counterpart: how much closer that counterpart's
+    length comes to the document's usual length ratio when the two neighbours are read as one sentence
+    (log scale; above 0 the join fits better: a sentence merged into, or split from, its neighbour)."""
+    claims = {c.id: c for c in report.claims}
     ratios: dict[str, list[float]] = {}  # document -> other side's length per character of its own
     for p in report.pairs:
         a, b = claims[p.claim_a], claims[p.claim_b]
         ratios.setdefault(a.doc_id, []).append(len(b.text) / max(1, len(a.text)))
         ratios.setdefault(b.doc_id, []).append(len(a.text) / max(1, len(b.text)))
+    joins, partner = neighbour_counterparts(report, unmatched)
     gains: dict[str, float] = {}
-    for cid in unmatched:
-        claim = claims[cid]
-        if claim.doc_id not in ratios:
+    for cid, nb_id, other in joins:
+        claim, nb = claims[cid], claims[nb_id]
+        if claim.doc_id not in ratios or len(partner.get(other, [])) != 1:
             continue
         scale = float(np.median(ratios[claim.doc_id]))
-        own = order[claim.doc_id]
-        k = own.index(claim)
-        for nb in (own[k - 1] if k else None, own[k + 1] if k + 1 < len(own) else None):
-            for other in partner.get(nb.id, []) if nb else []:
-                if len(partner.get(other, [])) != 1:
-                    continue
-                length = len(claims[other].text)
-                alone = abs(np.log(length / (scale * len(nb.text))))
-                joined = abs(np.log(length / (scale * (len(nb.text) + 1 + len(claim.text)))))
-                gains[cid] = max(gains.get(cid, -np.inf), float(alone - joined))
+        length = len(claims[other].text)
+        alone = abs(np.log(length / (scale * len(nb.text))))
+        joined = abs(np.log(length / (scale * (len(nb.text) + 1 + len(claim.text)))))
+        gains[cid] = max(gains.get(cid, -np.inf), float(alone - joined))
     return gains
 
 
@@ -223,20 +233,7 @@ def gather_evidence(report: Report, encoder: object | None = None, cache: object
     from .embed import embed_texts
 
     claims = {c.id: c for c in report.claims}
-    order: dict[str, list[Claim]] = {}
-    for c in report.claims:
-        order.setdefault(c.doc_id, []).append(c)
-    partner: dict[str, list[str]] = {}
-    for p in report.pairs:
-        partner.setdefault(p.claim_a, []).append(p.claim_b)
-        partner.setdefault(p.claim_b, []).append(p.claim_a)
-    joins: list[tuple[str, str, str]] = []  # (unmatched claim, neighbour, neighbour's counterpart)
-    for cid in unmatched:
-        own = order[claims[cid].doc_id]
-        k = next(n for n, c in enumerate(own) if c.id == cid)
-        for nb in (own[k - 1] if k else None, own[k + 1] if k + 1 < len(own) else None):
-            for other in partner.get(nb.id, []) if nb else []:
-                joins.append((cid, nb.id, other))
+    joins, _ = neighbour_counterparts(report, unmatched)
     texts = [c.normalized for c in report.claims]
     joined = [claims[nb].normalized + " " + claims[cid].normalized if claims[nb].start < claims[cid].start
               else claims[cid].normalized + " " + claims[nb].normalized for cid, nb, _ in joins]
