@@ -2,9 +2,10 @@
 bf16 autocast), measured in one run on the same real news sentences, with the cosine of each
 PyTorch vector to the engine's, the share of the machine's matmul rate each reaches (FLOP-bound
 limit: the model's multiply-adds per sentence at the rate a plain matmul of the model's shapes gets
-here, fp32 and bf16), and the NLI cross-encoder's pairs/s.
+here, fp32 and bf16), the NLI cross-encoder's pairs/s, and alignment F1 on the NTREX dev stories
+with each encoder's vectors (the speed must not cost alignment quality).
 
-    python bench/bench_embed.py [--sentences 600] [--threads N]
+    python bench/bench_embed.py [--sentences 600] [--threads N] [--no-align]
 
 Sentences: the NTREX-128 alignment test stories (en, ar, fa, ms, id). Models are loaded before
 timing; each encoder embeds the same list once after a short warm-up. Prints ratios to the engine.
@@ -63,6 +64,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sentences", type=int, default=600)
     ap.add_argument("--threads", type=int, default=0, help="threads for every engine (default: all cores)")
+    ap.add_argument("--no-align", action="store_true", help="skip alignment F1 on the dev stories")
     args = ap.parse_args()
     if args.threads:
         os.environ["OMP_NUM_THREADS"] = os.environ["CLAIMCHECK_THREADS"] = str(args.threads)
@@ -109,6 +111,23 @@ def main() -> None:
         scorer.predict(pairs[:8], pairs[1:9])
         _, seconds = timed(scorer.predict, pairs[:-1], pairs[1:])
         print(f"NLI cross-encoder (bf16): {(len(pairs) - 1) / seconds:.1f} pairs/s")
+    if not args.no_align:
+        alignment_f1(engines)
+
+
+def alignment_f1(engines: dict[str, object]) -> None:
+    """Micro F1 of the default alignment on the NTREX dev stories with each encoder's vectors."""
+    from checker.evaluate import alignment_scores, embed_stories, load_stories, predict_links
+
+    stories = load_stories(ROOT / "fixtures/eval/align/ntrex-stories-dev.jsonl")
+    print(f"\nalignment on the NTREX dev stories ({len(stories)} stories), default settings:")
+    print(f"{'encoder':28} {'P':>6} {'R':>6} {'F1':>6} {'F1 - engine':>12}")
+    reference = None
+    for name, engine in engines.items():
+        scores = alignment_scores(stories, predict_links(embed_stories(stories, engine), "margin"))["overall"]
+        reference = scores["f1"] if reference is None else reference
+        print(f"{name:28} {scores['precision']:6.3f} {scores['recall']:6.3f} {scores['f1']:6.3f} "
+              f"{scores['f1'] - reference:+12.4f}")
 
 
 if __name__ == "__main__":
