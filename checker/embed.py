@@ -81,11 +81,11 @@ class E5TorchEncoder:
         if self._runtime is None:
             import torch
 
-            from .e5model import E5Inference, E5Tokenizer, load_e5_file, torch_threads
+            from .e5model import E5Inference, e5_tokenizer, load_e5_file, torch_threads
 
             torch.set_num_threads(torch_threads())
             f = load_e5_file(self._file)
-            self._tokenizer = E5Tokenizer(f)
+            self._tokenizer = e5_tokenizer(f)
             self._runtime = E5Inference(f)
         return self._runtime
 

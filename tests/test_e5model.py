@@ -18,7 +18,7 @@ from checker.crossencoder import (
     load_classifier,
     save_delta,
 )
-from checker.e5model import E5Tokenizer, read_e5_file
+from checker.e5model import E5Tokenizer, _pieces, read_e5_file
 from checker.embed import E5TorchEncoder
 from checker.nli import load_nli
 from checker.registry import TEST_MODEL_MARKER
@@ -42,6 +42,15 @@ def test_file_round_trip_gives_the_quantised_weights(tiny_file):
         np.testing.assert_array_equal(got.reshape(values.shape), values, err_msg=name)
     rows = np.array([5, 0, 5, 2])
     np.testing.assert_array_equal(f.word_embeddings(rows), decoded["emb.word"][rows])
+
+
+def test_vocabulary_decodes_pieces_of_every_script_at_their_byte_offsets():
+    pieces = ["<s>", "\u2581the", "\u2581الأيام", "\u2581می\u200cشود", "稣", "", "ấ", "\U0001F600x"]
+    encoded = [piece.encode() for piece in pieces]
+    offsets = np.cumsum([0] + [len(b) for b in encoded]).astype("<u4")
+    scores = np.arange(len(pieces), dtype="<f4") * -0.5
+    got = _pieces(b"".join(encoded), offsets, scores)
+    assert got == [(piece, float(score)) for piece, score in zip(pieces, scores, strict=True)]
 
 
 def test_inference_runtime_matches_transformers_bert(tiny_file):
