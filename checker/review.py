@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,12 +91,23 @@ class ReviewStore:
             self.conn = sqlite3.connect(path, timeout=30)
         except sqlite3.Error as exc:
             raise CheckError(f"cannot open the review database {path}: {exc}") from exc
-        try:
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.executescript(_SCHEMA)
-        except sqlite3.Error as exc:
-            self.conn.close()
-            raise CheckError(f"cannot open the review database {path}: {exc}") from exc
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self.conn.execute("PRAGMA journal_mode=WAL")
+                self.conn.executescript(_SCHEMA)
+                break
+            except sqlite3.OperationalError as exc:
+                # switching a new file to WAL does not wait on the busy timeout: retry while another
+                # process or thread is creating it at the same moment
+                if "locked" in str(exc) and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                    continue
+                self.conn.close()
+                raise CheckError(f"cannot open the review database {path}: {exc}") from exc
+            except sqlite3.Error as exc:
+                self.conn.close()
+                raise CheckError(f"cannot open the review database {path}: {exc}") from exc
 
     def close(self) -> None:
         self.conn.close()

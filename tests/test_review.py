@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -158,3 +159,26 @@ def test_a_damaged_review_database_is_a_one_line_error(folder: Path) -> None:
     result = runner.invoke(app, ["review", str(folder), "--mark", "d1", "confirmed"])
     assert result.exit_code == EXIT_ERROR
     assert "cannot open the review database" in result.output
+
+
+def test_several_writers_creating_the_database_at_once_all_open_it(tmp_path: Path) -> None:
+    # two review tabs and the CLI may open a report folder's fresh database at the same moment
+    errors: list[str] = []
+    for attempt in range(100):
+        path = tmp_path / f"{attempt}.sqlite3"
+        start = threading.Barrier(4)
+
+        def open_store(path: Path = path, start: threading.Barrier = start) -> None:
+            start.wait()
+            try:
+                with ReviewStore(path) as store:
+                    store.decisions()
+            except Exception as exc:  # noqa: BLE001 - every failure is the finding
+                errors.append(str(exc))
+
+        threads = [threading.Thread(target=open_store) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
