@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .fileio import user_cache_dir
+from .fileio import open_sqlite_wal, user_cache_dir
 
 CACHE_FILE = "results.sqlite3"
 _SCHEMA = """
@@ -67,12 +67,12 @@ class ResultCache:
         for attempt in range(2):
             try:
                 self.root.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-                conn.execute("PRAGMA journal_mode=WAL")
+                conn = open_sqlite_wal(self.path, _SCHEMA, isolation_level=None, check_same_thread=False)
                 conn.execute("PRAGMA synchronous=NORMAL")
-                conn.executescript(_SCHEMA)
                 self._conn = conn
                 return conn
+            except sqlite3.OperationalError:
+                break  # still locked after the timeout, or unwritable: never delete another process's file
             except sqlite3.DatabaseError:
                 # not a database (damaged, or another file under that name): start a fresh one once
                 if attempt == 0 and self.path.is_file():

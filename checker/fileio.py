@@ -10,12 +10,16 @@ import json
 import os
 import stat
 import tempfile
+import time
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .types import CheckError
+
+if TYPE_CHECKING:
+    import sqlite3
 
 
 def _umask() -> int:
@@ -123,3 +127,27 @@ def keep_newest(folder: Path, pattern: str, keep: int = CACHED_VERSIONS) -> None
 
     for old in sorted(folder.glob(pattern), key=written, reverse=True)[keep:]:
         old.unlink(missing_ok=True)
+
+
+def open_sqlite_wal(path: Path, schema: str, *, timeout: float = 30, **connect: Any) -> sqlite3.Connection:
+    """A connection to a SQLite file in WAL mode with ``schema`` applied, waiting up to ``timeout`` s for
+    other writers. Switching a fresh file to WAL does not wait on SQLite's busy timeout, so several
+    processes creating one file at the same moment retry here instead of failing. Raises sqlite3 errors."""
+    import sqlite3
+
+    deadline = time.monotonic() + timeout
+    conn = sqlite3.connect(path, timeout=timeout, **connect)
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(schema)
+            return conn
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) and time.monotonic() < deadline:
+                time.sleep(0.01)
+                continue
+            conn.close()
+            raise
+        except sqlite3.Error:
+            conn.close()
+            raise

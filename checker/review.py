@@ -12,13 +12,12 @@ import datetime as dt
 import json
 import os
 import sqlite3
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .fileio import write_or_fail
+from .fileio import open_sqlite_wal, write_or_fail
 from .fingerprint import fingerprint, fingerprinted
 from .types import CheckError, Discrepancy
 
@@ -88,26 +87,9 @@ class ReviewStore:
         self.path = path
         try:
             # WAL and a busy timeout: several writers (two browser tabs, the CLI) wait for each other
-            self.conn = sqlite3.connect(path, timeout=30)
+            self.conn = open_sqlite_wal(path, _SCHEMA)
         except sqlite3.Error as exc:
             raise CheckError(f"cannot open the review database {path}: {exc}") from exc
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                self.conn.execute("PRAGMA journal_mode=WAL")
-                self.conn.executescript(_SCHEMA)
-                break
-            except sqlite3.OperationalError as exc:
-                # switching a new file to WAL does not wait on the busy timeout: retry while another
-                # process or thread is creating it at the same moment
-                if "locked" in str(exc) and time.monotonic() < deadline:
-                    time.sleep(0.01)
-                    continue
-                self.conn.close()
-                raise CheckError(f"cannot open the review database {path}: {exc}") from exc
-            except sqlite3.Error as exc:
-                self.conn.close()
-                raise CheckError(f"cannot open the review database {path}: {exc}") from exc
 
     def close(self) -> None:
         self.conn.close()

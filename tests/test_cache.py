@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import threading
 
 import numpy as np
 
@@ -98,6 +99,26 @@ def test_concurrent_writers_keep_every_entry(tmp_path):
     assert [p.wait(timeout=120) for p in procs] == [0, 0, 0]
     found = ResultCache(tmp_path).get_vectors("m", [f"{x}-{n}" for x in "abc" for n in range(40)])
     assert len(found) == 120 and float(found["b-39"][0]) == 39.0
+
+
+def test_writers_creating_the_cache_at_the_same_moment_keep_every_entry(tmp_path):
+    # batch workers start together on an empty cache folder: none may lose, skip or delete the file
+    for attempt in range(40):
+        root = tmp_path / str(attempt)
+        start = threading.Barrier(4)
+
+        def write(name: str, root=root, start=start) -> None:
+            cache = ResultCache(root)
+            start.wait()
+            cache.put_vectors("m", [(name, np.ones(4, dtype=np.float32))])
+            cache.close()
+
+        threads = [threading.Thread(target=write, args=(name,)) for name in "abcd"]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(ResultCache(root).get_vectors("m", list("abcd"))) == list("abcd"), attempt
 
 
 def test_file_digest_is_remembered_and_follows_changes(tmp_path):
