@@ -1,9 +1,10 @@
 """Corpus throughput: N separate `claimcheck check` processes vs `claimcheck batch` with 1 and 2 workers.
 
-    python bench/bench_batch.py [--stories 20] [--encoder SPEC] [--nli SPEC] [--skip-separate]
+    python bench/bench_batch.py [--stories 20] [--sentences N] [--encoder SPEC] [--nli SPEC] [--skip-separate]
 
 Generates N stories × 5 language versions from the labelled NTREX stories in fixtures/eval/align
-(story k uses base story k mod 40; later rounds rotate the sentences so no two stories are identical),
+(story k uses base story k mod 40; later rounds rotate the sentences so no two stories are identical;
+``--sentences`` keeps the first N sentences of each version, e.g. 12 for wire-story length),
 then times each mode with a fresh empty embedding cache, and a re-run of the 2-worker batch with nothing
 changed. Prints stories/s and the peak memory of one worker process.
 """
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted((ROOT / "fixtures" / "eval" / "align").glob("ntrex-stories-*.jsonl"))
 
 
-def generate(folder: Path, n: int) -> list[Path]:
+def generate(folder: Path, n: int, per_version: int = 0) -> list[Path]:
     """Write n story folders (one .txt per language, a dateline line first); returns them."""
     base = [json.loads(line) for path in SOURCES for line in path.read_text(encoding="utf-8").splitlines()
             if line.strip()]
@@ -35,7 +36,8 @@ def generate(folder: Path, n: int) -> list[Path]:
         target.mkdir(parents=True)
         for lang, sentences in sorted(story["docs"].items()):
             rotated = sentences[shift % len(sentences):] + sentences[: shift % len(sentences)]
-            text = "date 2024-03-04\n" + "\n".join(rotated) + "\n"
+            kept = rotated[:per_version] if per_version else rotated
+            text = "date 2024-03-04\n" + "\n".join(kept) + "\n"
             (target / f"{lang}.txt").write_text(text, encoding="utf-8")
         stories.append(target)
     return stories
@@ -58,6 +60,7 @@ def run(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stories", type=int, default=20)
+    parser.add_argument("--sentences", type=int, default=0, help="keep the first N sentences per version")
     parser.add_argument("--encoder")
     parser.add_argument("--nli")
     parser.add_argument("--skip-separate", action="store_true", help="skip the N separate check processes")
@@ -66,10 +69,12 @@ def main() -> None:
     cli = [sys.executable, "-m", "checker"]
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
-        stories = generate(tmp_path / "corpus", args.stories)
+        stories = generate(tmp_path / "corpus", args.stories, args.sentences)
         env = dict(os.environ, PYTHONPATH=str(ROOT), TOKENIZERS_PARALLELISM="false")
         rows: list[tuple[str, float, float]] = []
-        print(f"{args.stories} stories x 5 versions, cpu count {os.cpu_count()}")
+        claims = sum(len(f.read_text(encoding="utf-8").splitlines()) - 1 for s in stories for f in s.glob("*.txt"))
+        print(f"{args.stories} stories x 5 versions, {claims / len(stories):.0f} sentences per story, "
+              f"cpu count {os.cpu_count()}")
         if not args.skip_separate:
             env["CLAIMCHECK_CACHE"] = str(tmp_path / "cache-separate")
             start, peak = time.perf_counter(), 0.0
