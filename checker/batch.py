@@ -44,8 +44,10 @@ from .types import DISCREPANCY_KINDS, CheckError, Discrepancy, Report
 
 MANIFEST_SUFFIXES = (".csv", ".jsonl")
 STAMP = ".claimcheck-batch.json"  # per story folder: the input/settings hash its report was made from
-STORY_COLUMNS = ["story_id", "folder", "status", "documents", "languages", "claims", *DISCREPANCY_KINDS,
-                 "worst_kind", "worst_score", "worst_text", "error"]
+STORY_FIELDS = ["story_id", "folder", "status", "documents", "languages", "claims"]
+# findings per kind; a kind named like a story field (the "status" of an event) is counted as "<kind>_findings"
+COUNT_COLUMNS = {kind: f"{kind}_findings" if kind in STORY_FIELDS else kind for kind in DISCREPANCY_KINDS}
+STORY_COLUMNS = [*STORY_FIELDS, *COUNT_COLUMNS.values(), "worst_kind", "worst_score", "worst_text", "error"]
 
 
 @dataclass
@@ -464,7 +466,8 @@ def write_summary(stories: list[Story], folders: dict[str, Path], result: BatchR
         if data:
             summary = data["summary"]
             row |= {"documents": summary["documents"], "languages": " ".join(summary["languages"]),
-                    "claims": summary["claims"], **summary["discrepancies"]}
+                    "claims": summary["claims"],
+                    **{COUNT_COLUMNS[k]: n for k, n in summary["discrepancies"].items() if k in COUNT_COLUMNS}}
             findings = [Discrepancy.from_dict(d) for d in data["discrepancies"]]
             if findings:
                 worst = max(findings, key=lambda d: d.score)
@@ -491,12 +494,12 @@ def render_index(rows: list[dict[str, object]], formats: tuple[str, ...]) -> str
         name = e(str(row["story_id"]))
         link = (f'<a href="{e(quote(str(row["folder"])))}/{page}">{name}</a>'
                 if page and row["status"] != "failed" else name)
-        counts = "".join(f"<td>{e(str(row.get(k, '')))}</td>" for k in ("documents", "claims", *DISCREPANCY_KINDS))
+        counts = "".join(f"<td>{e(str(row.get(k, '')))}</td>" for k in ("documents", "claims", *COUNT_COLUMNS.values()))
         worst = row.get("error") or (f"{row['worst_kind']} {float(row['worst_score']):.2f}: {row['worst_text']}"
                                      if row.get("worst_kind") else "")
         body.append(f'<tr class="{e(str(row["status"]))}"><td>{link}</td><td>{e(str(row["status"]))}</td>'
                     f"{counts}<td>{e(str(worst))}</td></tr>")
-    head = "".join(f"<th>{k}</th>" for k in ("story", "status", "documents", "claims", *DISCREPANCY_KINDS,
+    head = "".join(f"<th>{k}</th>" for k in ("story", "status", "documents", "claims", *COUNT_COLUMNS.values(),
                                              "worst finding"))
     return ("<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>claimcheck corpus</title>\n"
             "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"

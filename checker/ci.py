@@ -41,6 +41,7 @@ RULES: dict[str, str] = {
     "date": "A date in the translation differs from the source.",
     "number": "A number in the translation differs from the source.",
     "place": "A place in the translation differs from the source.",
+    "status": "The translation reports the event at another stage (planned, begun, completed) than the source.",
     "unmatched": "A sentence has no counterpart: dropped from the translation, or added to it.",
 }
 # status -> (SARIF level, GitHub workflow command)

@@ -48,6 +48,8 @@ class CompareConfig:
     wide_nli: bool = True
     # run-wide cap on the pairs NLI runs on (two evaluations each), for huge inputs; None: no cap
     max_nli_pairs: int | None = MAX_NLI_PAIRS_DEFAULT
+    # the status of the event (planned / begun / completed) compared too, with the fact slots
+    status: bool = True
 
 
 def same_polarity(a: Claim, b: Claim, languages: dict[str, str] | None = None) -> bool:
@@ -263,7 +265,7 @@ def _same_fact(item: Discrepancy, wide: bool, threshold: float, same_place: bool
     if item.kind == "number" and item.values_a and item.values_b:
         common = _units(item.values_a) & _units(item.values_b)
         return bool(common) and not (wide and not common - {""})
-    if not wide:
+    if not wide or item.kind == "status":  # a status conflict asked for a shared place or date itself
         return True
     if item.kind == "place" or not (item.values_a and item.values_b):
         return False
@@ -351,6 +353,16 @@ class SlotsPerClaim:
         return self._found[claim.id]
 
 
+def _status_conflicts(claim_a: Claim, claim_b: Claim, slots: SlotsPerClaim, languages: dict[str, str],
+                      translation: bool) -> list:
+    """Whether two claims report one event at different stages (planned / begun / completed)."""
+    from .slots.status import claim_status, status_conflicts
+
+    return status_conflicts(claim_status(claim_a.text, claim_a.language or languages[claim_a.doc_id]),
+                            claim_status(claim_b.text, claim_b.language or languages[claim_b.doc_id]),
+                            slots[claim_a], slots[claim_b], claim_a.text, claim_b.text, translation)
+
+
 UNSUPPORTED_NOTE = "different countries, not supported by NLI"
 
 
@@ -368,7 +380,7 @@ def _slot_discrepancies(conflicts: list, verdict: dict[str, float] | None, claim
         elif conflict.values_a and conflict.values_b:
             # a value-level conflict ranks above NLI alone; NLI agreement raises it further
             score = min(1.0, 0.55 + 0.35 * conflict.score + 0.10 * contradiction)
-            note = ""
+            note = conflict.note
         else:  # a value named in one version only: an omission or addition, ranked below conflicts
             score = 0.35 + 0.10 * contradiction
             note = "named in one version only"
@@ -408,6 +420,7 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
     candidates = pairs + [p for p in candidate_pairs(documents, claims, vectors, slots, set(off_topic), min_cosine)
                           if (p.claim_a, p.claim_b) not in aligned_keys]
     conflicts: dict[tuple[str, str], list] = {}
+    languages = {d.id: d.language for d in documents}
     if config.slots:
         from .slots import compare_slots
 
@@ -416,6 +429,9 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
             claim_a, claim_b = by_id[pair.claim_a], by_id[pair.claim_b]
             found_here = compare_slots(slots[claim_a], slots[claim_b], claim_a.text, claim_b.text,
                                        story[claim_a.doc_id], story[claim_b.doc_id])
+            if config.status:
+                found_here += _status_conflicts(claim_a, claim_b, slots, languages,
+                                                (pair.claim_a, pair.claim_b) in aligned_keys)
             if found_here:
                 conflicts[(pair.claim_a, pair.claim_b)] = found_here
     verdicts: dict[tuple[str, str], dict[str, float]] = {}
@@ -448,7 +464,6 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
             stats.update(nli_pairs_planned=planned, nli_pairs=len(checked))
     if stats is not None:
         stats.update(nli_evaluations=2 * len(verdicts), candidate_pairs=len(candidates))
-    languages = {d.id: d.language for d in documents}
     stated: dict[str, set[tuple[str, str]]] = {}  # the values each version gives, in any of its claims
     for claim in claims:
         if claim.doc_id not in off_topic:
@@ -470,8 +485,9 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
                                       for x in slot_found) if d is not None]
         value_found.extend(d for d in slot_found if d.values_a and d.values_b)
         found.extend(d for d in slot_found if not (d.values_a and d.values_b))
-        # NLI alone speaks for translations only: two different statements of one story often "contradict"
-        if verdict and not slot_found and not wide:
+        # NLI alone speaks for translations only: two different statements of one story often "contradict";
+        # a status conflict leaves NLI its say
+        if verdict and not any(d.kind != "status" for d in slot_found) and not wide:
             bar = (max(threshold, STRONG_NLI_CONTRADICTION)
                    if config.slots and slots[claim_a] and slots[claim_b] and same_polarity(claim_a, claim_b, languages)
                    else threshold)
@@ -484,7 +500,12 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
     closeness = {(p.claim_a, p.claim_b): (is_sentence(by_id[p.claim_a]) + is_sentence(by_id[p.claim_b]),
                                           len(_anchor_keys(slots[by_id[p.claim_a]]) & _anchor_keys(slots[by_id[p.claim_b]])),
                                           p.similarity) for p in candidates}
-    found.extend(fact_table(value_found, documents, closeness))
+    found.extend(fact_table([d for d in value_found if d.kind != "status"], documents, closeness))
+    if any(d.kind == "status" for d in value_found):  # one table per event: statuses are the same few words
+        from .slots.status import status_events
+
+        for event in status_events([d for d in value_found if d.kind == "status"]):
+            found.extend(fact_table(event, documents, closeness))
     if config.unmatched:
         aligned = {p.claim_a for p in all_pairs} | {p.claim_b for p in all_pairs}
         for claim in claims:

@@ -28,7 +28,7 @@ RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "ckb", "sd", "ug", "yi"
 LANGUAGE_NAMES = {"ar": "Arabic", "fa": "Persian", "ms": "Malay", "id": "Indonesian", "en": "English",
                   "fr": "French", "de": "German", "es": "Spanish", "tr": "Turkish", "ur": "Urdu", "he": "Hebrew"}
 KIND_LABELS = {"nli": "contradiction (NLI)", "date": "date", "number": "number", "place": "place",
-               "unmatched": "unmatched claim"}
+               "status": "status (planned / begun / completed)", "unmatched": "unmatched claim"}
 
 
 @dataclass(frozen=True)

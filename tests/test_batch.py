@@ -126,6 +126,8 @@ def test_batch_reports_are_exactly_what_check_writes(corpus, config, tmp_path):
     assert batch_files == tree(single)
     rows = (tmp_path / "out" / "stories.csv").read_text(encoding="utf-8").splitlines()
     assert rows[0].startswith("story_id,folder,status") and len(rows) == 5
+    header = rows[0].split(",")  # the findings on an event's status are counted apart from a story's status
+    assert header.count("status") == 1 and "status_findings" in header
     assert all(",checked," in row for row in rows[1:])
     index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     assert all(f'href="story-{k}/report.html"' in index for k in range(4))

@@ -78,3 +78,14 @@ def test_cli_main_command_writes_the_three_files(tmp_path, monkeypatch):
     assert len(data["documents"]) == 5
     assert (out / "discrepancies.csv").read_text(encoding="utf-8").startswith("id,kind,score")
     assert "# claimcheck report" in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_status_findings_name_the_handover_and_phase_disagreements(story_report):
+    from checker.storyeval import hits, load_gold
+
+    gold = load_gold(FIXTURE_STORY)
+    status = [d for d in story_report.discrepancies if d.kind == "status"]
+    found = {g.id for d in status for g in gold.disagreements if hits(d, g)}
+    assert found == {"handover-status", "phase-one"}
+    # every status finding states a disagreement of the gold: none is false
+    assert all(any(hits(d, g) for g in gold.disagreements) for d in status)

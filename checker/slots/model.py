@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 class Slot:
     """One normalised fact value found in a claim."""
 
-    kind: str  # "date" | "number" | "place"
+    kind: str  # "date" | "number" | "place" (the status of an event is no slot: checker/slots/status.py)
     value: str  # normalised value (ISO date at its granularity, "2014/2017", "11 year", "mosul")
     text: str  # original span text
     start: int  # char offsets into the text given to extract_slots
@@ -39,3 +39,4 @@ class SlotConflict:
     # the values as the documents write them (places in their own spelling, not the matching key)
     shown_a: list[str] = field(default_factory=list)
     shown_b: list[str] = field(default_factory=list)
+    note: str = ""  # evidence for people (the status cues that fired)
