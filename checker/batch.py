@@ -294,8 +294,17 @@ def check_story(story: Story, config: CheckConfig) -> StoryResult:
         return StoryResult(story, error=f"internal error: {type(exc).__name__}: {exc}".splitlines()[0])
 
 
-def _init_worker(config: CheckConfig) -> None:
+def worker_threads(workers: int) -> str:
+    """Model threads per worker process: the cores shared out (CLAIMCHECK_THREADS, when set, wins), so
+    workers do not oversubscribe the machine and wait on each other's threads."""
+    from .e5model import torch_threads
+
+    return os.environ.get("CLAIMCHECK_THREADS") or str(max(1, torch_threads() // max(1, workers)))
+
+
+def _init_worker(config: CheckConfig, threads: str) -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ["CLAIMCHECK_THREADS"] = threads
     _worker_models(config)
 
 
@@ -317,8 +326,9 @@ def check_many(stories: Iterable[Story], config: CheckConfig, client: Any = None
 
 def _process_pool(stories: list[Story], config: CheckConfig, workers: int) -> Iterator[StoryResult]:
     # spawn: a fresh interpreter per worker, no forked copy of a threaded parent
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(stories)), mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_init_worker, initargs=(config,))
+    workers = min(workers, len(stories))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_init_worker, initargs=(config, worker_threads(workers)))
     futures = {pool.submit(check_story, story, config): story for story in stories}
     try:
         for future in as_completed(futures):
@@ -366,7 +376,8 @@ def dask_client(scheduler: str | None, workers: int) -> Any:
         except (OSError, TimeoutError, ValueError) as exc:
             raise CheckError(f"cannot reach the Dask scheduler at {printable(scheduler)}: {exc}") from exc
     # a client given no address owns its local cluster and closes it on close()
-    return Client(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    return Client(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                  env={"CLAIMCHECK_THREADS": worker_threads(workers)})
 
 
 # ---------------------------------------------------------------- the batch command

@@ -232,3 +232,13 @@ def test_cli_batch_one_line_errors_and_exit_codes(corpus, tiny_encoder_path, tin
     assert "story story-1 failed" in done.output and "out: the output folder" not in done.output
     rerun = runner.invoke(app, ["batch", str(corpus), "--out", str(corpus / "out"), *models])
     assert "the output folder, skipped" in rerun.output  # its own output is never read as a story
+
+
+def test_workers_share_the_cores_out_unless_told(monkeypatch):
+    from checker import batch, e5model
+
+    monkeypatch.delenv("CLAIMCHECK_THREADS", raising=False)
+    monkeypatch.setattr(e5model, "torch_threads", lambda: 8)
+    assert [batch.worker_threads(n) for n in (1, 2, 3, 16)] == ["8", "4", "2", "1"]
+    monkeypatch.setenv("CLAIMCHECK_THREADS", "3")
+    assert batch.worker_threads(2) == "3"
