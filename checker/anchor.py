@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import statistics
 from collections.abc import Callable
 
 import numpy as np
@@ -135,8 +134,8 @@ def off_event_documents(documents: list[Document], claims: list[Claim], pairs: l
         others = [d for d in live if d.id != doc.id]
         if len(others) < 2:
             continue
-        median_ov = statistics.median(ov[d.id] for d in others)
-        median_rate = statistics.median(rate(d.id) for d in others)
+        median_ov = float(np.median([ov[d.id] for d in others]))
+        median_rate = float(np.median([rate(d.id) for d in others]))
         other_days = set().union(*(days[d.id] for d in others))
         # the story's days: the other versions' datelines, and dates in their claims that at least two of
         # them give (within the window)

@@ -1,5 +1,5 @@
-"""One on-disk cache for model results: sentence embeddings and NLI probabilities, keyed by model
-identity + a hash of the text(s), in a single SQLite file per cache folder.
+"""One on-disk cache for model results: sentence embeddings, NLI probabilities and detected languages,
+keyed by model identity + a hash of the text(s), in a single SQLite file per cache folder.
 
 SQLite in WAL mode makes it safe under concurrent runs (batch workers, parallel CI jobs): each write
 is one transaction, so a reader never sees a torn row and an interrupted run leaves the file valid.
@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import os
 import sqlite3
+import struct
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -26,10 +28,13 @@ CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, key BLOB NOT NULL, valu
                                     PRIMARY KEY (model, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS nli (model TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
                                 PRIMARY KEY (model, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS languages (model TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
+                                      PRIMARY KEY (model, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS digests (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
                                     sha256 TEXT NOT NULL);
 """
 _CHUNK = 500  # keys per query, well under SQLite's bound-parameter limit
+_CONFIDENCE = struct.Struct("<d")  # a detected language: its confidence, then its code (empty: none)
 
 
 def default_cache_dir() -> Path:
@@ -53,7 +58,7 @@ def text_key(*texts: str) -> bytes:
 
 
 class ResultCache:
-    """Embeddings and NLI probabilities of one cache folder (``root/results.sqlite3``)."""
+    """Embeddings, NLI probabilities and detected languages of one cache folder (``root/results.sqlite3``)."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
@@ -154,6 +159,23 @@ class ResultCache:
 
     def put_nli(self, model: str, items: Iterable[tuple[tuple[str, str], np.ndarray]]) -> None:
         self._put("nli", model, ((text_key(p, h), np.asarray(v, dtype="<f4").tobytes()) for (p, h), v in items))
+
+    def get_languages(self, detector: str, samples: Sequence[str]) -> dict[str, tuple[str | None, float]]:
+        """Cached (language code or None, confidence) answers of a language detector for those samples
+        that have one."""
+        keys = {text_key(s): s for s in samples}
+        out: dict[str, tuple[str | None, float]] = {}
+        for key, blob in self._get("languages", detector, list(keys)).items():
+            if len(blob) < _CONFIDENCE.size or not blob[_CONFIDENCE.size:].isascii():
+                continue
+            (confidence,) = _CONFIDENCE.unpack_from(blob)
+            if math.isfinite(confidence):
+                out[keys[key]] = (blob[_CONFIDENCE.size:].decode("ascii") or None, confidence)
+        return out
+
+    def put_languages(self, detector: str, items: Iterable[tuple[str, tuple[str | None, float]]]) -> None:
+        self._put("languages", detector, ((text_key(s), _CONFIDENCE.pack(confidence) + (code or "").encode("ascii"))
+                                          for s, (code, confidence) in items))
 
     def file_sha256(self, path: Path) -> str:
         """sha256 of a file, remembered by path, size and modification time (model files are large)."""

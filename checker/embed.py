@@ -179,8 +179,6 @@ def embed_texts(encoder: Encoder, texts: Sequence[str], cache: ResultCache | Non
                 batch_size: int = 256, progress: bool = False, desc: str = "embedding") -> np.ndarray:
     """Embed texts in batches, each distinct text once, reading and filling the cache; (n, dim) float32.
     The encoder is only called for texts the cache does not hold."""
-    from tqdm.auto import tqdm
-
     unique = list(dict.fromkeys(texts))
     key = model_key(encoder)
     cached = cache.get_vectors(key, unique) if cache else {}
@@ -189,15 +187,18 @@ def embed_texts(encoder: Encoder, texts: Sequence[str], cache: ResultCache | Non
     if len(dims) > 1:  # vectors of another shape under this model's key: recompute them all
         results = [None] * len(unique)
     todo = [i for i, vec in enumerate(results) if vec is None]
-    with tqdm(total=len(todo), desc=desc, unit="text", disable=not progress or not todo) as bar:
-        for start in range(0, len(todo), batch_size):
-            idx = todo[start:start + batch_size]
-            vectors = encoder.encode([unique[i] for i in idx])
-            for i, vec in zip(idx, vectors, strict=True):
-                results[i] = vec
-            if cache:
-                cache.put_vectors(key, ((unique[i], vectors[n]) for n, i in enumerate(idx)))
-            bar.update(len(idx))
+    if todo:  # tqdm loads asyncio: not for a run whose vectors are all cached
+        from tqdm.auto import tqdm
+
+        with tqdm(total=len(todo), desc=desc, unit="text", disable=not progress) as bar:
+            for start in range(0, len(todo), batch_size):
+                idx = todo[start:start + batch_size]
+                vectors = encoder.encode([unique[i] for i in idx])
+                for i, vec in zip(idx, vectors, strict=True):
+                    results[i] = vec
+                if cache:
+                    cache.put_vectors(key, ((unique[i], vectors[n]) for n, i in enumerate(idx)))
+                bar.update(len(idx))
     if not results:
         return np.zeros((0, 0), dtype=np.float32)
     matrix = np.stack([np.asarray(v, dtype=np.float32) for v in results])

@@ -3,9 +3,8 @@ language, and normalise text for the models while claims keep offsets into the o
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import hashlib
+import importlib.util
 import re
 import unicodedata
 from collections import Counter
@@ -14,10 +13,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .fileio import read_stamped_json, user_cache_dir, write_stamped_json
 from .textnorm import to_ascii_digits
 from .types import MAX_BYTES_DEFAULT, REPORT_FILES, CheckError, Document
+
+if TYPE_CHECKING:  # the cache module loads numpy
+    from .cache import ResultCache
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -231,37 +233,47 @@ def _detector():
     return LanguageDetectorBuilder.from_languages(*languages).build()
 
 
-@lru_cache(maxsize=1)
-def _detector_stamp() -> str:
+def _lingua_version() -> str:
+    """lingua's installed version, read from the name of its metadata folder beside the package
+    (importing importlib.metadata takes longer than a cached run's whole language lookup)."""
+    spec = importlib.util.find_spec("lingua")
+    if spec is not None and spec.origin:
+        found = list(Path(spec.origin).parent.parent.glob("lingua_language_detector-*.dist-info"))
+        if len(found) == 1:
+            return found[0].name.removeprefix("lingua_language_detector-").removesuffix(".dist-info")
     from importlib.metadata import version
 
-    return f"lingua {version('lingua-language-detector')}: {','.join(DETECTABLE_LANGUAGES)}"
+    return version("lingua-language-detector")
 
 
-def _detected(sample: str) -> tuple[str | None, float]:
+@lru_cache(maxsize=1)
+def _detector_stamp() -> str:
+    """What the detector's answers depend on: lingua's version and the languages it chooses among."""
+    return f"lingua {_lingua_version()}: {','.join(DETECTABLE_LANGUAGES)}"
+
+
+def _detected(sample: str, cache: ResultCache | None) -> tuple[str | None, float]:
     """The detector's first choice for a sample (None when no language scores) and its confidence.
-    Answers are kept between runs in the user cache folder: the detector loads its models for every
+    Answers are kept in the result cache when one is given: the detector loads its models for every
     language of the sample's script on first use, a tenth of a second or more."""
-    stamp = _detector_stamp()
-    digest = hashlib.sha256(sample.encode("utf-8", "surrogatepass")).hexdigest()
-    path = user_cache_dir() / "languages" / digest[:2] / f"{digest}.json"
-    stored = read_stamped_json(path, stamp)
-    if (isinstance(stored, list) and len(stored) == 2 and isinstance(stored[0], str | None)
-            and isinstance(stored[1], float)):
-        return stored[0], stored[1]
+    if cache is not None:
+        stored = cache.get_languages(_detector_stamp(), [sample]).get(sample)
+        if stored is not None:
+            return stored
     values = _detector().compute_language_confidence_values(sample)
     found = (values[0].language.iso_code_639_1.name.lower(), float(values[0].value)) if values else (None, 0.0)
-    with contextlib.suppress(OSError):  # an unwritable cache only costs the next run the detection again
-        write_stamped_json(path, stamp, list(found))
+    if cache is not None:
+        cache.put_languages(_detector_stamp(), [(sample, found)])
     return found
 
 
-def detect_language(text: str) -> tuple[str | None, float]:
-    """ISO 639-1 code and confidence, or (None, confidence) when no language is clear enough."""
+def detect_language(text: str, cache: ResultCache | None = None) -> tuple[str | None, float]:
+    """ISO 639-1 code and confidence, or (None, confidence) when no language is clear enough;
+    ``cache`` remembers answers between runs."""
     sample = text[:4000]
     if not re.search(r"\w{2,}", sample):
         return None, 0.0
-    code, confidence = _detected(sample)
+    code, confidence = _detected(sample, cache)
     if code is None or confidence < MIN_LANGUAGE_CONFIDENCE:
         return None, confidence
     return code, confidence
@@ -279,16 +291,16 @@ def dominant_script(text: str) -> str | None:
 
 
 def passage_language(text: str, document_language: str, document_script: str | None,
-                     context: str = "") -> str:
+                     context: str = "", cache: ResultCache | None = None) -> str:
     """The language of a passage of a document: the document's, unless the passage is written in
     another script (a quotation, a paragraph in another language); then the language detected on the
-    passage, else on its ``context`` (its line), else the document's."""
+    passage, else on its ``context`` (its line), else the document's (``cache``: as ``detect_language``)."""
     script = dominant_script(text)
     if script is None or script == document_script:
         return document_language
     for sample in (text, context):
         if sample and dominant_script(sample) == script:
-            language, _ = detect_language(sample)
+            language, _ = detect_language(sample, cache)
             if language is not None:
                 return language
     return document_language
@@ -299,8 +311,9 @@ def unify_lines(text: str) -> str:
     return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def read_document(path: Path, *, max_bytes: int = MAX_BYTES_DEFAULT) -> Document:
-    """Read one language version. Raises CheckError with a one-line reason when it cannot be used."""
+def read_document(path: Path, *, max_bytes: int = MAX_BYTES_DEFAULT, cache: ResultCache | None = None) -> Document:
+    """Read one language version (``cache`` remembers detected languages). Raises CheckError with a
+    one-line reason when it cannot be used."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -324,7 +337,7 @@ def read_document(path: Path, *, max_bytes: int = MAX_BYTES_DEFAULT) -> Document
     if not text.strip():
         raise CheckError(f"{path}: no text content")
     dateline, body_start = find_dateline(text)
-    language, confidence = detect_language(text[body_start:])
+    language, confidence = detect_language(text[body_start:], cache)
     if language is None:
         raise CheckError(f"{path}: language not recognised (best guess confidence {confidence:.2f})")
     return Document(id=path.stem, path=str(path), raw=text, language=language, language_confidence=confidence,
@@ -333,14 +346,16 @@ def read_document(path: Path, *, max_bytes: int = MAX_BYTES_DEFAULT) -> Document
 
 def read_documents(paths: list[Path], *, max_bytes: int = MAX_BYTES_DEFAULT,
                    languages: Iterable[str] | None = None,
-                   output_dir: Path | None = None) -> tuple[list[Document], list[Skipped]]:
-    """Read all inputs; documents that cannot be used are skipped with a reason (never silently)."""
+                   output_dir: Path | None = None,
+                   cache: ResultCache | None = None) -> tuple[list[Document], list[Skipped]]:
+    """Read all inputs; documents that cannot be used are skipped with a reason (never silently).
+    ``cache`` remembers detected languages."""
     files, skipped = collect_paths(paths, output_dir)
     allowed = set(languages) if languages else None
     documents: list[Document] = []
     for file in files:
         try:
-            doc = read_document(file, max_bytes=max_bytes)
+            doc = read_document(file, max_bytes=max_bytes, cache=cache)
         except CheckError as exc:
             skipped.append(Skipped(str(file), str(exc).split(": ", 1)[-1]))
             continue

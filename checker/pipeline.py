@@ -84,18 +84,26 @@ def check(inputs: list[Path] | list[str], config: CheckConfig | None = None, mod
     versions whose text carries none."""
     config = config or CheckConfig()
     started = time.perf_counter()
-    documents, skipped = read_documents([Path(p) for p in inputs], max_bytes=config.max_bytes,
-                                        languages=config.languages, output_dir=config.output_dir)
-    return check_documents(documents, config, models, skipped=skipped, started=started, dateline=dateline)
+    cache = open_cache(config)  # one connection for the whole run: detected languages, embeddings, NLI
+    try:
+        documents, skipped = read_documents([Path(p) for p in inputs], max_bytes=config.max_bytes,
+                                            languages=config.languages, output_dir=config.output_dir, cache=cache)
+        return check_documents(documents, config, models, skipped=skipped, started=started, dateline=dateline,
+                               cache=cache)
+    finally:
+        if cache:
+            cache.close()
 
 
 def check_documents(documents: list[Document], config: CheckConfig | None = None, models: Models | None = None,
                     *, skipped: list[Skipped] | None = None, started: float | None = None,
-                    dateline: dt.date | None = None) -> Report:
+                    dateline: dt.date | None = None, cache: ResultCache | None = None) -> Report:
     """The pipeline from segmentation on, for documents already read (``ingest.read_document``).
     Documents without a dateline get the story's dateline (``dateline`` when given) assigned (pass
-    copies to reuse one elsewhere)."""
+    copies to reuse one elsewhere). ``cache``: the result cache to use (default: the configured one);
+    it is closed when the run ends."""
     config = config or CheckConfig()
+    cache = cache or open_cache(config)
     skipped = skipped or []
     timings: dict[str, float] = {}
     started = time.perf_counter() if started is None else started
@@ -126,7 +134,7 @@ def check_documents(documents: list[Document], config: CheckConfig | None = None
     claims: list[Claim] = []
     dropped: list[Dropped] = []
     for doc in documents:
-        doc_claims, doc_dropped = segment_document(doc)
+        doc_claims, doc_dropped = segment_document(doc, cache)
         if not doc_claims:
             warnings.append(f"{doc.id}: no claims found after removing page furniture")
         if config.max_claims is not None and len(doc_claims) > config.max_claims:
@@ -144,7 +152,6 @@ def check_documents(documents: list[Document], config: CheckConfig | None = None
     timings["load_models"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    cache = open_cache(config)
     # identical claim texts (repeated lines, boilerplate) are embedded once
     vectors = embed_texts(models.encoder, [c.normalized for c in claims], cache=cache, progress=config.progress,
                           desc="embedding claims")

@@ -8,10 +8,14 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from .ingest import dominant_script, passage_language
 from .textnorm import normalize_for_model
 from .types import Claim, Document, Dropped
+
+if TYPE_CHECKING:
+    from .cache import ResultCache
 
 MAX_CLAIM_CHARS = 1200  # longer stretches without sentence punctuation are cut at spaces (bounded cost)
 MIN_CLAIM_WORDS = 3
@@ -205,8 +209,9 @@ def find_boilerplate(doc: Document) -> tuple[list[tuple[int, int]], list[Dropped
     return kept, dropped
 
 
-def segment_document(doc: Document) -> tuple[list[Claim], list[Dropped]]:
-    """Claims of one document in reading order, and what was dropped."""
+def segment_document(doc: Document, cache: ResultCache | None = None) -> tuple[list[Claim], list[Dropped]]:
+    """Claims of one document in reading order, and what was dropped (``cache`` remembers the languages
+    detected on passages in another script)."""
     lines, dropped = find_boilerplate(doc)
     claims: list[Claim] = []
     script = dominant_script(doc.raw[doc.body_start:])
@@ -215,7 +220,7 @@ def segment_document(doc: Document) -> tuple[list[Claim], list[Dropped]]:
         for s_start, s_end in split_sentences(doc.raw, line_start, line_end):
             sentence = doc.raw[s_start:s_end]
             # a sentence in another script (a quotation) is read by its own language's rules
-            language = passage_language(sentence, doc.language, script, context=line)
+            language = passage_language(sentence, doc.language, script, context=line, cache=cache)
             for c_start, c_end in (piece for clause in split_clauses(doc.raw, s_start, s_end, language)
                                    for piece in cut_long(doc.raw, *clause)):
                 text = doc.raw[c_start:c_end]

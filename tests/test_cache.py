@@ -1,16 +1,20 @@
-"""The result cache: embeddings and NLI probabilities in one SQLite file, reused across runs, safe
-under concurrent writers and tolerant of damage."""
+"""The result cache: embeddings, NLI probabilities and detected languages in one SQLite file, reused
+across runs, safe under concurrent writers and tolerant of damage."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
 import threading
+from types import SimpleNamespace
 
 import numpy as np
+from typer.testing import CliRunner
 
 from checker.cache import CACHE_FILE, ResultCache, file_sha256
+from checker.cli import app
 from checker.embed import embed_texts, load_encoder
 from checker.nli import CachedNLI
 from checker.types import ModelInfo
@@ -135,3 +139,35 @@ def test_sentence_transformer_vectors_round_trip_through_the_cache(tiny_encoder_
     first = embed_texts(encoder, ["alpha beta", "gamma delta"], cache=ResultCache(tmp_path))
     second = embed_texts(encoder, ["alpha beta", "gamma delta"], cache=ResultCache(tmp_path))
     np.testing.assert_array_equal(first, second)
+
+
+class PlantedDetector:
+    """A language detector that answers Tagalog for everything: an answer the real one never gives for
+    the test story, so a run that shows it read it from the cache."""
+
+    def compute_language_confidence_values(self, sample):
+        return [SimpleNamespace(language=SimpleNamespace(iso_code_639_1=SimpleNamespace(name="TL")), value=0.99)]
+
+
+def test_detected_languages_live_in_the_result_cache_and_follow_its_settings(story_dir, encoder, tmp_path_factory,
+                                                                               monkeypatch):
+    from checker import ingest
+
+    runs = tmp_path_factory.mktemp("runs")
+
+    def languages(cache: str, *options: str) -> dict[str, str]:
+        monkeypatch.setenv("CLAIMCHECK_CACHE", str(runs / cache))
+        result = CliRunner().invoke(app, ["check", str(story_dir), "--out", str(runs / "out"), "--encoder", encoder,
+                                          "--nli", "none", "--format", "json", "-q", *options])
+        assert result.exit_code == 0, result.output
+        report = json.loads((runs / "out" / "report.json").read_text(encoding="utf-8"))
+        return {d["id"]: d["language"] for d in report["documents"]}
+
+    with monkeypatch.context() as planted:
+        planted.setattr(ingest, "_detector", PlantedDetector)
+        assert set(languages("a").values()) == {"tl"}
+    assert set(languages("a").values()) == {"tl"}  # the stored answers are read back
+    detected = {"en": "en", "ms": "ms", "ar": "ar"}
+    assert languages("a", "--no-cache") == detected
+    assert languages("b") == detected  # another cache folder holds none of them
+    assert [p.name for p in (runs / "a").iterdir() if not p.name.endswith(("-wal", "-shm"))] == [CACHE_FILE]

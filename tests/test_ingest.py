@@ -1,8 +1,10 @@
 import datetime as dt
+import sqlite3
+import struct
 
 import pytest
 
-from checker.fileio import read_stamped_json
+from checker.cache import CACHE_FILE, ResultCache
 from checker.ingest import (
     decode_bytes,
     detect_language,
@@ -38,27 +40,33 @@ def test_unknown_text_has_no_language():
 def test_detected_languages_are_cached_and_a_damaged_entry_is_detected_again(tmp_path, monkeypatch):
     from checker import ingest
 
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     text = "Pemerintah Malaysia mengumumkan bahawa kerajaan akan menaikkan gaji penjawat awam tahun hadapan."
-    first = detect_language(text)
-    [entry] = (tmp_path / "claimcheck" / "languages").glob("*/*.json")
-    stored = entry.read_bytes()
+    first = detect_language(text, ResultCache(tmp_path))
 
     class Unused:
         def compute_language_confidence_values(self, sample):
             raise AssertionError("the cached answer was not used")
 
     monkeypatch.setattr(ingest, "_detector", Unused)
-    assert detect_language(text) == first
+    assert detect_language(text, ResultCache(tmp_path)) == first
     monkeypatch.undo()
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    damaged = [b"", b"{", b'{"stamp": "old", "data": ["id", 1.0]}', stored.replace(b"1.0", b'"x"'),
-               stored.replace(b'"ms"', b"7")]
+    confidence = struct.pack("<d", first[1])
+    damaged = [b"", confidence[:7], struct.pack("<d", float("nan")) + b"ms", confidence + "ms\u0131".encode()]
     for damage in damaged:
-        entry.write_bytes(damage)
-        code, confidence = detect_language(text)  # detected again (lingua's last digit may differ)
-        assert code == first[0] and confidence == pytest.approx(first[1], abs=1e-9)
-        assert read_stamped_json(entry, ingest._detector_stamp()) == [code, confidence]  # and written back
+        with sqlite3.connect(tmp_path / CACHE_FILE) as db:
+            assert db.execute("UPDATE languages SET value = ?", (damage,)).rowcount == 1
+        code, confidence_again = detect_language(text, ResultCache(tmp_path))  # detected again
+        assert code == first[0] and confidence_again == pytest.approx(first[1], abs=1e-9)  # lingua's last digit
+        stored = ResultCache(tmp_path).get_languages(ingest._detector_stamp(), [text])
+        assert stored == {text: (code, confidence_again)}  # and written back
+
+
+def test_a_sample_without_a_language_is_cached_as_such(tmp_path):
+    cache = ResultCache(tmp_path)
+    cache.put_languages("detector", [("sample", (None, 0.25)), ("other", ("fa", 0.75))])
+    assert ResultCache(tmp_path).get_languages("detector", ["sample", "other", "new"]) == {
+        "sample": (None, 0.25), "other": ("fa", 0.75)}
+    assert ResultCache(tmp_path).get_languages("another detector", ["sample"]) == {}
 
 
 def test_dateline_is_found_and_body_starts_after_it():

@@ -1,15 +1,17 @@
-"""What the commands share: exit codes, one-line errors, terminal-safe printing, Ctrl-C handling and
-the options `check` and `ci` have in common (with the library's defaults)."""
+"""What the commands share: exit codes, one-line errors, terminal-safe printing, Ctrl-C handling, the
+options `check` and `ci` have in common (with the library's defaults), and option values converted
+without pydantic."""
 
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_args, get_origin
 
 import typer
 import typer.core
@@ -131,8 +133,110 @@ NoSlotsOption = Annotated[bool, typer.Option("--no-slots", help="Skip fact-slot 
 MaxMBOption = Annotated[float, typer.Option(help="Largest input file in MB")]
 MaxClaimsOption = Annotated[int, typer.Option(min=1, help="Claims checked per document; the rest is skipped "
                                                           "with a warning")]
-NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the embedding cache")]
+NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Do not read or write the result cache (embeddings, "
+                                                          "NLI results, detected languages)")]
 MaxNLIPairsOption = Annotated[int, typer.Option(min=0, help="Claim pairs NLI runs on per check at most (two "
                                                           "evaluations each); beyond it the least informative "
                                                           "are skipped with a warning")]
 DEFAULT_MAX_MB = MAX_BYTES_DEFAULT / (1024 * 1024)
+
+
+# ---------------------------------------------------------------- option values without pydantic
+# typer (0.2x on) converts every value with a pydantic TypeAdapter; importing pydantic and building the
+# adapters takes about a tenth of a second on every run. The plain values of this command line (text,
+# paths, whole and decimal numbers) are converted here exactly as typer converts them; anything else,
+# every value typer would reject included, is left to typer, so results and error messages stay its own.
+
+_WHOLE = re.compile(r"-?[0-9]+")
+_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
+class _LeftToTyper(Exception):
+    """A value typer converts (or rejects) itself."""
+
+
+def _in_range(number: int | float, info: Any) -> int | float:
+    if info.clamp or (info.min is not None and number < info.min) or (info.max is not None and number > info.max):
+        raise _LeftToTyper
+    return number
+
+
+def _path(value: object, info: Any) -> Path:
+    """What typer makes of a path with its default checks: the path, once it is known to be readable
+    when it exists."""
+    plain_checks = (info.path_type in (None, Path) and info.file_okay and info.dir_okay and not info.exists
+                    and not info.resolve_path and not info.writable and not info.allow_dash
+                    and not getattr(info, "executable", False))
+    if not plain_checks or not (isinstance(value, Path) or (isinstance(value, str) and value)):
+        raise _LeftToTyper
+    path = Path(value)
+    try:
+        os.stat(path)
+    except OSError:
+        return path  # need not exist
+    if info.readable and not os.access(path, os.R_OK):
+        raise _LeftToTyper  # typer says why
+    return path
+
+
+def _plain(annotation: object, value: object, info: Any) -> object:
+    """One value of ``annotation``, as typer's adapter returns it."""
+    if (annotation is str and isinstance(value, str)) or (annotation is bool and isinstance(value, bool)):
+        return value
+    if annotation is int and (type(value) is int or (isinstance(value, str) and _WHOLE.fullmatch(value))):
+        return _in_range(int(str(value)), info)
+    if annotation is float and (type(value) is float or (isinstance(value, str) and _DECIMAL.fullmatch(value))):
+        return _in_range(float(str(value)), info)
+    if annotation is Path:
+        return _path(value, info)
+    raise _LeftToTyper
+
+
+class _PlainCoercion:
+    """typer's runtime coercion of one parameter, with plain values converted here."""
+
+    def __init__(self, param: Any, typer_coercion: Any) -> None:
+        self.descriptor = param.type_descriptor
+        self.typer_coercion = typer_coercion
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        multiple = param.multiple or param.nargs == -1
+        if value is None:
+            return () if multiple else None
+        descriptor, info = self.descriptor, self.descriptor.parameter_info
+        try:
+            if info.parser is not None or descriptor.file_annotation is not None:
+                raise _LeftToTyper
+            if not multiple:
+                return _plain(descriptor.annotation, value, info)
+            if get_origin(descriptor.annotation) is not list or isinstance(value, str | bytes):
+                raise _LeftToTyper
+            [item] = get_args(descriptor.annotation)
+            return [_plain(item, v, info) for v in value]
+        except _LeftToTyper:
+            return self.typer_coercion().coerce(value, param=param, ctx=ctx)
+
+
+def _with_plain_values(params: list[Any]) -> list[Any]:
+    """``params`` with their runtime coercion replaced (once); a typer without one converts values with
+    click's types, which need no pydantic."""
+    for param in params:
+        typer_coercion = getattr(param, "get_runtime_param", None)
+        if typer_coercion is not None and hasattr(param, "type_descriptor") and "get_runtime_param" not in vars(param):
+            coercion = _PlainCoercion(param, typer_coercion)
+            param.get_runtime_param = lambda coercion=coercion: coercion
+    return params
+
+
+class PlainValuesCommand(typer.core.TyperCommand):
+    """A typer command whose plain values are converted without pydantic (``app.command(cls=...)``)."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _with_plain_values(super().get_params(ctx))
+
+
+class PlainValuesGroup(typer.core.TyperGroup):
+    """The same for the options before a command (``typer.Typer(cls=...)``)."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _with_plain_values(super().get_params(ctx))
