@@ -22,7 +22,9 @@ DEFAULT_NLI_THRESHOLD = 0.65  # for NLI models that carry no calibrated threshol
 # NLI pairs per check at most: the per-claim budget of 1,500 claims (five versions of 300), so stories are
 # never capped; 25,000 claims would otherwise take ~100,000 evaluations, hours on a few CPU cores
 MAX_NLI_PAIRS_DEFAULT = 3000
-DEFAULT_FAIL_ON: tuple[str, ...] = DISCREPANCY_KINDS  # `ci`: omissions/additions ("unmatched") included
+# `ci` findings: the discrepancy kinds and the guard's own negation-cue check
+GUARD_KINDS: tuple[str, ...] = ("nli", "negation", "date", "number", "place", "unmatched")
+DEFAULT_FAIL_ON: tuple[str, ...] = GUARD_KINDS  # `ci`: omissions/additions ("unmatched") included
 
 
 class CheckError(Exception):
