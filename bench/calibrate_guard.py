@@ -34,9 +34,13 @@ GRID: dict[str, list[float]] = {
     "slot_min_similarity": [0.0, 0.8, 0.85, 0.88, 0.9],
     "country_min_similarity": [0.8, 0.85, 0.88, 0.9, 0.92, 0.95, 1.01],
     "one_sided_place_min_similarity": [0.8, 0.85, 0.88, 0.9, 0.92, 0.95, 1.01],
-    "polarity_min_contradiction": [0.0, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 1.01],
+    "polarity_min_contradiction": [0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 1.01],
+    "polarity_min_contradiction_drop": [0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.01],
+    "polarity_min_entailment_gain": [0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.01],
+    "polarity_excused_min_contradiction": [0.3, 0.4, 0.5, 0.6, 0.75, 0.85, 1.01],
     "unmatched_max_cosine": [0.8, 0.83, 0.85, 0.87, 0.88, 0.89, 0.9, 0.92, 0.95, 1.01],
     "merge_min_gain": [-1.0, -0.02, 0.0, 0.002, 0.005, 0.01, 0.02, 0.05, 1.0],
+    "merge_max_length_loss": [0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 10.0],
     "merge_min_length_gain": [0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 10.0],
 }
 
@@ -54,15 +58,16 @@ def run_all(items: list[GuardItem], nli: str | None, encoder: str | None) -> lis
             tr.write_text("\n".join(item.translation) + "\n", encoding="utf-8")
             source_doc, (tr_doc,) = read_inputs(src, [tr], config.max_bytes)
             report = check_pair(source_doc, tr_doc, config, models)
-            kept.append((item, report, src, gather_evidence(report, models.encoder, cache)))
+            kept.append((item, report, src, gather_evidence(report, models.encoder, cache, models.nli)))
     return kept
 
 
 def _refresh(report, evidence):  # noqa: ANN001, ANN202
     """A kept run's evidence with the parts that need no model recomputed by the current code."""
     fresh = gather_evidence(report)
-    return replace(evidence, polarity=fresh.polarity, partial=fresh.partial, slots=fresh.slots,
-                   length_gain=fresh.length_gain)
+    return replace(evidence, polarity=fresh.polarity, negation_claims=fresh.negation_claims, partial=fresh.partial,
+                   short_counterpart=fresh.short_counterpart,
+                   slots=fresh.slots, length_gain=fresh.length_gain)
 
 
 def score(kept: list[tuple], policy: GuardPolicy) -> dict:

@@ -23,11 +23,11 @@ from . import __version__
 from .compare import UNSUPPORTED_NOTE, SlotsPerClaim
 from .fingerprint import fingerprinted
 from .ingest import SUPPORTED_SUFFIXES, input_path_error, is_own_report, read_document, unique_ids
-from .negation import negations
+from .negation import negations, polarity, without_negation
 from .pipeline import CheckConfig, Models, check_documents
 from .safetext import for_github, shorten
 from .seqalign import OrderAlignConfig
-from .types import DISCREPANCY_KINDS, AlignedPair, CheckError, Claim, Discrepancy, Document, Report
+from .types import GUARD_KINDS, AlignedPair, CheckError, Claim, Discrepancy, Document, Report
 
 if TYPE_CHECKING:
     from .slots.model import Slot
@@ -38,6 +38,7 @@ FORMATS = ("text", "json", "github", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 RULES: dict[str, str] = {
     "nli": "The translation contradicts the source (natural-language inference).",
+    "negation": "A sentence of the translation is negated where the source's is not, or the reverse.",
     "date": "A date in the translation differs from the source.",
     "number": "A number in the translation differs from the source.",
     "place": "A place in the translation differs from the source.",
@@ -94,21 +95,31 @@ class GuardPolicy:
     kind's rule is listed as "ignored", with the reason."""
 
     # NLI: P(contradiction), the more contradicting direction
-    nli_min_contradiction: float = 0.75
+    nli_min_contradiction: float = 0.85
     # numbers, dates, places: only values on both sides, on a confidently aligned pair of claims
     slot_min_similarity: float = 0.8
     # two different countries that NLI does not back: only on pairs this close (the rest of the claim agrees)
     country_min_similarity: float = 0.8
     # a named place (not a country) that the other version names nowhere: only on pairs this close
     one_sided_place_min_similarity: float = 0.8
-    # a negation on one side of an aligned pair only (cue words, checker/data/negation_cues.json): fails
-    # with at least this P(contradiction); above 1 the polarity check is off
-    polarity_min_contradiction: float = 0.4
+    # aligned sentences with more negation cues on one side (checker/data/negation_cues.json): fail with at
+    # least this P(contradiction) (the most contradicting pair of the sentences); above 1 the check is off ...
+    polarity_min_contradiction: float = 0.6
+    # ... or when taking the cues out lowers P(contradiction) by this much, or raises the mean P(entailment)
+    # by this much (the negation is what makes the sentences differ) ...
+    polarity_min_contradiction_drop: float = 0.2
+    polarity_min_entailment_gain: float = 0.1
+    # ... and with at least this P(contradiction) where softer negative words on the other side may stand for
+    # the cue
+    polarity_excused_min_contradiction: float = 0.85
     # omissions/additions: only claims whose closest unmatched claim on the other side is below this cosine ...
     unmatched_max_cosine: float = 0.87
     # ... and that do not make a neighbouring aligned claim a better match of its counterpart when joined
     # to it (a sentence merged into, or split from, its neighbour)
     merge_min_gain: float = 0.005
+    # ... unless the join fits the counterpart's length worse by more than this (log scale, see below): a
+    # dropped or added sentence of the same topic also gains a little when joined
+    merge_max_length_loss: float = 0.15
     # ... and whose neighbour's counterpart is not better explained, by its length, as the translation of
     # both together (Gale & Church): the gain in |log(length ratio / the document's usual ratio)| from the join
     merge_min_length_gain: float = 0.2
@@ -127,35 +138,97 @@ class Evidence:
     merge_gain: dict[str, float] = field(default_factory=dict)  # unmatched claim -> gain when joined to a neighbour
     # unmatched claims of a sentence another claim of which has a counterpart (a clause split differently)
     partial: set[str] = field(default_factory=set)
-    # aligned pairs whose claims differ in polarity, as discrepancies of kind "nli"
+    # unmatched claims facing, between the counterparts of their aligned neighbours, as many sentences of the
+    # other version that are too short to be claims (so never aligned: "No, no, no." / "Tidak benar.")
+    short_counterpart: set[str] = field(default_factory=set)
+    # aligned sentences whose negation cues differ, as discrepancies of kind "negation" ...
     polarity: list[Discrepancy] = field(default_factory=list)
+    # ... and the claims of those sentences (a contradiction found on them is reported as the negation)
+    negation_claims: set[str] = field(default_factory=set)
+    # (claim_a, claim_b) of a negation finding -> NLI of its pair as written and with the negation cues taken
+    # out: (contradiction, mean entailment of both directions) each
+    negation_check: dict[tuple[str, str], tuple[float, float, float, float]] = field(default_factory=dict)
     # unmatched claim -> how much better its neighbour's counterpart fits in length when the two are joined
     length_gain: dict[str, float] = field(default_factory=dict)
     # claim -> its fact slots, for the claims of number and place findings (all values, not only the differing ones)
     slots: dict[str, list[Slot]] = field(default_factory=dict)
 
 
-POLARITY_NOTE = "negation on one side only"
-def _polarity(report: Report) -> list[Discrepancy]:
-    """Aligned pairs with no contradiction finding of their own where one claim holds a negation cue and the
-    other none (a number or place finding on the pair says nothing about its polarity)."""
-    claims = {c.id: c for c in report.claims}
-    lang = {d.id: d.language for d in report.documents}
-    contradictions = [d for d in report.discrepancies if d.kind == "nli"]
-    found = {(d.claim_a, d.claim_b) for d in contradictions} | {(d.claim_b, d.claim_a) for d in contradictions}
-    out = []
+EXCUSED_NOTE = "softer negative words on the side with fewer"
+
+
+def _sentence_groups(report: Report) -> list[list[Claim]]:
+    """Claims joined by alignment, each with every claim of its sentence: the units whose polarity is
+    compared (a sentence split into clauses, or merged with its neighbour, is read as a whole)."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(x: str, y: str) -> None:
+        parent[find(x)] = find(y)
+
+    by_sentence: dict[tuple[str, str], str] = {}
+    for c in report.claims:
+        union(c.id, by_sentence.setdefault((c.doc_id, c.sentence or c.text), c.id))
     for p in report.pairs:
-        a, b = claims[p.claim_a], claims[p.claim_b]
-        na, nb = negations(a.text, lang[a.doc_id]), negations(b.text, lang[b.doc_id])
-        if (na > 0) == (nb > 0):  # counts differ legitimately ("no reports" / "هیچ گزارشی ... نشده")
+        union(p.claim_a, p.claim_b)
+    groups: dict[str, list[Claim]] = {}
+    for c in report.claims:
+        groups.setdefault(find(c.id), []).append(c)
+    return [g for g in groups.values() if len({c.doc_id for c in g}) == 2]
+
+
+def negation_mismatches(report: Report) -> tuple[list[Discrepancy], set[str]]:
+    """Aligned sentences whose negation cues differ in number (``checker.negation``), one finding of kind
+    "negation" each, on the pair whose claims differ most. A difference that softer negative words on the
+    side with fewer cues can make up ("unfit" for "tidak sesuai", عدم for "did not") is noted as excused.
+    Also every claim of those sentences (their NLI contradictions are read as the negation finding)."""
+    lang = {d.id: d.language for d in report.documents}
+    claims = {c.id: c for c in report.claims}
+    pairs_of: dict[str, list[AlignedPair]] = {}
+    for p in report.pairs:
+        pairs_of.setdefault(p.claim_a, []).append(p)
+    out = []
+    covered: set[str] = set()
+    for group in _sentence_groups(report):
+        sides: dict[str, list[str]] = {}
+        for c in group:
+            sentence = c.sentence or c.text
+            if sentence not in sides.setdefault(c.doc_id, []):
+                sides[c.doc_id].append(sentence)
+        (doc_a, sentences_a), (doc_b, sentences_b) = sides.items()
+        pol_a = polarity(" / ".join(sentences_a), lang[doc_a])
+        pol_b = polarity(" / ".join(sentences_b), lang[doc_b])
+        if pol_a.negations == pol_b.negations:
             continue
-        if (a.id, b.id) in found:
+        low, high = sorted((pol_a, pol_b), key=lambda x: x.negations)
+        excused = low.negations + len(low.soft) >= high.negations
+        pairs = [p for c in group for p in pairs_of.get(c.id, [])]
+        if not pairs:
             continue
-        out.append(Discrepancy(id="", kind="nli", doc_a=a.doc_id, doc_b=b.doc_id, claim_a=a.id, claim_b=b.id,
-                               text_a=a.text, text_b=b.text, nli=p.nli,
-                               score=round(0.5 + 0.4 * (p.nli or {}).get("contradiction", 0.0), 4),
-                               note=f"{POLARITY_NOTE} ({na} / {nb} negation words)"))
-    return out
+
+        def spread(p: AlignedPair) -> tuple[int, float]:
+            a, b = claims[p.claim_a], claims[p.claim_b]
+            return (abs(negations(a.text, lang[a.doc_id]) - negations(b.text, lang[b.doc_id])),
+                    (p.nli or {}).get("contradiction", 0.0))
+
+        pair = max(pairs, key=spread)
+        covered.update(c.id for c in group)
+        verdicts = [p.nli for p in pairs if p.nli]
+        nli = max(verdicts, key=lambda v: v.get("contradiction", 0.0)) if verdicts else pair.nli
+        a, b = claims[pair.claim_a], claims[pair.claim_b]
+        words = f"{', '.join(pol_a.cues) or '-'} / {', '.join(pol_b.cues) or '-'}"
+        note = f"{pol_a.negations} / {pol_b.negations} negation words ({words})"
+        if excused:
+            note += f"; {EXCUSED_NOTE} ({', '.join(low.soft)})"
+        out.append(Discrepancy(id="", kind="negation", doc_a=a.doc_id, doc_b=b.doc_id, claim_a=a.id, claim_b=b.id,
+                               text_a=a.text, text_b=b.text, nli=nli,
+                               score=round(0.5 + 0.4 * (nli or {}).get("contradiction", 0.0), 4), note=note))
+    return out, covered
 
 
 def _slots_of_findings(report: Report) -> dict[str, list[Slot]]:
@@ -212,22 +285,96 @@ def length_gains(report: Report, unmatched: list[str]) -> dict[str, float]:
     return gains
 
 
+def short_counterparts(report: Report, unmatched: list[str]) -> set[str]:
+    """Unmatched claims of a gap between aligned claims (or a document's start or end) where the other
+    version has, between the counterparts of the gap's neighbours, at least as many sentences that were too
+    short to be claims, plus unmatched claims of its own, as the gap holds unmatched sentences."""
+    claims = {c.id: c for c in report.claims}
+    partner: dict[str, list[Claim]] = {}
+    for p in report.pairs:
+        partner.setdefault(p.claim_a, []).append(claims[p.claim_b])
+        partner.setdefault(p.claim_b, []).append(claims[p.claim_a])
+    lone = set(unmatched)
+    out: set[str] = set()
+    for doc in report.documents:
+        own = [c for c in report.claims if c.doc_id == doc.id]
+        others = [d.id for d in report.documents if d.id != doc.id]
+        if len(others) != 1:
+            continue
+        other = others[0]
+        k = 0
+        while k < len(own):
+            if own[k].id not in lone:
+                k += 1
+                continue
+            end = k
+            while end < len(own) and own[end].id not in partner:
+                end += 1
+            gap = [c for c in own[k:end] if c.id in lone]
+            before = [x.end for x in partner.get(own[k - 1].id, [])] if k else []
+            after = [x.start for x in partner.get(own[end].id, [])] if end < len(own) else []
+            low, high = max(before, default=-1), min(after, default=10 ** 12)
+            shorts = {d.start for d in report.dropped if d.doc_id == other and low <= d.start < high}
+            theirs = {claims[c].sentence or claims[c].text for c in lone
+                      if claims[c].doc_id == other and low <= claims[c].start < high}
+            if shorts and len(shorts) + len(theirs) >= len({c.sentence or c.text for c in gap}):
+                out.update(c.id for c in gap)
+            k = end
+    return out
+
+
 def _unit(v: np.ndarray) -> np.ndarray:
     n = float(np.linalg.norm(v))
     return v / n if n else v
 
 
-def gather_evidence(report: Report, encoder: object | None = None, cache: object | None = None) -> Evidence:
+def negation_checks(report: Report, mismatches: list[Discrepancy], nli: object, cache: object | None = None) -> dict[
+        tuple[str, str], tuple[float, float, float, float]]:
+    """For each negation finding, NLI on its pair as written and with the negation cues taken out
+    (``checker.negation.without_negation``): (contradiction of the more contradicting direction, mean
+    entailment) before and after. A planted or mistaken negation is what makes the pair differ, so taking
+    it out makes the pair agree; a translation that says the same with other words does not gain."""
+    from .pipeline import cached_nli
+
+    claims = {c.id: c for c in report.claims}
+    lang = {d.id: d.language for d in report.documents}
+    texts: list[tuple[str, str, str, str]] = []
+    for d in mismatches:
+        a, b = claims[d.claim_a], claims[d.claim_b]
+        texts.append((a.normalized, b.normalized, without_negation(a.normalized, a.language or lang[a.doc_id]),
+                      without_negation(b.normalized, b.language or lang[b.doc_id])))
+    if not texts:
+        return {}
+    scorer = cached_nli(nli, cache) or nli  # type: ignore[arg-type]
+    premises = [t[i] for i in (0, 1, 2, 3) for t in texts]
+    hypotheses = [t[i] for i in (1, 0, 3, 2) for t in texts]
+    probs = np.asarray(scorer.predict(premises, hypotheses))  # type: ignore[union-attr]
+    n = len(texts)
+    out = {}
+    for k, d in enumerate(mismatches):
+        before, after = probs[[k, n + k]], probs[[2 * n + k, 3 * n + k]]
+        out[(d.claim_a, d.claim_b or "")] = (float(before[:, 2].max()), float(before[:, 0].mean()),
+                                             float(after[:, 2].max()), float(after[:, 0].mean()))
+    return out
+
+
+def gather_evidence(report: Report, encoder: object | None = None, cache: object | None = None,
+                    nli: object | None = None) -> Evidence:
     """Alignment of each pair, and for each unmatched claim its closest counterpart and whether it
-    reads as merged into (or split from) a neighbouring aligned claim. Without an encoder only the
-    alignment is known (unmatched claims then count as having no counterpart)."""
-    evidence = Evidence(pairs={frozenset((p.claim_a, p.claim_b)): p for p in report.pairs}, polarity=_polarity(report),
-                        slots=_slots_of_findings(report))
+    reads as merged into (or split from) a neighbouring aligned claim; with ``nli``, whether taking the
+    negation out of a negation finding's pair makes it agree. Without an encoder only the alignment is
+    known (unmatched claims then count as having no counterpart)."""
+    mismatches, negation_claims = negation_mismatches(report)
+    evidence = Evidence(pairs={frozenset((p.claim_a, p.claim_b)): p for p in report.pairs}, polarity=mismatches,
+                        negation_claims=negation_claims, slots=_slots_of_findings(report))
     unmatched = [d.claim_a for d in report.discrepancies if d.kind == "unmatched"]
     aligned = {p.claim_a for p in report.pairs} | {p.claim_b for p in report.pairs}
     line_of = {c.id: (c.doc_id, c.sentence or c.text) for c in report.claims}
     aligned_lines = {line_of[c] for c in aligned if c in line_of}
     evidence.partial = {c for c in unmatched if line_of[c] in aligned_lines}
+    evidence.short_counterpart = short_counterparts(report, unmatched)
+    if nli is not None:
+        evidence.negation_check = negation_checks(report, mismatches, nli, cache)
     evidence.length_gain = length_gains(report, unmatched)
     if encoder is None or not unmatched:
         return evidence
@@ -304,20 +451,104 @@ def known_places(shown: list[str], slots: list[Slot]) -> bool:
     place name through a cue word ("منطقة الجزاء", the penalty area)."""
     from .slots.places import known_place
 
+    return any(known_place(s.value) for s in _shown_places(shown, slots))
+
+
+def _shown_places(shown: list[str], slots: list[Slot]) -> list[Slot]:
+    """The place slots a finding shows (a value as shown is the text, or part of the display, of its slot)."""
+
     def spells(value: str, slot: Slot) -> bool:
         value, text = value.casefold(), slot.text.casefold()
         return bool(value) and (value in text or value in slot.display.casefold() or text in value)
 
-    return any(known_place(s.value) for s in slots if s.kind == "place" and any(spells(v, s) for v in shown))
+    return [s for s in slots if s.kind == "place" and any(spells(v, s) for v in shown)]
+
+
+_TOKEN = re.compile(r"[\w\u064b-\u065f\u0670\u200c'’-]+")  # Arabic marks (shadda) inside words
+_LATIN_CAPITAL = re.compile(r"[A-Z\u00c0-\u00de]")
+
+
+def spelled_in(name: str, text: str, min_ratio: float = 80.0) -> bool:
+    """Whether ``text`` writes the place ``name`` in some script: a word, or two, with the same consonant
+    skeleton, or a close one when both have four consonants or more, or one more final consonant (Skopje,
+    سكوبيه)."""
+    from rapidfuzz import fuzz
+
+    from .textnorm import place_key, skeleton
+
+    target = skeleton(place_key(name))
+    if not target:
+        return False
+    words = _TOKEN.findall(text)
+    for candidate in [*words, *(f"{x} {y}" for x, y in zip(words, words[1:], strict=False))]:
+        shape = skeleton(place_key(candidate))
+        short, long = sorted((shape, target), key=len)
+        if shape == target or (len(short) >= 4 and fuzz.ratio(shape, target) >= min_ratio) or (
+                len(short) >= 3 and len(long) == len(short) + 1 and long.startswith(short)):
+            return True
+    return False
+
+
+def _lone_capitalised_neighbours(before: str, after: str) -> list[str]:
+    """The capitalised word right before and right after a name, each when it stands alone (a given name or
+    a surname: "Nancy Pelosi"; not "Paris Fashion Week")."""
+    out = []
+    for side in (before.split(" ")[::-1], after.split(" ")):  # nearest word first; "" when a space is next
+        word = side[1].rstrip(",.;:!?\"'”’") if len(side) > 1 and side[0] == "" else ""
+        if word.isalpha() and _LATIN_CAPITAL.match(word) and not (len(side) > 2 and _LATIN_CAPITAL.match(side[2])):
+            out.append(word)
+    return out
+
+
+def one_sided_place_doubt(shown: list[str], slots: list[Slot], text: str, other_text: str) -> str | None:
+    """Why a place named in one claim only may be no place at all, or no drift: the other claim writes it in
+    another script; it is part of a longer capitalised name (a person: "Nancy Pelosi"); it is capitalised
+    only as the first word of the sentence; or it is an Arabic-script name of two letters. None when there is
+    no such doubt."""
+    places = _shown_places(shown, slots)
+    if not places:
+        return None
+    reasons = []
+    for slot in places:
+        if spelled_in(slot.value, other_text):
+            reasons.append("the other version writes it in its own script")
+            continue
+        at = text.find(slot.text)
+        before, after = text[:at] if at >= 0 else "", text[at + len(slot.text):] if at >= 0 else ""
+        if _LATIN_CAPITAL.match(slot.text):
+            if not _TOKEN.search(before) and sum(c.isascii() for c in text) > 0.8 * len(text):
+                reasons.append("capitalised as the first word of the sentence")
+            elif any(spelled_in(n, other_text) for n in _lone_capitalised_neighbours(before, after)):
+                reasons.append("part of a longer name that the other version writes too (a person)")
+            else:
+                return None
+        elif len(slot.text.replace(" ", "")) <= 2:
+            reasons.append("a name of two letters")
+        else:
+            return None
+    return "; ".join(dict.fromkeys(reasons))
 
 
 def judge(d: Discrepancy, evidence: Evidence, policy: GuardPolicy = DEFAULT_POLICY) -> tuple[bool, str]:
     """Whether a discrepancy is strong enough to fail a build under the policy, and why (or why not)."""
-    if d.kind == "nli" and POLARITY_NOTE in d.note:
+    if d.kind == "negation":
         p = (d.nli or {}).get("contradiction", 0.0)
+        if EXCUSED_NOTE in d.note:
+            bar = min(policy.polarity_excused_min_contradiction, policy.nli_min_contradiction)
+            if p >= bar:
+                return True, f"{d.note}, contradiction {p:.2f} >= {bar:g}"
+            return False, f"{d.note}, contradiction {p:.2f} below {bar:g}"
         if p >= policy.polarity_min_contradiction:
             return True, f"{d.note}, contradiction {p:.2f} >= {policy.polarity_min_contradiction:g}"
-        return False, f"{d.note}, contradiction {p:.2f} below {policy.polarity_min_contradiction:g}"
+        check = evidence.negation_check.get((d.claim_a, d.claim_b or ""))
+        if check is not None:
+            c0, e0, c1, e1 = check
+            if c0 - c1 >= policy.polarity_min_contradiction_drop:
+                return True, f"{d.note}; without the negation, contradiction {c0:.2f} -> {c1:.2f}"
+            if e1 - e0 >= policy.polarity_min_entailment_gain:
+                return True, f"{d.note}; without the negation, entailment {e0:.2f} -> {e1:.2f}"
+        return False, f"{d.note}, contradiction {p:.2f} below {policy.polarity_min_contradiction:g}" + (
+            "; taking the negation out changes little" if check is not None else "")
     if d.kind == "nli":
         p = (d.nli or {}).get("contradiction", 0.0)
         if p >= policy.nli_min_contradiction:
@@ -326,13 +557,16 @@ def judge(d: Discrepancy, evidence: Evidence, policy: GuardPolicy = DEFAULT_POLI
     if d.kind == "unmatched":
         if d.claim_a in evidence.partial:
             return False, "part of a sentence whose other part has a counterpart"
+        if d.claim_a in evidence.short_counterpart:
+            return False, "the other version has a sentence too short to be checked in its place"
         best = evidence.best_cosine.get(d.claim_a)
         gain = evidence.merge_gain.get(d.claim_a)
         if best is not None and best >= policy.unmatched_max_cosine:
             return False, f"a close counterpart exists (cosine {best:.2f} >= {policy.unmatched_max_cosine:g})"
-        if gain is not None and gain > policy.merge_min_gain:
-            return False, "merged into (or split from) a neighbouring sentence"
         length_gain = evidence.length_gain.get(d.claim_a)
+        if gain is not None and gain > policy.merge_min_gain and (length_gain is None
+                                                                   or length_gain >= -policy.merge_max_length_loss):
+            return False, "merged into (or split from) a neighbouring sentence"
         if length_gain is not None and length_gain >= policy.merge_min_length_gain:
             return False, "merged into (or split from) a neighbouring sentence: its counterpart is as long as both"
         return True, "no counterpart" + (f" (closest cosine {best:.2f})" if best is not None else "")
@@ -345,6 +579,11 @@ def judge(d: Discrepancy, evidence: Evidence, policy: GuardPolicy = DEFAULT_POLI
             named, other = (d.claim_a, d.claim_b) if d.values_a else (d.claim_b, d.claim_a)
             if named in evidence.slots and not known_places(d.values_a or d.values_b, evidence.slots[named]):
                 return False, "a place named in one version only, read through a cue word, not a known place"
+            named_text, other_text = (d.text_a, d.text_b) if named == d.claim_a else (d.text_b, d.text_a)
+            doubt = one_sided_place_doubt(d.values_a or d.values_b, evidence.slots.get(named, []), named_text,
+                                          other_text or "")
+            if doubt:
+                return False, f"a place named in one version only, but {doubt}"
             return True, f"a place named in one version only, on claims that otherwise agree (cosine {similarity:.2f})"
         return False, f"{d.kind} named in one version only"
     if d.kind == "number" and _scale_only(d.values_a, d.values_b):
@@ -355,6 +594,10 @@ def judge(d: Discrepancy, evidence: Evidence, policy: GuardPolicy = DEFAULT_POLI
     if d.kind == "number" and all(_spelled_out(values, evidence.slots.get(claim or "", []))
                                   for values, claim in ((d.values_a, d.claim_a), (d.values_b, d.claim_b))):
         return False, "numbers written as words on both sides (counts the number reader may attach to another fact)"
+    if d.kind == "place" and d.claim_a in evidence.slots and d.claim_b in evidence.slots and not any(
+            known_places(values, evidence.slots[claim]) for values, claim in ((d.values_a, d.claim_a),
+                                                                              (d.values_b, d.claim_b))):
+        return False, "neither place is a known place (words read as places through a cue word)"
     if similarity < policy.slot_min_similarity:
         return False, f"claims aligned loosely (cosine {similarity:.2f} < {policy.slot_min_similarity:g})"
     if UNSUPPORTED_NOTE in d.note and similarity < policy.country_min_similarity:
@@ -415,7 +658,9 @@ def findings_of(report: Report, source_path: Path, fail_on: set[str], min_score:
     claims = {c.id: c for c in report.claims}
     tr_doc = next(d for d in report.documents if d.id != source_doc.id)
     out = []
-    for view in fingerprinted([*report.discrepancies, *evidence.polarity]):
+    reported = [d for d in report.discrepancies  # a contradiction on sentences that differ in negation is that negation
+                if not (d.kind == "nli" and {d.claim_a, d.claim_b} <= evidence.negation_claims)]
+    for view in fingerprinted([*reported, *evidence.polarity]):
         d, fp = view.discrepancy, view.fingerprint
         flip = d.doc_a != source_doc.id
         src_claim = d.claim_b if flip else d.claim_a
@@ -547,7 +792,7 @@ def _uri(path: str) -> str:
 
 
 def to_sarif(results: list[PairResult]) -> dict:
-    rule_ids = list(DISCREPANCY_KINDS)
+    rule_ids = list(GUARD_KINDS)
     sarif_results = []
     for r in results:
         for f in r.findings:
@@ -606,12 +851,12 @@ def to_text(source: Document, results: list[PairResult], fail_on: list[str], min
 def parse_kinds(value: str) -> list[str]:
     kinds = [k.strip().lower() for k in value.split(",") if k.strip()]
     if kinds == ["all"]:
-        return list(DISCREPANCY_KINDS)
-    unknown = [k for k in kinds if k not in DISCREPANCY_KINDS]
+        return list(GUARD_KINDS)
+    unknown = [k for k in kinds if k not in GUARD_KINDS]
     if unknown or not kinds:
         raise CheckError(f"--fail-on: unknown kind(s) {', '.join(unknown) or '(none given)'} "
-                         f"(known: {', '.join(DISCREPANCY_KINDS)}, or all)")
-    return [k for k in DISCREPANCY_KINDS if k in kinds]
+                         f"(known: {', '.join(GUARD_KINDS)}, or all)")
+    return [k for k in GUARD_KINDS if k in kinds]
 
 
 def translation_files(source: Path, translations: list[Path], output_dir: Path | None = None) -> list[Path]:

@@ -396,8 +396,9 @@ def evaluate_alignment(stories: list[Story], encoder: Encoder, scorer: NLIScorer
 
 EDIT_KINDS: tuple[str, ...] = ("number", "date", "place", "negation", "omission", "addition")
 # the finding kind that reports each planted edit
-EDIT_FINDING = {"number": "number", "date": "date", "place": "place", "negation": "nli", "omission": "unmatched",
-                "addition": "unmatched"}
+EDIT_FINDING: dict[str, tuple[str, ...]] = {
+    "number": ("number",), "date": ("date",), "place": ("place",), "negation": ("negation", "nli"),
+    "omission": ("unmatched",), "addition": ("unmatched",)}
 
 
 @dataclass
@@ -444,7 +445,7 @@ def guard_outcome(item: GuardItem, findings: list) -> dict[str, object]:
     }
     if item.edit is not None:
         want = EDIT_FINDING[item.kind]
-        out["detected"] = any(f.kind == want and Path(f.file).stem == item.edit["file"]
+        out["detected"] = any(f.kind in want and Path(f.file).stem == item.edit["file"]
                               and f.line == item.edit["line"] for f in failing)
     return out
 
@@ -501,7 +502,7 @@ def evaluate_guard(items: list[GuardItem], models: object, config: object, fail_
             tr.write_text("\n".join(item.translation) + "\n", encoding="utf-8")
             source_doc, (tr_doc,) = read_inputs(src, [tr], config.max_bytes)
             report = check_pair(source_doc, tr_doc, config, models)  # type: ignore[arg-type]
-            evidence = gather_evidence(report, models.encoder, cache)  # type: ignore[attr-defined]
+            evidence = gather_evidence(report, models.encoder, cache, models.nli)  # type: ignore[attr-defined]
             findings = findings_of(report, src, kinds, min_score, set(), evidence,
                                    policy or DEFAULT_POLICY)  # type: ignore[arg-type]
             outcomes.append(guard_outcome(item, findings))

@@ -7,7 +7,9 @@ counterpart: an omission or an addition). A bead at cosine ``c`` earns ``2 * (c 
 merge ``merge_penalty`` less; a skipped sentence earns nothing, so a sentence is left without a
 counterpart only when no in-order counterpart scores above the encoder's floor. A merge must match
 better than either of its parts alone and is not paid for the extra sentence it covers, so a dropped
-or added sentence of the same story is not absorbed into its neighbour's bead.
+or added sentence of the same story is not absorbed into its neighbour's bead; nor may a merge fit its
+counterpart's length worse than its better part alone does (Gale & Church's length ratio, against the
+documents' overall ratio): a dropped sentence joined to its neighbour makes the pair too long.
 Sentences left over afterwards are paired when a gap between two beads leaves as many sentences on
 each side (short sentences embed poorly, so their only in-order counterpart may score below the
 floor), or when they are each other's closest leftover sentence (a sentence moved out of order).
@@ -35,16 +37,41 @@ class OrderAlignConfig:
     merge_penalty: float = 0.02  # per 2-1 / 1-2 bead, so that 1-1 wins a tie
     gap_min_cosine: float = 0.7  # sentences left in a gap with as many on each side: paired in order from this
     moved_min_cosine: float = 0.86  # leftover sentences paired out of order only at this cosine or above
+    # a merge may fit its counterpart's length worse than its better part alone by this much at most
+    # (|log(length ratio / the documents' ratio)|); None: lengths are not looked at
+    merge_max_length_loss: float | None = 0.0
+
+
+def _length_fits(lengths: tuple[np.ndarray, np.ndarray] | None,
+                 max_loss: float | None) -> Callable[[int, int, int, int], bool]:
+    """Whether a merge of side ``side``'s sentences k, k+1 against sentence ``other`` of the other side fits
+    that sentence's length no worse (up to ``max_loss``) than part ``part`` alone does."""
+    if lengths is None or max_loss is None:
+        return lambda side, k, part, other: True
+    len_a, len_b = (np.maximum(x.astype(float), 1.0) for x in lengths)
+    scale = float(len_b.sum() / len_a.sum())  # b's length per character of a
+
+    def fits(side: int, k: int, part: int, other: int) -> bool:
+        own, theirs = (len_a, len_b) if side == 0 else (len_b, len_a)
+        ratio = scale if side == 0 else 1 / scale
+        miss = lambda length: abs(np.log(theirs[other] / (ratio * length)))  # noqa: E731
+        return bool(miss(own[k] + own[k + 1]) <= miss(own[part]) + max_loss)
+
+    return fits
 
 
 def align_beads(sim: np.ndarray, joined_a: np.ndarray | None = None, joined_b: np.ndarray | None = None,
-                min_cosine: float = 0.8, merge_penalty: float = 0.02) -> list[Bead]:
+                min_cosine: float = 0.8, merge_penalty: float = 0.02,
+                lengths: tuple[np.ndarray, np.ndarray] | None = None,
+                merge_max_length_loss: float | None = None) -> list[Bead]:
     """The best monotone segmentation of two sentence sequences into beads, in reading order.
 
     ``sim[i, j]``: cosine of a_i and b_j; ``joined_a[i, j]``: cosine of a_i + a_(i+1) joined and b_j
     (shape n-1 x m); ``joined_b[i, j]``: cosine of a_i and b_j + b_(j+1) joined (n x m-1). Without
-    joined scores no 2-1 / 1-2 bead is considered."""
+    joined scores no 2-1 / 1-2 bead is considered. ``lengths``: the sentences' lengths on each side, for
+    refusing merges that fit worse by length than ``merge_max_length_loss`` allows."""
     n, m = sim.shape
+    fits = _length_fits(lengths, merge_max_length_loss)
     score = np.full((n + 1, m + 1), -np.inf)
     back: dict[tuple[int, int], tuple[int, int]] = {}
     score[0, 0] = 0.0
@@ -62,11 +89,13 @@ def align_beads(sim: np.ndarray, joined_a: np.ndarray | None = None, joined_b: n
                 offer(i, j, 1, 1, 2 * (float(sim[i - 1, j - 1]) - min_cosine))
             if i >= 2 and j and joined_a is not None:
                 c = float(joined_a[i - 2, j - 1])
-                if c > max(sim[i - 2, j - 1], sim[i - 1, j - 1]):
+                best = i - 2 if sim[i - 2, j - 1] >= sim[i - 1, j - 1] else i - 1
+                if c > sim[best, j - 1] and fits(0, i - 2, best, j - 1):
                     offer(i, j, 2, 1, 2 * (c - min_cosine) - merge_penalty)
             if i and j >= 2 and joined_b is not None:
                 c = float(joined_b[i - 1, j - 2])
-                if c > max(sim[i - 1, j - 2], sim[i - 1, j - 1]):
+                best = j - 2 if sim[i - 1, j - 2] >= sim[i - 1, j - 1] else j - 1
+                if c > sim[i - 1, best] and fits(1, j - 2, best, i - 1):
                     offer(i, j, 1, 2, 2 * (c - min_cosine) - merge_penalty)
             if i:
                 offer(i, j, 1, 0, 0.0)
@@ -126,7 +155,8 @@ def align_in_order(claims_a: list[Claim], emb_a: np.ndarray, claims_b: list[Clai
     joined = embed(joined_text_a + joined_text_b) if joined_text_a or joined_text_b else np.zeros((0, 0))
     joined_a = joined[:len(joined_text_a)] @ emb_b.T if joined_text_a else None
     joined_b = emb_a @ joined[len(joined_text_a):].T if joined_text_b else None
-    beads = align_beads(sim, joined_a, joined_b, floor, config.merge_penalty)
+    lengths = (np.array([len(c.text) for c in claims_a]), np.array([len(c.text) for c in claims_b]))
+    beads = align_beads(sim, joined_a, joined_b, floor, config.merge_penalty, lengths, config.merge_max_length_loss)
     margin = margin_scores(sim, 4)
     links = [(i, j) for a, b in beads for i in a for j in b]
     gaps = gap_pairs(sim, beads, config.gap_min_cosine)

@@ -22,9 +22,11 @@ DEFAULT_NLI_THRESHOLD = 0.65  # for NLI models that carry no calibrated threshol
 # NLI pairs per check at most: the per-claim budget of 1,500 claims (five versions of 300), so stories are
 # never capped; 25,000 claims would otherwise take ~100,000 evaluations, hours on a few CPU cores
 MAX_NLI_PAIRS_DEFAULT = 3000
+# `ci` findings: the discrepancy kinds and the guard's own negation-cue check
+GUARD_KINDS: tuple[str, ...] = ("nli", "negation", "date", "number", "place", "status", "unmatched")
 # `ci`: omissions/additions ("unmatched") included; an event's status (planned / begun / completed) is read
 # from tense and aspect cues, weaker evidence than a value: reported, failing a build only when asked for
-DEFAULT_FAIL_ON: tuple[str, ...] = tuple(k for k in DISCREPANCY_KINDS if k != "status")
+DEFAULT_FAIL_ON: tuple[str, ...] = tuple(k for k in GUARD_KINDS if k != "status")
 
 
 class CheckError(Exception):

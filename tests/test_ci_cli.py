@@ -143,7 +143,7 @@ def test_sarif_structure(hash_models, story) -> None:
     driver = sarif_run["tool"]["driver"]
     assert driver["name"] == "claimcheck"
     rule_ids = [r["id"] for r in driver["rules"]]
-    assert set(rule_ids) == {"nli", "date", "number", "place", "status", "unmatched"}
+    assert set(rule_ids) == {"nli", "negation", "date", "number", "place", "status", "unmatched"}
     (res,) = sarif_run["results"]
     assert res["ruleId"] == "unmatched" and rule_ids[res["ruleIndex"]] == "unmatched" and res["level"] == "error"
     assert res["message"]["text"]

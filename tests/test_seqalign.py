@@ -112,8 +112,24 @@ def test_align_in_order_embeds_joined_neighbours_for_a_split() -> None:
         table = {"h1 h2": unit(0, 1, 1)}
         return np.stack([table.get(t, unit(1, 1, 1)) for t in texts])
 
-    pairs = align_in_order(claims_a, emb_a, claims_b, emb_b, embed, OrderAlignConfig(min_cosine=0.5), 0.8)
+    # toy texts of two letters say nothing about lengths
+    config = OrderAlignConfig(min_cosine=0.5, merge_max_length_loss=None)
+    pairs = align_in_order(claims_a, emb_a, claims_b, emb_b, embed, config, 0.8)
     assert [(p.claim_a, p.claim_b) for p in pairs] == [("a#0", "b#0"), ("a#1", "b#1"), ("a#1", "b#2"),
                                                       ("a#2", "b#3")]
     assert [p.mutual for p in pairs] == [True, False, False, True]
     assert align_in_order([], np.zeros((0, 3)), claims_b, emb_b, embed, OrderAlignConfig(), 0.8) == []
+
+
+def test_a_merge_must_fit_the_counterparts_length() -> None:
+    # a's sentences 1 and 2 joined match b's sentence 1 a little better than sentence 1 alone ...
+    sim = np.array([[0.95, 0.1, 0.1], [0.1, 0.9, 0.1], [0.1, 0.85, 0.1], [0.1, 0.1, 0.95]])
+    joined_a = np.array([[0.5, 0.5, 0.1], [0.1, 0.91, 0.1], [0.1, 0.5, 0.5]])
+    # ... and b's sentence 1 is as long as both: a merge
+    merged = (np.array([40, 50, 50, 40]), np.array([40, 100, 40]))
+    assert align_beads(sim, joined_a=joined_a, lengths=merged, merge_max_length_loss=0.0)[1] == ((1, 2), (1,))
+    # ... but as long as sentence 1 alone: sentence 2 was dropped
+    dropped = (np.array([40, 50, 50, 40]), np.array([40, 50, 40]))
+    assert align_beads(sim, joined_a=joined_a, lengths=dropped, merge_max_length_loss=0.0)[1:3] == [
+        ((1,), (1,)), ((2,), ())]
+    assert align_beads(sim, joined_a=joined_a, lengths=dropped)[1] == ((1, 2), (1,))  # lengths not looked at

@@ -118,7 +118,7 @@ def ci(
                 say(f"claimcheck: [{n}/{len(files)}] {file} against {source}", err=True)
             report = interruptible(lambda tr_doc=tr_doc: check_pair(source_doc, tr_doc, config, models))
             accepted = set() if update_baseline else accepted_for(previous, file)
-            evidence = interruptible(lambda report=report: gather_evidence(report, models.encoder, cache))
+            evidence = interruptible(lambda report=report: gather_evidence(report, models.encoder, cache, models.nli))
             results.append(pair_result(report, source_doc, tr_doc, set(kinds), min_score, accepted, folders, evidence))
 
         if update_baseline:  # everything found now is accepted from now on

@@ -1,0 +1,59 @@
+"""Negation cues (``checker.negation``): clause negation in each language, idioms that carry no polarity,
+repeated answers, and the softer negative words that may stand for a cue in a translation."""
+
+from __future__ import annotations
+
+import pytest
+
+from checker.negation import negations, polarity
+
+
+@pytest.mark.parametrize(("lang", "text", "count"), [
+    ("en", "The ministry will not publish the figures, and it didn't say why.", 2),
+    ("en", "Nobody was hurt.", 1),
+    ("ar", "ولن يتم افتتاح الجسر غدا.", 1),
+    ("ar", "فلا مزيد من البحث.", 1),  # a cue with a leading conjunction ف
+    ("ar", "لم يكن هناك أي بلاغات.", 1),
+    ("fa", "این پل فردا افتتاح نمی\u200cشود.", 1),
+    ("fa", "اروپایی‌ها راه خود را در پیش نگرفتند.", 1),  # a negated verb other than نمی‌
+    ("ms", "Kerajaan tidak akan membina jambatan itu.", 1),
+    ("id", "Dia bukanlah orang yang sombong.", 1),
+    ("id", "Mereka tidak tidak dapat mengurangi defisit.", 2),  # a double negation counts twice
+])
+def test_negation_cues_in_each_language(lang: str, text: str, count: int) -> None:
+    assert negations(text, lang) == count
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("en", "Not only the ministry but also the army agreed."),
+    ("en", "No fewer than 20 people came, whether or not they were invited."),
+    ("en", "I couldn't help but think of it."),
+    ("ar", "ولا يزال معدل الاهتمام عاليا."),  # "still"
+    ("ar", "ولا سيما في المدن الكبرى."),  # "especially"
+    ("fa", "نه تنها دولت بلکه ارتش موافقت کرد."),
+    ("fa", "از او پرسیدند که آیا می‌آید یا نه."),  # "or not"
+    ("ms", "Bukan sahaja kerajaan, malah tentera bersetuju."),
+    ("id", "Tidak lama kemudian, mereka tiba."),  # "soon"
+])
+def test_idioms_carry_no_polarity(lang: str, text: str) -> None:
+    assert negations(text, lang) == 0
+
+
+def test_a_repeated_answer_counts_once() -> None:
+    assert negations("No, no, no, no , no.", "en") == 1
+    assert negations("لا، لا، لا، لا، لا.", "ar") == 1
+    assert negations("Tidak, tidak, tidak, tidak.", "id") == 1
+
+
+def test_neither_nor_is_one_negation() -> None:
+    assert negations("Neither the ministry nor the army agreed.", "en") == 1
+    assert negations("پس نه مناسب دیوان عالی است و نه دادگاهی که اکنون در آن است.", "fa") == 1
+    assert negations("لا هذا ولا ذاك.", "ar") == 1
+
+
+def test_softer_negative_words_are_counted_apart() -> None:
+    unfit = polarity("He is unfit to serve, without doubt.", "en")
+    assert unfit.negations == 0 and {"unfit", "without"} <= set(unfit.soft)
+    assert polarity("وغير لائق للعمل بعدم حدوث ذلك", "ar").soft  # غير, عدم
+    assert not polarity("The United Nations discussed the university's report.", "en").soft
+    assert negations("Anything", "xx") == 0 and polarity("Anything", "xx").soft == ()  # a language without cues
