@@ -159,3 +159,18 @@ def test_place_key_of_a_word_run_is_its_words_keys_joined() -> None:
         for i in range(len(words) - n + 1):
             run = words[i:i + n]
             assert place_key(" ".join(run)) == " ".join(k for k in map(place_key, run) if k), run
+
+
+def places_in(text: str, lang: str) -> list[str]:
+    return [s.value for s in extract_slots(text, lang) if s.kind == "place"]
+
+
+def test_arabic_word_that_is_a_bare_form_of_an_article_name_is_no_place() -> None:
+    # "ورقة" is "and a paper"; the city keeps its article after the conjunction ("والرقة")
+    assert places_in("قدم الوزير ورقة عمل حول الاقتصاد.", "ar") == []
+    raqqa = places_in("قصفت الطائرات الرقة مجددا.", "ar")
+    assert len(raqqa) == 1 and places_in("قصفت الطائرات الرقة والرقة مجددا.", "ar") == raqqa * 2
+    pair = places_in("سافر الوفد إلى العراق والكويت.", "ar")
+    assert len(pair) == 2
+    # Persian writes those names without the article
+    assert places_in("هیئت به عراق و کویت سفر کرد.", "fa") == pair

@@ -225,20 +225,29 @@ class PlaceHit:
     typ: str | None
 
 
-def _lookup(tb: _PlaceTables, name: str) -> tuple[str, str] | None:
+def _lookup(tb: _PlaceTables, name: str, article: bool = False) -> tuple[str, str] | None:
+    """The place a name (or the name behind a proclitic) stands for. ``article``: Arabic text, where a
+    name that takes the article keeps it ("والرقة"), so its bare form ("ورقة": "and a paper") is no place."""
     name = key_of(name)
-    hit = tb.gazetteer.get(name)
+    hit = _unless_bare(tb, name, article)
     if hit is None and name and not name.isascii():
         for p in _PREFIXES:
             if name.startswith(p) and len(name) - len(p) >= 3:
                 rest = ("ال" + name[len(p):]) if p in ("وال", "بال", "فال", "لل") else name[len(p):]
-                hit = tb.gazetteer.get(rest)
+                hit = _unless_bare(tb, rest, article)
                 if hit:
                     break
     return hit
 
 
-def _arabic_places(nt: Normalized, tb: _PlaceTables) -> list[PlaceHit]:
+def _unless_bare(tb: _PlaceTables, key: str, article: bool) -> tuple[str, str] | None:
+    hit = tb.gazetteer.get(key)
+    if hit and article and not key.startswith("ال") and tb.gazetteer.get("ال" + key) == hit:
+        return None
+    return hit
+
+
+def _arabic_places(nt: Normalized, tb: _PlaceTables, article: bool) -> list[PlaceHit]:
     t = nt.text
     toks = [(m.start(), m.end(), m.group()) for m in _AR_TOKEN.finditer(t)]
     out: list[PlaceHit] = []
@@ -267,7 +276,7 @@ def _arabic_places(nt: Normalized, tb: _PlaceTables) -> list[PlaceHit]:
                     name_toks.append(toks[j + 1])
                 ns, ne = name_toks[0][0], name_toks[-1][1]
                 name = t[ns:ne]
-                g = _lookup(tb, name)
+                g = _lookup(tb, name, article)
                 out.append(PlaceHit(ns, ne, g[0] if g else place_key(name), typ))
                 used_until = ne
                 continue
@@ -280,7 +289,7 @@ def _arabic_places(nt: Normalized, tb: _PlaceTables) -> list[PlaceHit]:
             continue
         for n in range(min(tb.max_words, len(toks) - i), 0, -1):
             ne = toks[i + n - 1][1]
-            g = _lookup(tb, t[s:ne])
+            g = _lookup(tb, t[s:ne], article)
             if g and key_of(t[s:ne]) not in tb.non_places:
                 out.append(PlaceHit(s, ne, g[0], g[1]))
                 used_until = ne
@@ -386,7 +395,7 @@ def extract_places(text: str, nt: Normalized, lang: str) -> list[PlaceHit]:
     quoted = _quoted_places(nt, tb) if any(c in nt.text for c in _QUOTES) else []
     hits = _latin_places(text, nt, tb)
     if any("\u0600" <= c <= "\u06ff" for c in nt.text):
-        hits += _arabic_places(nt, tb)
+        hits += _arabic_places(nt, tb, lang == "ar")
     if quoted:  # a quoted name after a cue wins over anything found inside or around it
         hits = quoted + [h for h in hits if not any(h.start < q.end and q.start < h.end for q in quoted)]
     hits.sort(key=lambda h: (h.start, h.end))
