@@ -30,6 +30,7 @@ from .seqalign import OrderAlignConfig
 from .types import GUARD_KINDS, AlignedPair, CheckError, Claim, Discrepancy, Document, Report
 
 if TYPE_CHECKING:
+    from .cache import ResultCache
     from .slots.model import Slot
 
 CI_SCHEMA_VERSION = 1
@@ -886,10 +887,12 @@ def translation_files(source: Path, translations: list[Path], output_dir: Path |
     return list(dict.fromkeys(files))
 
 
-def read_inputs(source: Path, files: list[Path], max_bytes: int) -> tuple[Document, list[Document]]:
+def read_inputs(source: Path, files: list[Path], max_bytes: int,
+                cache: ResultCache | None = None) -> tuple[Document, list[Document]]:
     """The source and every translation, each read once; a file that cannot be used is an error
     (a broken translation must not pass silently)."""
-    return read_document(source, max_bytes=max_bytes), [read_document(f, max_bytes=max_bytes) for f in files]
+    return (read_document(source, max_bytes=max_bytes, cache=cache),
+            [read_document(f, max_bytes=max_bytes, cache=cache) for f in files])
 
 
 def guard_config(config: CheckConfig) -> CheckConfig:

@@ -500,7 +500,7 @@ def evaluate_guard(items: list[GuardItem], models: object, config: object, fail_
         for n, item in enumerate(items, start=1):
             src.write_text("\n".join(item.source) + "\n", encoding="utf-8")
             tr.write_text("\n".join(item.translation) + "\n", encoding="utf-8")
-            source_doc, (tr_doc,) = read_inputs(src, [tr], config.max_bytes)
+            source_doc, (tr_doc,) = read_inputs(src, [tr], config.max_bytes, cache)
             report = check_pair(source_doc, tr_doc, config, models)  # type: ignore[arg-type]
             evidence = gather_evidence(report, models.encoder, cache, models.nli)  # type: ignore[attr-defined]
             findings = findings_of(report, src, kinds, min_score, set(), evidence,

@@ -101,16 +101,16 @@ def ci(
             assert baseline is not None
             ensure_writable_folder(baseline.parent)
         max_bytes = int(max_mb * 1024 * 1024)
-        source_doc, tr_docs = read_inputs(source, files, max_bytes)
+        config = build_config(encoder=encoder, nli=nli, no_cache=no_cache, max_bytes=max_bytes, quiet=quiet,
+                              max_claims=max_claims, nli_threshold=nli_threshold, no_slots=no_slots,
+                              max_nli_pairs=max_nli_pairs)
+        cache = pipeline.open_cache(config)  # detected languages, embeddings and NLI results
+        source_doc, tr_docs = read_inputs(source, files, max_bytes, cache)
         for doc in tr_docs:
             if doc.language == source_doc.language and not quiet:
                 warn(f"{doc.path} is in the source's language ({doc.language}): checked as a version of the same story")
 
-        config = build_config(encoder=encoder, nli=nli, no_cache=no_cache, max_bytes=max_bytes, quiet=quiet,
-                              max_claims=max_claims, nli_threshold=nli_threshold, no_slots=no_slots,
-                              max_nli_pairs=max_nli_pairs)
         models = interruptible(lambda: pipeline.load_models(config))
-        cache = pipeline.open_cache(config)
         results: list[PairResult] = []
         folders: set[str] = set()
         for n, (file, tr_doc) in enumerate(zip(files, tr_docs, strict=True), start=1):
