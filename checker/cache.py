@@ -1,5 +1,6 @@
 """One on-disk cache for model results: sentence embeddings and NLI probabilities, keyed by model
-identity + a hash of the text(s), in a single SQLite file per cache folder.
+identity + a hash of the text(s), in a single SQLite file per cache folder; and the fact slots of
+claims, keyed by the extractor's version + a hash of language, dateline and text.
 
 SQLite in WAL mode makes it safe under concurrent runs (batch workers, parallel CI jobs): each write
 is one transaction, so a reader never sees a torn row and an interrupted run leaves the file valid.
@@ -171,6 +172,29 @@ class ResultCache:
                 conn.execute("INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?)",
                              (str(path), stat.st_size, stat.st_mtime_ns, digest))
         return digest
+
+    # Fact slots of claims, JSON (``checker.slots.persist``), under the extractor's version in the model
+    # column. The table is created on first use.
+    _SLOTS_TABLE = """CREATE TABLE IF NOT EXISTS slots (model TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
+                                                       PRIMARY KEY (model, key)) WITHOUT ROWID"""
+
+    def _has_slots_table(self) -> bool:
+        conn = self._db()
+        if conn is None:
+            return False
+        try:
+            conn.execute(self._SLOTS_TABLE)
+        except sqlite3.Error:
+            return False
+        return True
+
+    def get_slots(self, version: str, keys: Sequence[bytes]) -> dict[bytes, bytes]:
+        """Stored slots (JSON) of those keys that have them."""
+        return self._get("slots", version, keys) if self._has_slots_table() else {}
+
+    def put_slots(self, version: str, items: Iterable[tuple[bytes, bytes]]) -> None:
+        if self._has_slots_table():
+            self._put("slots", version, items)
 
 
 def file_sha256(path: Path) -> str:
