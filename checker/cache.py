@@ -1,5 +1,6 @@
 """One on-disk cache for model results: sentence embeddings, NLI probabilities and detected languages,
-keyed by model identity + a hash of the text(s), in a single SQLite file per cache folder.
+keyed by model identity + a hash of the text(s), in a single SQLite file per cache folder; and the
+fact slots of claims, keyed by the extractor's version + a hash of language, dateline and text.
 
 SQLite in WAL mode makes it safe under concurrent runs (batch workers, parallel CI jobs): each write
 is one transaction, so a reader never sees a torn row and an interrupted run leaves the file valid.
@@ -30,6 +31,8 @@ CREATE TABLE IF NOT EXISTS nli (model TEXT NOT NULL, key BLOB NOT NULL, value BL
                                 PRIMARY KEY (model, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS languages (model TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
                                       PRIMARY KEY (model, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS slots (model TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
+                                  PRIMARY KEY (model, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS digests (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
                                     sha256 TEXT NOT NULL);
 """
@@ -193,6 +196,14 @@ class ResultCache:
                 conn.execute("INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?)",
                              (str(path), stat.st_size, stat.st_mtime_ns, digest))
         return digest
+
+    # Fact slots of claims, JSON (``checker.slots.persist``), under the extractor's version in the model column
+    def get_slots(self, version: str, keys: Sequence[bytes]) -> dict[bytes, bytes]:
+        """Stored slots (JSON) of those keys that have them."""
+        return self._get("slots", version, keys)
+
+    def put_slots(self, version: str, items: Iterable[tuple[bytes, bytes]]) -> None:
+        self._put("slots", version, items)
 
 
 def file_sha256(path: Path) -> str:

@@ -4,6 +4,7 @@ the pairs with a fact conflict); and omissions (claims with no counterpart anywh
 
 from __future__ import annotations
 
+import datetime as dt
 import heapq
 import re
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .align import ColumnBest, row_tiles
+from .cache import ResultCache, text_key
 from .negation import negations
 from .nli import NLIScorer
 from .types import (
@@ -337,20 +339,73 @@ def _without_values_stated_by_both(item: Discrepancy, stated: dict[str, set[tupl
 
 
 class SlotsPerClaim:
-    """Fact slots of each claim, extracted once however many pairs the claim is in."""
+    """Fact slots of each claim, extracted once however many pairs the claim is in; with a result cache,
+    ``prefetch`` reads those of earlier runs and keeps the new ones."""
 
-    def __init__(self, documents: list[Document]) -> None:
+    def __init__(self, documents: list[Document], cache: ResultCache | None = None) -> None:
         self._docs = {d.id: d for d in documents}
         self._found: dict[str, list] = {}
+        self._cache = cache
+
+    def _source(self, claim: Claim) -> tuple[str, str, dt.date | None]:
+        """What extraction reads: the text, its language and the reference date."""
+        doc = self._docs[claim.doc_id]
+        return claim.text, claim.language or doc.language, doc.reference_date
 
     def __getitem__(self, claim: Claim) -> list:
         if claim.id not in self._found:
             from .slots import extract_slots
 
-            doc = self._docs[claim.doc_id]
-            self._found[claim.id] = extract_slots(claim.text, claim.language or doc.language,
-                                                   doc.reference_date)
+            self._found[claim.id] = extract_slots(*self._source(claim))
         return self._found[claim.id]
+
+    def prefetch(self, claims: list[Claim]) -> SlotsPerClaim:
+        """The slots of ``claims`` at once: read from the result cache where it holds them, else extracted
+        and kept there (a claim's text, language and reference date are the key)."""
+        if self._cache is None:
+            return self
+        from .slots.persist import extractor_version, slots_from_json, slots_to_json
+
+        version = extractor_version()
+        todo: dict[str, tuple[Claim, bytes]] = {}
+        for claim in claims:
+            if claim.id not in self._found:
+                text, language, day = self._source(claim)
+                todo[claim.id] = (claim, text_key(language, day.isoformat() if day else "", text))
+        stored = self._cache.get_slots(version, list(dict.fromkeys(key for _, key in todo.values())))
+        fresh: dict[bytes, bytes] = {}
+        for claim, key in todo.values():
+            try:
+                self._found[claim.id] = slots_from_json(stored[key])
+            except (KeyError, ValueError, TypeError):  # not kept yet, or damaged: extracted
+                fresh[key] = slots_to_json(self[claim])
+        self._cache.put_slots(version, fresh.items())
+        return self
+        from .slots.persist import extractor_version, slots_from_json, slots_to_json
+
+        version = extractor_version()
+        todo = [c for c in claims if c.id not in self._found]
+        keys = {}
+        for claim in todo:
+            text, language, day = self._source(claim)
+            keys[claim.id] = text_key(language, day.isoformat() if day else "", text)
+        stored = self._cache.get_slots(version, list(keys.values()))
+        fresh: dict[bytes, bytes] = {}
+        for claim in todo:
+            key = keys[claim.id]
+            try:
+                self._found[claim.id] = slots_from_json(stored[key])
+                continue
+            except KeyError:
+                pass
+            except (ValueError, TypeError):
+                pass  # damaged: extracted again
+            if key not in fresh:
+                fresh[key] = slots_to_json(self[claim])
+            else:
+                self[claim]
+        self._cache.put_slots(version, fresh.items())
+        return self
 
 
 def _status_conflicts(claim_a: Claim, claim_b: Claim, slots: SlotsPerClaim, languages: dict[str, str],
@@ -423,6 +478,7 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
     languages = {d.id: d.language for d in documents}
     if config.slots:
         from .slots import compare_slots
+        from .slots.compare import forget_versions
 
         story = {d.id: d.raw[d.body_start:] for d in documents}  # a place named anywhere in a version counts
         for pair in candidates:
@@ -434,6 +490,7 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
                                                 (pair.claim_a, pair.claim_b) in aligned_keys)
             if found_here:
                 conflicts[(pair.claim_a, pair.claim_b)] = found_here
+        forget_versions()
     verdicts: dict[tuple[str, str], dict[str, float]] = {}
     if nli:
         # the group trees, then pairs with a fact conflict (most severe first) so their cards carry NLI

@@ -22,11 +22,12 @@ from .e5model import (
     E5Inference,
     bert_config,
     bert_state_dict,
+    configure_torch,
     e5_tokenizer,
     load_e5_file,
     materialise_buffers,
+    row_slices,
     token_batches,
-    torch_threads,
 )
 from .registry import is_test_model
 from .types import NLI_LABELS, CheckError, ModelInfo
@@ -126,6 +127,7 @@ def load_classifier(folder: Path, f: E5File | None = None):
 
 def load_inference(folder: Path, f: E5File) -> tuple[E5Inference, dict]:
     """The shipped cross-encoder for inference (``E5Inference``, no transformers import)."""
+    import torch
     from safetensors.torch import load
 
     config, blob = read_delta(folder, f.sha256)
@@ -141,7 +143,7 @@ def load_inference(folder: Path, f: E5File) -> tuple[E5Inference, dict]:
     if (model_config.get("hidden_size", f.hidden), model_config.get("num_hidden_layers", f.layers)) != (f.hidden,
                                                                                                       f.layers):
         raise CheckError(f"the NLI cross-encoder in {folder} does not fit its config")
-    return E5Inference(f, delta), config
+    return E5Inference(f, delta, dtype=torch.bfloat16), config  # it runs under bf16 autocast
 
 
 class E5CrossEncoderNLI:
@@ -178,12 +180,9 @@ class E5CrossEncoderNLI:
 
     def _load(self) -> E5Inference:
         if self._runtime is None:
-            import torch
-
-            torch.set_num_threads(torch_threads())
-            f = load_e5_file(self._file)
-            self._runtime, _ = load_inference(self._folder, f)
-            self._tokenizer = e5_tokenizer(f)
+            configure_torch()
+            self._runtime, _ = load_inference(self._folder, load_e5_file(self._file))
+            self._tokenizer = e5_tokenizer(self._file)
         return self._runtime
 
     def logits(self, premises: Sequence[str], hypotheses: Sequence[str]) -> np.ndarray:
@@ -197,7 +196,8 @@ class E5CrossEncoderNLI:
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
             for idx in tqdm(batches, desc="NLI", unit="batch", disable=None if len(batches) > 1 else True):
                 enc = self._tokenizer.pad([ids[i] for i in idx])
-                out[idx] = runtime.logits(enc["input_ids"], enc["attention_mask"]).numpy()
+                for rows in row_slices(len(idx), enc["input_ids"].shape[1]):
+                    out[idx[rows]] = runtime.logits(enc["input_ids"][rows], enc["attention_mask"][rows]).numpy()
         return out[:, self._order]
 
     def predict(self, premises: Sequence[str], hypotheses: Sequence[str]) -> np.ndarray:

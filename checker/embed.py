@@ -81,18 +81,17 @@ class E5TorchEncoder:
         if self._runtime is None:
             import torch
 
-            from .e5model import E5Inference, e5_tokenizer, load_e5_file, torch_threads
+            from .e5model import E5Inference, configure_torch, e5_tokenizer, load_e5_file
 
-            torch.set_num_threads(torch_threads())
-            f = load_e5_file(self._file)
-            self._tokenizer = e5_tokenizer(f)
-            self._runtime = E5Inference(f)
+            configure_torch()
+            self._tokenizer = e5_tokenizer(self._file)
+            self._runtime = E5Inference(load_e5_file(self._file), dtype=torch.bfloat16 if self._bf16 else None)
         return self._runtime
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         import torch
 
-        from .e5model import token_batches
+        from .e5model import row_slices, token_batches
 
         runtime = self._load()
         out = np.zeros((len(texts), runtime.hidden), dtype=np.float32)
@@ -102,7 +101,8 @@ class E5TorchEncoder:
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self._bf16):
             for idx in token_batches([len(x) for x in ids], self._batch_size):
                 enc = self._tokenizer.pad([ids[i] for i in idx])
-                out[idx] = runtime.mean_pooled(enc["input_ids"], enc["attention_mask"]).numpy()
+                for rows in row_slices(len(idx), enc["input_ids"].shape[1]):
+                    out[idx[rows]] = runtime.mean_pooled(enc["input_ids"][rows], enc["attention_mask"][rows]).numpy()
         return _normalise_rows(out)
 
 

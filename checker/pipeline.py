@@ -182,7 +182,7 @@ def check_documents(documents: list[Document], config: CheckConfig | None = None
     t0 = time.perf_counter()
     claim_vectors = {c.id: vectors[n] for n, c in enumerate(claims)}
     # anchoring reads each version's dates against its own dateline only: a borrowed one may be the outlier's
-    own_dates = SlotsPerClaim([replace(d, assumed_dateline=None) for d in documents])
+    own_dates = SlotsPerClaim([replace(d, assumed_dateline=None) for d in documents], cache).prefetch(claims)
     set_aside = off_event_documents(documents, claims, pairs, own_dates.__getitem__, claim_vectors)
     if set_aside and any(d.assumed_dateline for d in documents):
         # a version without a dateline never borrows the dateline of a report about another event
@@ -195,10 +195,12 @@ def check_documents(documents: list[Document], config: CheckConfig | None = None
     stats: dict[str, int] = {}
     # without a borrowed dateline the slots read for anchoring are the ones to compare: extracted once
     same_dates = not any(d.assumed_dateline for d in documents)
+    slots = own_dates if same_dates else SlotsPerClaim(documents, cache).prefetch(
+        [c for c in claims if c.doc_id not in set_aside])
     discrepancies, off_topic = compare_claims(documents, claims, pairs, cached_nli(models.nli, cache), config.compare,
                                               vectors=claim_vectors, encoder_name=models.encoder.info.name,
                                               set_aside=set_aside, min_cosine=align.min_cosine, stats=stats,
-                                              slots=own_dates if same_dates else None)
+                                              slots=slots)
     timings["compare"] = time.perf_counter() - t0
     if cache:
         cache.close()

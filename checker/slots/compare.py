@@ -195,25 +195,49 @@ MAX_NAME_WORDS = 3
 ABSENT_PLACE_SCORE = 0.45
 
 
-def _named_in(slot: Slot, text: str) -> bool:
-    """Whether `text` spells the place of `slot` in any script, found or not by extraction (a
-    transliteration such as "ملبورن" for "Melbourne" matches by consonant skeleton). A name of
-    several words also counts when one of its longer words is there ("Pulau Pinang" / "Penang")."""
+def _named_in(slot: Slot, spelled: PlaceKeys) -> bool:
+    """Whether a text (``spelled``: its ``_version_keys`` or ``_claim_keys``) spells the place of `slot` in
+    any script, found or not by extraction (a transliteration such as "ملبورن" for "Melbourne" matches by
+    consonant skeleton). A name of several words also counts when one of its longer words is there
+    ("Pulau Pinang" / "Penang")."""
     names = [slot.value] + ([w for w in slot.value.split() if len(w) >= 4] if " " in slot.value else [])
-    spelled = _ngram_keys(text)
     return any(spelled.match(name) for name in names)
 
 
-@lru_cache(maxsize=4096)
-def _ngram_keys(text: str) -> PlaceKeys:
-    """Place keys of every run of 1 to MAX_NAME_WORDS words of a claim or a whole version (each is in
-    many pairs)."""
-    words = _WORD.findall(text)
-    # place_key works word by word: the key of a run is its words' keys joined
-    key_of_word = {w: place_key(w) for w in set(words)}
-    keys = [key_of_word[w] for w in words]
-    return PlaceKeys(" ".join(k for k in keys[i:i + n] if k)
-                     for n in range(1, MAX_NAME_WORDS + 1) for i in range(len(words) - n + 1))
+def _ngram_keys(text: str, known: PlaceKeys | None = None) -> PlaceKeys:
+    """Place keys of every run of 1 to MAX_NAME_WORDS words of a text (``known``: keys indexed before, whose
+    skeletons are reused)."""
+    # place_key works word by word: the key of a run is its words' keys joined (the empty ones left out)
+    words = [_word_key(w) for w in _WORD.findall(text)]
+    runs, keys = words, list(words)
+    for n in range(2, MAX_NAME_WORDS + 1):  # runs of n words: those of n - 1 words and the next word
+        runs = [f"{run} {word}" if run and word else run or word
+                for run, word in zip(runs[:-1], words[n - 1:], strict=True)]
+        keys += runs
+    return PlaceKeys(keys, known.skeleton_of if known else None)
+
+
+_word_key = lru_cache(maxsize=65536)(place_key)  # the words of a story recur claim after claim
+
+
+@lru_cache(maxsize=16)
+def _version_keys(text: str) -> PlaceKeys:
+    """``_ngram_keys`` of a whole version: few of them, each asked about pair after pair."""
+    return _ngram_keys(text)
+
+
+@lru_cache(maxsize=256)
+def _claim_keys(text: str, version: str | None = None) -> PlaceKeys:
+    """``_ngram_keys`` of a claim: a claim is in a few neighbouring pairs, and many claims' keys would
+    take hundreds of MB (tens of kB each). Those of its ``version``, indexed once, lend it their skeletons."""
+    return _ngram_keys(text, _version_keys(version) if version else None)
+
+
+def forget_versions() -> None:
+    """Drop the keys indexed for whole versions and their claims (tens of MB for a long story), once a
+    story's claims are compared."""
+    _version_keys.cache_clear()
+    _claim_keys.cache_clear()
 
 
 def _absent_places(found: list[Slot], other: list[Slot], other_text: str, other_version: str | None) -> list[Slot]:
@@ -223,7 +247,7 @@ def _absent_places(found: list[Slot], other: list[Slot], other_text: str, other_
     (its keys are indexed once for all its claims, a claim's would be for each claim)."""
     return [x for x in found if x.kind == "place" and x.unit not in (None, "country")
             and not any(y.kind == "place" and _compatible(x, y) for y in other)
-            and not _named_in(x, other_version or other_text)]
+            and not _named_in(x, _version_keys(other_version) if other_version else _claim_keys(other_text))]
 
 
 def _shown(slots: list[Slot]) -> list[str]:
@@ -325,8 +349,8 @@ def compare_slots(a: list[Slot], b: list[Slot], text_a: str | None = None, text_
             ua = [x for x in ua if id(x) not in used_a]
             ub = [y for y in ub if id(y) not in used_b]
         if kind == "place" and text_a is not None and text_b is not None:
-            ua = [x for x in ua if not _named_in(x, text_b)]
-            ub = [y for y in ub if not _named_in(y, text_a)]
+            ua = [x for x in ua if not _named_in(x, _claim_keys(text_b, version_b))]
+            ub = [y for y in ub if not _named_in(y, _claim_keys(text_a, version_a))]
         pairs = [(x, y) for x in ua for y in ub if _comparable(x, y, single)]
         if not pairs:
             continue

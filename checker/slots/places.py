@@ -7,7 +7,7 @@ consonant skeleton (articles, vowels, h/w/y and doubled letters dropped) that is
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -184,12 +184,15 @@ class PlaceKeys:
     """Many place keys (the word runs of a whole text) prepared so that ``any(same_place(name, k) for
     k in keys)`` is answered by set lookups, plus a fuzzy search over distinct skeletons only."""
 
-    def __init__(self, keys: Iterable[str]) -> None:
+    def __init__(self, keys: Iterable[str], known: Mapping[str, str] | None = None) -> None:
+        """``known``: the ``skeleton_of`` of keys indexed before (a whole text that holds these keys), so
+        their skeletons are looked up instead of computed again."""
         self.keys = frozenset(keys)
-        skeletons = {k: skeleton(k) for k in self.keys}
+        known = known or {}
+        self.skeleton_of = {k: known[k] if k in known else skeleton(k) for k in self.keys}
         self.joined = frozenset(k.replace(" ", "") for k in self.keys)
-        self.joined_shapeless = frozenset(k.replace(" ", "") for k, s in skeletons.items() if not s)
-        self.skeletons = frozenset(s for s in skeletons.values() if s)
+        self.joined_shapeless = frozenset(k.replace(" ", "") for k, s in self.skeleton_of.items() if not s)
+        self.skeletons = frozenset(s for s in self.skeleton_of.values() if s)
         self.long_skeletons = tuple(sorted(s for s in self.skeletons if len(s) >= FUZZY_MIN_LETTERS))
         self._answers: dict[str, bool] = {}  # a whole version is asked about the same places pair after pair
 
