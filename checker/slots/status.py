@@ -23,7 +23,7 @@ from functools import lru_cache
 from ..negation import negations
 from ..textnorm import Normalized, norm_word, normalize
 from ..types import Discrepancy
-from .compare import _dates_compatible, _named_in
+from .compare import _claim_keys, _dates_compatible, _named_in
 from .model import Slot, SlotConflict
 from .places import same_place
 from .resources import WB_L, WB_R, load, trie_pattern
@@ -305,7 +305,8 @@ def status_conflicts(a: Status | None, b: Status | None, slots_a: list[Slot], sl
     same_date = event_a is not None and event_b is not None
     places_a, places_b = _places(slots_a), _places(slots_b)
     shared_place = (any(same_place(x.value, y.value) for x in places_a for y in places_b)
-                    or any(_named_in(x, text_b) for x in places_a) or any(_named_in(y, text_a) for y in places_b))
+                    or any(_named_in(x, _claim_keys(text_b)) for x in places_a)
+                    or any(_named_in(y, _claim_keys(text_a)) for y in places_b))
     if places_a and places_b and not shared_place:
         return []  # different places: different sub-events
     if not (same_date or shared_place) or not _conflicting(a, b, same_date):
