@@ -309,6 +309,11 @@ class E5Tokenizer:
             special_tokens=[(bos, position[f.bos]), (eos, position[f.eos])])
         return tok, np.asarray(kept, dtype=np.int64)
 
+    @property
+    def pieces_loaded(self) -> int:
+        """How many of the vocabulary's pieces the tokenizer holds now."""
+        return 0 if self._loaded is None else len(self._loaded[1])
+
     def normalise(self, text: str) -> str:
         return _SPACE_RUN.sub(" ", text.translate(self._table))
 
