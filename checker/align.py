@@ -11,9 +11,11 @@ are mutual nearest neighbours above ``min_margin``, or one-directional best matc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from .cache import ResultCache, data_key, remembered
 from .types import AlignedPair, Claim, Group
 
 
@@ -160,6 +162,22 @@ def align_documents(claims_a: list[Claim], emb_a: np.ndarray, claims_b: list[Cla
     order_b = {c.id: n for n, c in enumerate(claims_b)}
     pairs.sort(key=lambda p: (order[p.claim_a], order_b[p.claim_b]))
     return pairs
+
+
+def align_documents_cached(claims_a: list[Claim], emb_a: np.ndarray, claims_b: list[Claim], emb_b: np.ndarray,
+                           config: AlignConfig, cache: ResultCache | None) -> list[AlignedPair]:
+    """``align_documents``, read back from the result cache where an earlier run kept the alignment of the
+    same embeddings with the same settings (and this module's code)."""
+    from .codedigest import code_digest
+
+    def align() -> list[list]:
+        row_a = {c.id: n for n, c in enumerate(claims_a)}
+        row_b = {c.id: n for n, c in enumerate(claims_b)}
+        return [[row_a[p.claim_a], row_b[p.claim_b], p.similarity, p.margin, p.mutual]
+                for p in align_documents(claims_a, emb_a, claims_b, emb_b, config)]
+
+    rows = remembered(cache, "align\0" + code_digest(Path(__file__)), data_key(emb_a, emb_b, repr(config)), align)
+    return [AlignedPair(claims_a[i].id, claims_b[j].id, cos, margin, mutual) for i, j, cos, margin, mutual in rows]
 
 
 def group_claims(pairs: list[AlignedPair], claims: list[Claim]) -> list[Group]:

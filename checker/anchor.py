@@ -66,27 +66,39 @@ def _anchors(slots: list) -> set[str]:
     return keys
 
 
-def _value_agreement(live: list[Document], claims: list[Claim], pairs: list[AlignedPair],
-                     slots_of: Callable[[Claim], list]) -> tuple[dict[str, int], dict[str, int]]:
-    """Per document: aligned pairs whose values agree (a shared value, no conflict) and pairs whose
-    values conflict. A report of another event aligns by topic, and its values then rarely agree."""
+ConflictsOf = Callable[[list[tuple[Claim, Claim]]], dict[tuple[str, str], list]]
+
+
+def value_conflicts(pairs: list[tuple[Claim, Claim]], slots_of: Callable[[Claim], list]) -> dict[tuple[str, str], list]:
+    """Conflicts of dates and numbers of claim pairs (claim ids -> ``compare_slots``' conflicts, pairs
+    without any left out): comparing the places as well (the costly part) would change no agreement."""
     from .slots import compare_slots
 
+    found = {}
+    for a, b in pairs:
+        conflicts = compare_slots([s for s in slots_of(a) if s.kind != "place"],
+                                  [s for s in slots_of(b) if s.kind != "place"], a.text, b.text)
+        if conflicts:
+            found[(a.id, b.id)] = conflicts
+    return found
+
+
+def _value_agreement(live: list[Document], claims: list[Claim], pairs: list[AlignedPair],
+                     slots_of: Callable[[Claim], list], conflicts_of: ConflictsOf | None = None,
+                     ) -> tuple[dict[str, int], dict[str, int]]:
+    """Per document: aligned pairs whose values agree (a shared value, no conflict) and pairs whose
+    values conflict. A report of another event aligns by topic, and its values then rarely agree."""
     ids = {d.id for d in live}
     by_id = {c.id: c for c in claims}
     agree = dict.fromkeys(ids, 0)
     conflict = dict.fromkeys(ids, 0)
     clashing: dict[str, set[str]] = {doc_id: set() for doc_id in ids}
-    for pair in pairs:
-        a, b = by_id[pair.claim_a], by_id[pair.claim_b]
-        if a.doc_id not in ids or b.doc_id not in ids:
-            continue
+    compared = [(by_id[p.claim_a], by_id[p.claim_b]) for p in pairs]
+    compared = [(a, b) for a, b in compared if a.doc_id in ids and b.doc_id in ids and slots_of(a) and slots_of(b)]
+    conflicts = (conflicts_of or (lambda found: value_conflicts(found, slots_of)))(compared)
+    for a, b in compared:
         sa, sb = slots_of(a), slots_of(b)
-        if not sa or not sb:
-            continue
-        # conflicts of dates and numbers: comparing the places as well (the costly part) would change none
-        clash = any(c.values_a and c.values_b for c in compare_slots(
-            [s for s in sa if s.kind != "place"], [s for s in sb if s.kind != "place"], a.text, b.text))
+        clash = any(c.values_a and c.values_b for c in conflicts.get((a.id, b.id), []))
         shared = bool(_anchors(sa) & _anchors(sb))
         for doc_id, claim in ((a.doc_id, a), (b.doc_id, b)):
             if clash:
@@ -100,8 +112,9 @@ def _value_agreement(live: list[Document], claims: list[Claim], pairs: list[Alig
 
 def off_event_documents(documents: list[Document], claims: list[Claim], pairs: list[AlignedPair],
                         slots_of: Callable[[Claim], list], vectors: dict[str, np.ndarray] | None = None,
-                        ) -> dict[str, dict[str, object]]:
-    """Documents set aside: id -> {"aligned": fraction, "reasons": [...]}, in input order."""
+                        conflicts_of: ConflictsOf | None = None) -> dict[str, dict[str, object]]:
+    """Documents set aside: id -> {"aligned": fraction, "reasons": [...]}, in input order. ``conflicts_of``:
+    what finds ``value_conflicts`` of claim pairs when not that function itself (one that keeps them)."""
     aligned = {p.claim_a for p in pairs} | {p.claim_b for p in pairs}
     own = {d.id: [c for c in claims if c.doc_id == d.id] for d in documents}
     fraction = {d.id: (sum(c.id in aligned for c in own[d.id]) / len(own[d.id]) if own[d.id] else 0.0)
@@ -124,7 +137,7 @@ def off_event_documents(documents: list[Document], claims: list[Claim], pairs: l
         return float(np.mean([len(x) / max(1, len(anchors[a])) for x in others])) if others else 0.0
 
     ov = {d.id: overlap(d.id) for d in live}
-    agree, conflict = _value_agreement(live, claims, pairs, slots_of)
+    agree, conflict = _value_agreement(live, claims, pairs, slots_of, conflicts_of)
 
     def rate(doc_id: str) -> float:
         return agree[doc_id] / max(1, agree[doc_id] + conflict[doc_id])

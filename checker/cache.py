@@ -1,6 +1,7 @@
 """One on-disk cache for model results: sentence embeddings, NLI probabilities and detected languages,
-keyed by model identity + a hash of the text(s), in a single SQLite file per cache folder; and the
-fact slots of claims, keyed by the extractor's version + a hash of language, dateline and text.
+keyed by model identity + a hash of the text(s), in a single SQLite file per cache folder; and results
+that code derives from the inputs (fact slots, segments, alignments), keyed by the code's digest + a
+hash of the inputs.
 
 SQLite in WAL mode makes it safe under concurrent runs (batch workers, parallel CI jobs): each write
 is one transaction, so a reader never sees a torn row and an interrupted run leaves the file valid.
@@ -12,12 +13,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import math
 import os
 import sqlite3
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -31,13 +34,14 @@ CREATE TABLE IF NOT EXISTS nli (model TEXT NOT NULL, key BLOB NOT NULL, value BL
                                 PRIMARY KEY (model, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS languages (model TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
                                       PRIMARY KEY (model, key)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS slots (model TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
-                                  PRIMARY KEY (model, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS derived (model TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL,
+                                    PRIMARY KEY (model, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS digests (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
                                     sha256 TEXT NOT NULL);
 """
 _CHUNK = 500  # keys per query, well under SQLite's bound-parameter limit
 _CONFIDENCE = struct.Struct("<d")  # a detected language: its confidence, then its code (empty: none)
+T = TypeVar("T")
 
 
 def default_cache_dir() -> Path:
@@ -197,13 +201,41 @@ class ResultCache:
                              (str(path), stat.st_size, stat.st_mtime_ns, digest))
         return digest
 
-    # Fact slots of claims, JSON (``checker.slots.persist``), under the extractor's version in the model column
-    def get_slots(self, version: str, keys: Sequence[bytes]) -> dict[bytes, bytes]:
-        """Stored slots (JSON) of those keys that have them."""
-        return self._get("slots", version, keys)
+    # Results that code, not a model, derives from the inputs (fact slots of claims, alignments), JSON,
+    # under a kind: what the result is and the digest of the code that derives it (``checker.codedigest``),
+    # in the model column.
+    def get_derived(self, kind: str, keys: Sequence[bytes]) -> dict[bytes, bytes]:
+        """Stored results of ``kind`` for those keys that have one."""
+        return self._get("derived", kind, keys)
 
-    def put_slots(self, version: str, items: Iterable[tuple[bytes, bytes]]) -> None:
-        self._put("slots", version, items)
+    def put_derived(self, kind: str, items: Iterable[tuple[bytes, bytes]]) -> None:
+        self._put("derived", kind, items)
+
+
+def remembered(cache: ResultCache | None, kind: str, key: bytes, compute: Callable[[], T]) -> T:
+    """``compute()``, a JSON value, read back as an earlier run stored it under ``kind`` and ``key`` where
+    there is one, else computed (and stored). Either way it comes as JSON gives it (lists, not tuples)."""
+    if cache is not None:
+        stored = cache.get_derived(kind, [key]).get(key)
+        if stored is not None:
+            with contextlib.suppress(ValueError):  # damaged: computed again
+                return json.loads(stored)
+    blob = json.dumps(compute(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    if cache is not None:
+        cache.put_derived(kind, [(key, blob)])
+    return json.loads(blob)
+
+
+def data_key(*parts: str | bytes | np.ndarray) -> bytes:
+    """sha256 of texts, bytes and arrays (an array's dtype and shape included)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, np.ndarray):
+            digest.update(f"{part.dtype.str}{part.shape}".encode())
+            part = np.ascontiguousarray(part).tobytes()
+        blob = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        digest.update(len(blob).to_bytes(8, "little") + blob)
+    return digest.digest()
 
 
 def file_sha256(path: Path) -> str:

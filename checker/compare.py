@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from .align import ColumnBest, row_tiles
-from .cache import ResultCache, text_key
+from .cache import ResultCache, data_key, remembered, text_key
+from .codedigest import code_digest
 from .negation import negations
 from .nli import NLIScorer
 from .types import (
@@ -170,12 +173,13 @@ def _anchor_keys(slots: list) -> set[str]:
 
 
 def candidate_pairs(documents: list[Document], claims: list[Claim], vectors: dict[str, np.ndarray] | None,
-                    slots: SlotsPerClaim, excluded: set[str], min_cosine: float) -> list[AlignedPair]:
+                    slots: SlotsPerClaim, excluded: set[str], min_cosine: float,
+                    cache: ResultCache | None = None) -> list[AlignedPair]:
     """Pairs worth comparing beyond translation alignment, from each claim to each other version: its most
     similar claim, and for each of its fact anchors (a place, a kind of quantity) the most similar claim
     sharing that anchor (the first in reading order on a tie); above a cosine floor a little under the
     alignment's own. Versions set aside take no part. Similarities are computed a tile of rows at a time,
-    as the alignment does, never as a whole matrix."""
+    as the alignment does, never as a whole matrix; the pairs of two versions are kept in ``cache``."""
     if not vectors:
         return []
     rows: dict[str, list[Claim]] = {}
@@ -186,11 +190,16 @@ def candidate_pairs(documents: list[Document], claims: list[Claim], vectors: dic
     embedded = {doc_id: np.stack([vectors[c.id] for c in cs]) for doc_id, cs in rows.items()}
     found: dict[tuple[str, str], float] = {}
     docs = [d.id for d in documents if d.id in rows]
+    kind = "candidates\0" + code_digest(Path(__file__))
+    inputs = {doc_id: data_key(embedded[doc_id], json.dumps([sorted(anchors[c.id]) for c in cs]))
+              for doc_id, cs in rows.items()} if cache is not None else {}
     for n, doc_a in enumerate(docs):
         for doc_b in docs[n + 1:]:
             ca, cb = rows[doc_a], rows[doc_b]
-            for i, j, cos in _nearest_and_anchored(embedded[doc_a], embedded[doc_b], [anchors[c.id] for c in ca],
-                                                   [anchors[c.id] for c in cb], min_cosine):
+            args = (embedded[doc_a], embedded[doc_b], [anchors[c.id] for c in ca], [anchors[c.id] for c in cb],
+                    min_cosine)
+            key = data_key(inputs.get(doc_a, b""), inputs.get(doc_b, b""), repr(min_cosine))
+            for i, j, cos in remembered(cache, kind, key, lambda args=args: _nearest_and_anchored(*args)):
                 found[(ca[i].id, cb[j].id)] = cos
     position = {c.id: n for n, c in enumerate(claims)}
     return [AlignedPair(a, b, cos, 0.0, False)
@@ -352,6 +361,11 @@ class SlotsPerClaim:
         doc = self._docs[claim.doc_id]
         return claim.text, claim.language or doc.language, doc.reference_date
 
+    def key(self, claim: Claim) -> bytes:
+        """What a claim's slots are kept under: a hash of its text, language and reference date."""
+        text, language, day = self._source(claim)
+        return text_key(language, day.isoformat() if day else "", text)
+
     def __getitem__(self, claim: Claim) -> list:
         if claim.id not in self._found:
             from .slots import extract_slots
@@ -366,46 +380,53 @@ class SlotsPerClaim:
             return self
         from .slots.persist import extractor_version, slots_from_json, slots_to_json
 
-        version = extractor_version()
-        todo: dict[str, tuple[Claim, bytes]] = {}
-        for claim in claims:
-            if claim.id not in self._found:
-                text, language, day = self._source(claim)
-                todo[claim.id] = (claim, text_key(language, day.isoformat() if day else "", text))
-        stored = self._cache.get_slots(version, list(dict.fromkeys(key for _, key in todo.values())))
+        version = "slots\0" + extractor_version()
+        todo = {claim.id: (claim, self.key(claim)) for claim in claims if claim.id not in self._found}
+        stored = self._cache.get_derived(version, list(dict.fromkeys(key for _, key in todo.values())))
         fresh: dict[bytes, bytes] = {}
         for claim, key in todo.values():
             try:
                 self._found[claim.id] = slots_from_json(stored[key])
             except (KeyError, ValueError, TypeError):  # not kept yet, or damaged: extracted
                 fresh[key] = slots_to_json(self[claim])
-        self._cache.put_slots(version, fresh.items())
+        self._cache.put_derived(version, fresh.items())
         return self
-        from .slots.persist import extractor_version, slots_from_json, slots_to_json
 
-        version = extractor_version()
-        todo = [c for c in claims if c.id not in self._found]
-        keys = {}
-        for claim in todo:
-            text, language, day = self._source(claim)
-            keys[claim.id] = text_key(language, day.isoformat() if day else "", text)
-        stored = self._cache.get_slots(version, list(keys.values()))
-        fresh: dict[bytes, bytes] = {}
-        for claim in todo:
-            key = keys[claim.id]
-            try:
-                self._found[claim.id] = slots_from_json(stored[key])
-                continue
-            except KeyError:
-                pass
-            except (ValueError, TypeError):
-                pass  # damaged: extracted again
-            if key not in fresh:
-                fresh[key] = slots_to_json(self[claim])
-            else:
-                self[claim]
-        self._cache.put_slots(version, fresh.items())
-        return self
+
+def slot_conflicts(documents: list[Document], pairs: list[tuple[Claim, Claim]], slots: SlotsPerClaim,
+                   cache: ResultCache | None = None, places: bool = True) -> dict[tuple[str, str], list]:
+    """Fact-slot conflicts of claim pairs (claim ids -> ``compare_slots``' conflicts, pairs without any left
+    out), a place named anywhere in a version counting as named in its claims; with ``places=False``
+    conflicts of dates and numbers only (``anchor.value_conflicts``). ``cache`` keeps those of all the
+    pairs at once, under the claims' slot keys (and the versions' texts)."""
+    from .anchor import value_conflicts
+    from .slots import compare_slots
+    from .slots.compare import forget_versions
+    from .slots.persist import conflicts_from_json, conflicts_to_json, extractor_version
+
+    story = {d.id: d.raw[d.body_start:] for d in documents} if places else {}
+
+    def compare_all() -> list[list]:
+        if not places:
+            found = value_conflicts(pairs, slots.__getitem__)
+            return [[n, conflicts_to_json(found[(a.id, b.id)])] for n, (a, b) in enumerate(pairs) if (a.id, b.id) in found]
+        kept = []
+        for n, (claim_a, claim_b) in enumerate(pairs):
+            conflicts = compare_slots(slots[claim_a], slots[claim_b], claim_a.text, claim_b.text,
+                                      story[claim_a.doc_id], story[claim_b.doc_id])
+            if conflicts:
+                kept.append([n, conflicts_to_json(conflicts)])
+        forget_versions()
+        return kept
+
+    if cache is None:
+        found = compare_all()
+    else:
+        key = data_key(b"".join(slots.key(a) + slots.key(b) for a, b in pairs),
+                       *(part for doc_id in sorted(story) for part in (doc_id, story[doc_id])))
+        kind = ("slot-conflicts\0" if places else "value-conflicts\0") + extractor_version()
+        found = remembered(cache, kind, key, compare_all)
+    return {(pairs[n][0].id, pairs[n][1].id): conflicts_from_json(rows) for n, rows in found}
 
 
 def _status_conflicts(claim_a: Claim, claim_b: Claim, slots: SlotsPerClaim, languages: dict[str, str],
@@ -452,14 +473,16 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
                    nli: NLIScorer | None, config: CompareConfig, *, vectors: dict[str, np.ndarray] | None = None,
                    encoder_name: str | None = None, set_aside: dict[str, dict] | None = None,
                    min_cosine: float = 0.80, stats: dict[str, int] | None = None,
-                   slots: SlotsPerClaim | None = None) -> tuple[list[Discrepancy], dict[str, float]]:
+                   slots: SlotsPerClaim | None = None,
+                   cache: ResultCache | None = None) -> tuple[list[Discrepancy], dict[str, float]]:
     """All discrepancies, most severe first, and the documents set aside (id -> aligned fraction).
 
     ``set_aside`` (from :func:`checker.anchor.off_event_documents`) names the versions about another event;
     without it they are found here. Claims are compared along their alignment and along wider candidates
     (the most similar claims of each other version, claims sharing a fact anchor); value conflicts are
     then reduced to one finding per dissenting version of each fact. ``slots``: fact slots already
-    extracted against the documents' reference dates, to reuse."""
+    extracted against the documents' reference dates, to reuse. ``cache``: where the wider candidates and
+    the slot conflicts along all pairs are kept for a re-run of the same claims."""
     by_id = {c.id: c for c in claims}
     threshold = nli_threshold(config, nli)
     slots = slots or SlotsPerClaim(documents)
@@ -472,25 +495,18 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
     # a version about another story or event is flagged as a whole; its chance alignments are not compared
     pairs = [p for p in pairs if by_id[p.claim_a].doc_id not in off_topic and by_id[p.claim_b].doc_id not in off_topic]
     aligned_keys = {(p.claim_a, p.claim_b) for p in pairs}
-    candidates = pairs + [p for p in candidate_pairs(documents, claims, vectors, slots, set(off_topic), min_cosine)
-                          if (p.claim_a, p.claim_b) not in aligned_keys]
+    candidates = pairs + [p for p in candidate_pairs(documents, claims, vectors, slots, set(off_topic), min_cosine,
+                                                     cache) if (p.claim_a, p.claim_b) not in aligned_keys]
     conflicts: dict[tuple[str, str], list] = {}
     languages = {d.id: d.language for d in documents}
     if config.slots:
-        from .slots import compare_slots
-        from .slots.compare import forget_versions
-
-        story = {d.id: d.raw[d.body_start:] for d in documents}  # a place named anywhere in a version counts
-        for pair in candidates:
-            claim_a, claim_b = by_id[pair.claim_a], by_id[pair.claim_b]
-            found_here = compare_slots(slots[claim_a], slots[claim_b], claim_a.text, claim_b.text,
-                                       story[claim_a.doc_id], story[claim_b.doc_id])
-            if config.status:
-                found_here += _status_conflicts(claim_a, claim_b, slots, languages,
-                                                (pair.claim_a, pair.claim_b) in aligned_keys)
-            if found_here:
-                conflicts[(pair.claim_a, pair.claim_b)] = found_here
-        forget_versions()
+        conflicts = slot_conflicts(documents, [(by_id[p.claim_a], by_id[p.claim_b]) for p in candidates], slots, cache)
+        if config.status:
+            for pair in candidates:
+                found_here = _status_conflicts(by_id[pair.claim_a], by_id[pair.claim_b], slots, languages,
+                                               (pair.claim_a, pair.claim_b) in aligned_keys)
+                if found_here:
+                    conflicts[(pair.claim_a, pair.claim_b)] = conflicts.get((pair.claim_a, pair.claim_b), []) + found_here
     verdicts: dict[tuple[str, str], dict[str, float]] = {}
     if nli:
         # the group trees, then pairs with a fact conflict (most severe first) so their cards carry NLI

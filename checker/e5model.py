@@ -284,6 +284,7 @@ class E5Tokenizer:
     those of Latin and Arabic script less than half. A text in a new block loads that block's pieces."""
 
     BLOCK_BITS = 7
+    ENCODE_CHUNK = 256  # texts per call of the tokenizer
 
     def __init__(self, f: E5File) -> None:
         self._file = f
@@ -319,6 +320,11 @@ class E5Tokenizer:
             special_tokens=[(bos, position[f.bos]), (eos, position[f.eos])])
         return tok, np.asarray(kept, dtype=np.int64)
 
+    @property
+    def pieces_loaded(self) -> int:
+        """How many of the vocabulary's pieces the tokenizer holds now."""
+        return 0 if self._loaded is None else len(self._loaded[1])
+
     def normalise(self, text: str) -> str:
         return _SPACE_RUN.sub(" ", text.translate(self._table))
 
@@ -329,8 +335,11 @@ class E5Tokenizer:
         tok, vocabulary_ids = self._covering(firsts + (seconds or []))
         tok.enable_truncation(max_length, strategy="longest_first")
         tok.no_padding()
-        batch = tok.encode_batch(firsts if seconds is None else list(zip(firsts, seconds, strict=True)))
-        return [vocabulary_ids[e.ids].tolist() for e in batch]
+        inputs = firsts if seconds is None else list(zip(firsts, seconds, strict=True))
+        ids: list[list[int]] = []
+        for start in range(0, len(inputs), self.ENCODE_CHUNK):  # an encoding object takes tens of kB
+            ids += [vocabulary_ids[e.ids].tolist() for e in tok.encode_batch(inputs[start:start + self.ENCODE_CHUNK])]
+        return ids
 
     def pad(self, ids: Sequence[Sequence[int]]) -> dict:
         """``input_ids`` / ``attention_mask`` tensors for sequences of token ids, padded to the longest."""
@@ -400,15 +409,17 @@ def token_batches(lengths: Sequence[int], max_batch: int, max_tokens: int = 8192
     return out
 
 
-# oneDNN keeps a kernel per matrix shape, 1,024 by default: batches of ever new lengths fill it with
-# hundreds of MB of scratch memory; a few suffice for the shapes of one batch
-ONEDNN_KERNEL_CACHE = "16"
+# oneDNN, and PyTorch's layer over it, keep the kernels of 1,024 matrix shapes by default: batches of
+# ever new lengths fill them with hundreds of MB of scratch memory; a few suffice for one batch's shapes
+KERNEL_CACHE_VARIABLES = ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "LRU_CACHE_CAPACITY")
+KERNEL_CACHE = "16"
 
 
 def configure_torch() -> None:
-    """Before a model's first call: intra-op threads (``torch_threads``) and a small oneDNN kernel
-    cache (unless ONEDNN_PRIMITIVE_CACHE_CAPACITY is set; read when oneDNN first runs)."""
-    os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", ONEDNN_KERNEL_CACHE)
+    """Before a model's first call: intra-op threads (``torch_threads``) and small kernel caches (unless
+    their variables are set; read when the first kernel is built)."""
+    for variable in KERNEL_CACHE_VARIABLES:
+        os.environ.setdefault(variable, KERNEL_CACHE)
     import torch
 
     torch.set_num_threads(torch_threads())

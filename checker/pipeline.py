@@ -18,14 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .align import AlignConfig, align_documents, group_claims
+from .align import AlignConfig, align_documents, align_documents_cached, group_claims
 from .anchor import off_event_documents
 from .cache import ResultCache, default_cache_dir
-from .compare import CompareConfig, SlotsPerClaim, compare_claims, nli_threshold
+from .compare import CompareConfig, SlotsPerClaim, compare_claims, nli_threshold, slot_conflicts
 from .embed import Encoder, embed_texts, load_encoder
 from .ingest import MAX_BYTES_DEFAULT, VERIFIED_LANGUAGES, Skipped, read_documents
 from .nli import CachedNLI, NLIScorer, load_nli
-from .segment import segment_document
+from .segment import segment_document_cached
 from .seqalign import OrderAlignConfig, align_in_order
 from .types import MAX_CLAIMS_DEFAULT, AlignedPair, CheckError, Claim, Document, Dropped, ModelInfo, Report
 
@@ -131,10 +131,11 @@ def check_documents(documents: list[Document], config: CheckConfig | None = None
                         f"({', '.join(VERIFIED_LANGUAGES)}): results are best-effort")
 
     t0 = time.perf_counter()
+    cache = open_cache(config)
     claims: list[Claim] = []
     dropped: list[Dropped] = []
     for doc in documents:
-        doc_claims, doc_dropped = segment_document(doc, cache)
+        doc_claims, doc_dropped = segment_document_cached(doc, cache)
         if not doc_claims:
             warnings.append(f"{doc.id}: no claims found after removing page furniture")
         if config.max_claims is not None and len(doc_claims) > config.max_claims:
@@ -163,7 +164,7 @@ def check_documents(documents: list[Document], config: CheckConfig | None = None
     if floor is not None and align.min_cosine == AlignConfig().min_cosine:
         align = replace(align, min_cosine=floor)  # the encoder's own score scale, unless set explicitly
     if config.align_order is None:
-        pairs = align_all(documents, claims, vectors, align)
+        pairs = align_all(documents, claims, vectors, align, cache=cache)
     else:
         order = config.align_order
 
@@ -183,7 +184,8 @@ def check_documents(documents: list[Document], config: CheckConfig | None = None
     claim_vectors = {c.id: vectors[n] for n, c in enumerate(claims)}
     # anchoring reads each version's dates against its own dateline only: a borrowed one may be the outlier's
     own_dates = SlotsPerClaim([replace(d, assumed_dateline=None) for d in documents], cache).prefetch(claims)
-    set_aside = off_event_documents(documents, claims, pairs, own_dates.__getitem__, claim_vectors)
+    set_aside = off_event_documents(documents, claims, pairs, own_dates.__getitem__, claim_vectors,
+                                    lambda pairs: slot_conflicts(documents, pairs, own_dates, cache, places=False))
     if set_aside and any(d.assumed_dateline for d in documents):
         # a version without a dateline never borrows the dateline of a report about another event
         for doc in documents:
@@ -200,7 +202,7 @@ def check_documents(documents: list[Document], config: CheckConfig | None = None
     discrepancies, off_topic = compare_claims(documents, claims, pairs, cached_nli(models.nli, cache), config.compare,
                                               vectors=claim_vectors, encoder_name=models.encoder.info.name,
                                               set_aside=set_aside, min_cosine=align.min_cosine, stats=stats,
-                                              slots=slots)
+                                              slots=slots, cache=cache)
     timings["compare"] = time.perf_counter() - t0
     if cache:
         cache.close()
@@ -248,14 +250,17 @@ def assign_story_dateline(documents: list[Document], given: dt.date | None = Non
 
 
 def align_all(documents: list[Document], claims: list[Claim], vectors: np.ndarray, config: AlignConfig,
-              aligner: Callable[..., list[AlignedPair]] = align_documents) -> list[AlignedPair]:
-    """Align every pair of documents (in input order) with ``aligner`` (``align_documents``' signature)."""
+              aligner: Callable[..., list[AlignedPair]] = align_documents,
+              cache: ResultCache | None = None) -> list[AlignedPair]:
+    """Align every pair of documents (in input order) with ``aligner`` (``align_documents``' signature);
+    the default aligner's alignments are kept in ``cache``."""
     rows: dict[str, list[int]] = {}
     for n, claim in enumerate(claims):
         rows.setdefault(claim.doc_id, []).append(n)
     pairs: list[AlignedPair] = []
     for doc_a, doc_b in itertools.combinations(documents, 2):
         ia, ib = rows.get(doc_a.id, []), rows.get(doc_b.id, [])
-        pairs.extend(aligner([claims[i] for i in ia], vectors[ia], [claims[i] for i in ib], vectors[ib],
-                                     config))
+        args = ([claims[i] for i in ia], vectors[ia], [claims[i] for i in ib], vectors[ib], config)
+        pairs.extend(align_documents_cached(*args, cache) if cache is not None and aligner is align_documents
+                     else aligner(*args))
     return pairs

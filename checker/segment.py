@@ -8,14 +8,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING
+from pathlib import Path
 
+from .cache import ResultCache, data_key, remembered
+from .codedigest import code_digest
 from .ingest import dominant_script, passage_language
 from .textnorm import normalize_for_model
 from .types import Claim, Document, Dropped
-
-if TYPE_CHECKING:
-    from .cache import ResultCache
 
 MAX_CLAIM_CHARS = 1200  # longer stretches without sentence punctuation are cut at spaces (bounded cost)
 MIN_CLAIM_WORDS = 3
@@ -232,3 +231,23 @@ def segment_document(doc: Document, cache: ResultCache | None = None) -> tuple[l
                                     language="" if language == doc.language else language))
     dropped.sort(key=lambda d: d.start)
     return claims, dropped
+
+
+def segment_document_cached(doc: Document, cache: ResultCache | None) -> tuple[list[Claim], list[Dropped]]:
+    """``segment_document``, read back from the result cache where an earlier run segmented the same text
+    (in the same language, from the same body offset) with the same code and rules."""
+    if cache is None:
+        return segment_document(doc)
+
+    def segment() -> list:
+        claims, dropped = segment_document(doc, cache)
+        return [[[c.start, c.end, c.sentence, c.normalized, c.language] for c in claims],
+                [[d.text, d.reason, d.start, d.end] for d in dropped]]
+
+    here = Path(__file__).resolve()
+    kind = "segments\0" + code_digest(here, data=tuple(sorted((here.parent / "data").glob("*.json"))))
+    claims, dropped = remembered(cache, kind, data_key(doc.raw, str(doc.body_start), doc.language), segment)
+    return ([Claim(id=f"{doc.id}#{n}", doc_id=doc.id, text=doc.raw[start:end], start=start, end=end, sentence=sentence,
+                   normalized=normalized, language=language)
+             for n, (start, end, sentence, normalized, language) in enumerate(claims, start=1)],
+            [Dropped(doc.id, text, reason, start, end) for text, reason, start, end in dropped])

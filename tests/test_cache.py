@@ -171,3 +171,34 @@ def test_detected_languages_live_in_the_result_cache_and_follow_its_settings(sto
     assert languages("a", "--no-cache") == detected
     assert languages("b") == detected  # another cache folder holds none of them
     assert [p.name for p in (runs / "a").iterdir() if not p.name.endswith(("-wal", "-shm"))] == [CACHE_FILE]
+
+
+def test_derived_results_are_computed_once_per_kind_and_key_and_come_back_as_json(tmp_path):
+    from checker.cache import remembered
+
+    cache = ResultCache(tmp_path)
+    calls: list[str] = []
+
+    def compute() -> list:
+        calls.append("x")
+        return [(1, 0.1234, True), ("a", None)]
+
+    first = remembered(cache, "kind\x00v1", b"key", compute)
+    again = remembered(ResultCache(tmp_path), "kind\x00v1", b"key", compute)
+    assert first == again == [[1, 0.1234, True], ["a", None]] and len(calls) == 1  # tuples as JSON gives them
+    remembered(cache, "kind\x00v2", b"key", compute)  # other code: computed again
+    remembered(cache, "kind\x00v1", b"other", compute)
+    assert remembered(None, "kind\x00v1", b"key", compute) == first and len(calls) == 4
+    cache.put_derived("kind\x00v1", [(b"key", b"{not json")])  # damaged: computed again
+    assert remembered(cache, "kind\x00v1", b"key", compute) == first and len(calls) == 5
+
+
+def test_data_keys_tell_arrays_by_values_type_and_shape():
+    from checker.cache import data_key
+
+    a = np.arange(6, dtype=np.float32)
+    assert data_key(a, "x") == data_key(a.copy(), "x")
+    others = [data_key(a.reshape(2, 3), "x"), data_key(a.astype(np.float64), "x"), data_key(a + 1, "x"),
+              data_key(a, "y"), data_key(a, "x", "")]
+    assert len({data_key(a, "x"), *others}) == 6
+    assert data_key("ab", "c") != data_key("a", "bc")

@@ -222,3 +222,73 @@ def test_shipped_cross_encoder_quality_on_held_out_slices():
     cross = evaluate_nli(load_nli_pairs(XLING, limit=200), scorer, None)["overall"]  # type: ignore[arg-type]
     assert cross["accuracy"] >= MIN_XLING_ACCURACY, cross["accuracy"]
     assert cross["accuracy"] > cross["majority_baseline"]["accuracy"] + 0.05
+
+
+def _whole_vocabulary_tokenizer(f):
+    """The tokenizer over every piece of the file, as built before pieces were loaded by Unicode block."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+
+    pieces = f.pieces
+    tok = Tokenizer(models.Unigram(pieces, unk_id=f.unk, byte_fallback=False))
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="first", split=False)
+    bos, eos = pieces[f.bos][0], pieces[f.eos][0]
+    tok.post_processor = processors.TemplateProcessing(single=f"{bos} $A {eos}", pair=f"{bos} $A {eos} {eos} $B {eos}",
+                                                       special_tokens=[(bos, f.bos), (eos, f.eos)])
+    return tok
+
+
+def test_tokenizer_loads_the_pieces_of_the_blocks_it_meets_and_gives_the_whole_vocabularys_tokens(tiny_file):
+    f = read_e5_file(tiny_file[0])
+    whole = _whole_vocabulary_tokenizer(f)
+    tok = E5Tokenizer(f)
+    latin = ["Officials said the bridge would carry about 4,000 vehicles a day.", "Kerajaan negeri", "x"]
+    assert tok.ids(latin) == [e.ids for e in whole.encode_batch([tok.normalise(t) for t in latin])]
+    latin_only = tok.pieces_loaded
+    assert 0 < latin_only < f.vocab_size - 3  # no Arabic pieces yet
+    mixed = ["افتتحت الحكومة محطة جديدة في Paris", "Le gouvernement « ouvert » à Paris", "漢字 unknown ☃ letters",
+             "", "وقال"]
+    pairs = ["the bridge", "الحكومة", "Paris", "x", ""]
+    assert tok.pieces_loaded == latin_only  # nothing loaded before it is needed
+    whole.enable_truncation(12, strategy="longest_first")
+    expected = [e.ids for e in whole.encode_batch([(tok.normalise(a), tok.normalise(b))
+                                                   for a, b in zip(mixed, pairs, strict=True)])]
+    assert tok.ids(mixed, pairs, max_length=12) == expected
+    assert tok.pieces_loaded > latin_only
+    whole.no_truncation()
+    assert [tok.token_ids(t) for t in mixed] == [whole.encode(tok.normalise(t)).ids for t in mixed]
+    assert E5Tokenizer(f).token_ids("the bridge") == whole.encode("the bridge").ids  # one text, first call
+
+
+def test_bf16_weights_give_what_autocast_gives_from_float32_weights(tiny_file):
+    """Matrix weights kept in bfloat16 are what autocast casts float32 weights to on each call, so the
+    outputs are bit for bit the same; outside autocast such a model refuses to run."""
+    import torch
+
+    from checker.e5model import E5Inference
+
+    f = read_e5_file(tiny_file[0])
+    enc = E5Tokenizer(f).encode_batch(TRAINING_TEXT[:4], TRAINING_TEXT[4:8])
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+        expected = E5Inference(f).mean_pooled(enc["input_ids"], enc["attention_mask"])
+        got = E5Inference(f, dtype=torch.bfloat16).mean_pooled(enc["input_ids"], enc["attention_mask"])
+    assert torch.equal(got, expected)
+    with torch.inference_mode(), pytest.raises(CheckError, match="autocast"):
+        E5Inference(f, dtype=torch.bfloat16).mean_pooled(enc["input_ids"], enc["attention_mask"])
+
+
+def test_a_batch_run_a_few_rows_at_a_time_gives_the_whole_batchs_numbers(tiny_file):
+    import torch
+
+    from checker.e5model import E5Inference, row_slices
+
+    f = read_e5_file(tiny_file[0])
+    enc = E5Tokenizer(f).encode_batch(TRAINING_TEXT * 3)
+    runtime = E5Inference(f)
+    width = enc["input_ids"].shape[1]
+    slices = row_slices(len(TRAINING_TEXT) * 3, width, max_tokens=3 * width)
+    assert [s.start for s in slices] == list(range(0, 24, 3))
+    assert row_slices(2, width, max_tokens=1) == [slice(0, 1), slice(1, 2)]  # one row at least
+    with torch.inference_mode():
+        whole = runtime.mean_pooled(enc["input_ids"], enc["attention_mask"])
+        parts = torch.cat([runtime.mean_pooled(enc["input_ids"][s], enc["attention_mask"][s]) for s in slices])
+    assert torch.equal(parts, whole)

@@ -1,0 +1,105 @@
+"""A re-run of a check reads back from the result cache what code derived the first time (segments, fact
+slots, alignments, candidate pairs, slot conflicts), under digests of that code, and gives the same
+report; changed inputs are derived again."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from checker.codedigest import CHECKER_DIR, code_digest, code_sources
+from checker.pipeline import CheckConfig, Models, check
+from checker.report import report_to_dict
+from checker.slots import compare_slots, extract_slots
+from checker.slots.persist import conflicts_from_json, conflicts_to_json, slots_from_json, slots_to_json
+from checker.types import ModelInfo
+
+
+class BagOfWordsEncoder:
+    """Hashed bag-of-words vectors: claims sharing most words align (a test double, no model)."""
+
+    info = ModelInfo("encoder", "test/bag-of-words", "1", False, "test double")
+
+    def encode(self, texts):
+        out = np.zeros((len(texts), 64), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                out[row, hashlib.sha256(word.encode()).digest()[0] % 64] += 1.0
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+
+VERSIONS = {
+    "a.txt": "The army moved 300 soldiers to the northern base on 4 March 2024.\n"
+             "Officials said the bridge near Mosul would reopen next week.\n"
+             "The ministry said 12 people were injured in the blast at the market.\n",
+    "b.txt": "The army moved 350 soldiers to the northern base on 4 March 2024.\n"
+             "Officials said the bridge near Mosul would reopen next week.\n"
+             "The ministry said 12 people were injured in the blast at the market.\n",
+    "c.txt": "The army moved 300 soldiers to the northern base on 5 March 2024.\n"
+             "Officials said the bridge near Erbil would reopen next week.\n"
+             "The ministry said 12 people were injured in the blast at the market.\n",
+}
+
+
+def _report(paths, config, models) -> dict:
+    data = report_to_dict(check(paths, config, models=models), generated_at="fixed")
+    data.pop("timings", None)
+    return data
+
+
+def test_a_rerun_derives_nothing_again_and_reports_the_same(tmp_path, monkeypatch):
+    for name, text in VERSIONS.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    paths = [tmp_path / name for name in VERSIONS]
+    config = CheckConfig(nli="none", cache_dir=tmp_path / "cache", progress=False)
+    models = Models(BagOfWordsEncoder(), None)
+    first = _report(paths, config, models)
+    assert {d["kind"] for d in first["discrepancies"]} >= {"number", "date"}
+
+    def derived_again(*args, **kwargs):
+        raise AssertionError("derived again on a re-run")
+
+    for target in ("checker.segment.segment_document", "checker.slots.extract_slots", "checker.slots.compare_slots",
+                   "checker.align.align_documents", "checker.compare._nearest_and_anchored"):
+        monkeypatch.setattr(target, derived_again)
+    assert _report(paths, config, models) == first
+    monkeypatch.undo()
+
+    (tmp_path / "c.txt").write_text(VERSIONS["c.txt"].replace("12 people", "15 people"), encoding="utf-8")
+    changed = _report(paths, config, models)
+    assert changed == _report(paths, replace(config, use_cache=False), models)
+    assert changed != first
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("About 300 soldiers left Mosul on 4 March 2024, 120 km north of Baghdad.", "en"),
+    ("غادر نحو 300 جندي قاعدة عين الأسد يوم الثلاثاء الماضي.", "ar"),
+    ("Kira-kira 4,000 kenderaan sehari akan melalui jambatan itu menjelang Jun 2025.", "ms"),
+])
+def test_slots_and_their_conflicts_survive_json(text, lang):
+    import datetime as dt
+
+    slots = extract_slots(text, lang, dt.date(2024, 3, 6))
+    assert slots and slots_from_json(slots_to_json(slots)) == slots
+    other = extract_slots(text.replace("300", "350").replace("4,000", "5,000"), lang, dt.date(2024, 3, 6))
+    conflicts = compare_slots(slots, other)
+    assert conflicts and conflicts_from_json(json.loads(json.dumps(conflicts_to_json(conflicts)))) == conflicts
+
+
+def test_code_digests_cover_imported_modules_packages_and_data(tmp_path):
+    sources, packages = code_sources(CHECKER_DIR / "slots" / "places.py")
+    names = {p.relative_to(CHECKER_DIR).as_posix() for p in sources}
+    assert {"slots/places.py", "textnorm.py", "fileio.py", "types.py", "slots/resources.py"} <= names
+    assert {"rapidfuzz", "anyascii"} <= set(packages) and "re" not in packages
+    data = tmp_path / "rules.json"
+    data.write_text("[1]", encoding="utf-8")
+    before = code_digest(CHECKER_DIR / "align.py", data=(data,))
+    data.write_text("[2]", encoding="utf-8")
+    code_digest.cache_clear()
+    assert code_digest(CHECKER_DIR / "align.py", data=(data,)) != before
+    assert code_digest(CHECKER_DIR / "align.py") != code_digest(CHECKER_DIR / "segment.py")
