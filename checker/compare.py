@@ -394,26 +394,34 @@ class SlotsPerClaim:
 
 
 def slot_conflicts(documents: list[Document], pairs: list[tuple[Claim, Claim]], slots: SlotsPerClaim,
-                   cache: ResultCache | None = None, places: bool = True) -> dict[tuple[str, str], list]:
+                   cache: ResultCache | None = None, places: bool = True,
+                   translations: set[tuple[str, str]] | None = None) -> dict[tuple[str, str], list]:
     """Fact-slot conflicts of claim pairs (claim ids -> ``compare_slots``' conflicts, pairs without any left
     out), a place named anywhere in a version counting as named in its claims; with ``places=False``
-    conflicts of dates and numbers only (``anchor.value_conflicts``). ``cache`` keeps those of all the
-    pairs at once, under the claims' slot keys (and the versions' texts)."""
+    conflicts of dates and numbers only (``anchor.value_conflicts``). With ``translations`` (the claim ids
+    of aligned pairs) also conflicts of the events' status, a pair in it read as a translation. ``cache``
+    keeps those of all the pairs at once, under the claims' slot keys and languages (and the versions'
+    texts)."""
     from .anchor import value_conflicts
     from .slots import compare_slots
     from .slots.compare import forget_versions
     from .slots.persist import conflicts_from_json, conflicts_to_json, extractor_version
 
     story = {d.id: d.raw[d.body_start:] for d in documents} if places else {}
+    languages = {d.id: d.language for d in documents}
 
     def compare_all() -> list[list]:
         if not places:
             found = value_conflicts(pairs, slots.__getitem__)
             return [[n, conflicts_to_json(found[(a.id, b.id)])] for n, (a, b) in enumerate(pairs) if (a.id, b.id) in found]
         kept = []
+        statuses: dict[str, object] = {}
         for n, (claim_a, claim_b) in enumerate(pairs):
             conflicts = compare_slots(slots[claim_a], slots[claim_b], claim_a.text, claim_b.text,
                                       story[claim_a.doc_id], story[claim_b.doc_id])
+            if translations is not None:
+                conflicts += _status_conflicts(claim_a, claim_b, slots, languages,
+                                               (claim_a.id, claim_b.id) in translations, statuses)
             if conflicts:
                 kept.append([n, conflicts_to_json(conflicts)])
         forget_versions()
@@ -422,7 +430,10 @@ def slot_conflicts(documents: list[Document], pairs: list[tuple[Claim, Claim]], 
     if cache is None:
         found = compare_all()
     else:
-        key = data_key(b"".join(slots.key(a) + slots.key(b) for a, b in pairs),
+        status = "" if translations is None else "".join(
+            f"{a.language or languages[a.doc_id]}|{b.language or languages[b.doc_id]}|{(a.id, b.id) in translations:d};"
+            for a, b in pairs)
+        key = data_key(b"".join(slots.key(a) + slots.key(b) for a, b in pairs), status,
                        *(part for doc_id in sorted(story) for part in (doc_id, story[doc_id])))
         kind = ("slot-conflicts\0" if places else "value-conflicts\0") + extractor_version()
         found = remembered(cache, kind, key, compare_all)
@@ -430,13 +441,16 @@ def slot_conflicts(documents: list[Document], pairs: list[tuple[Claim, Claim]], 
 
 
 def _status_conflicts(claim_a: Claim, claim_b: Claim, slots: SlotsPerClaim, languages: dict[str, str],
-                      translation: bool) -> list:
-    """Whether two claims report one event at different stages (planned / begun / completed)."""
+                      translation: bool, statuses: dict[str, object]) -> list:
+    """Whether two claims report one event at different stages (planned / begun / completed);
+    ``statuses`` keeps each claim's status (claim id -> status) across calls."""
     from .slots.status import claim_status, status_conflicts
 
-    return status_conflicts(claim_status(claim_a.text, claim_a.language or languages[claim_a.doc_id]),
-                            claim_status(claim_b.text, claim_b.language or languages[claim_b.doc_id]),
-                            slots[claim_a], slots[claim_b], claim_a.text, claim_b.text, translation)
+    for claim in (claim_a, claim_b):
+        if claim.id not in statuses:
+            statuses[claim.id] = claim_status(claim.text, claim.language or languages[claim.doc_id])
+    return status_conflicts(statuses[claim_a.id], statuses[claim_b.id], slots[claim_a], slots[claim_b],
+                            claim_a.text, claim_b.text, translation)
 
 
 UNSUPPORTED_NOTE = "different countries, not supported by NLI"
@@ -500,13 +514,8 @@ def compare_claims(documents: list[Document], claims: list[Claim], pairs: list[A
     conflicts: dict[tuple[str, str], list] = {}
     languages = {d.id: d.language for d in documents}
     if config.slots:
-        conflicts = slot_conflicts(documents, [(by_id[p.claim_a], by_id[p.claim_b]) for p in candidates], slots, cache)
-        if config.status:
-            for pair in candidates:
-                found_here = _status_conflicts(by_id[pair.claim_a], by_id[pair.claim_b], slots, languages,
-                                               (pair.claim_a, pair.claim_b) in aligned_keys)
-                if found_here:
-                    conflicts[(pair.claim_a, pair.claim_b)] = conflicts.get((pair.claim_a, pair.claim_b), []) + found_here
+        conflicts = slot_conflicts(documents, [(by_id[p.claim_a], by_id[p.claim_b]) for p in candidates], slots, cache,
+                                   translations=aligned_keys if config.status else None)
     verdicts: dict[tuple[str, str], dict[str, float]] = {}
     if nli:
         # the group trees, then pairs with a fact conflict (most severe first) so their cards carry NLI

@@ -60,8 +60,41 @@ def for_github(text: str, prop: bool = False) -> str:
     return text.replace(":", "%3A").replace(",", "%2C") if prop else text
 
 
+JSON_LINE_WIDTH = 100  # objects and arrays that fit are written on one line
+
+
+def _is_record(value: object, depth: int = 2) -> bool:
+    """A scalar, or a small container of records (nested at most ``depth`` deep): kept on one line."""
+    if not isinstance(value, dict | list | tuple):
+        return True
+    members = value.values() if isinstance(value, dict) else value
+    return depth > 0 and len(value) <= 8 and all(_is_record(v, depth - 1) for v in members)
+
+
+def _laid_out(value: object, pad: str, indent: str) -> str:
+    """``value`` as JSON on one line where that fits ``JSON_LINE_WIDTH`` or where it is a record (an
+    object of scalars and small containers, e.g. one finding), else one member a line. The C encoder does
+    the work: ``json.dumps`` with ``indent`` runs in pure Python, slow on large reports."""
+    if not isinstance(value, dict | list | tuple) or not value:
+        return json.dumps(value, ensure_ascii=False)
+    if len(value) <= JSON_LINE_WIDTH // 4:  # larger containers never fit on a line
+        compact = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+        if len(compact) <= JSON_LINE_WIDTH or (isinstance(value, dict) and all(map(_is_record, value.values()))):
+            return compact
+    inner = pad + indent
+    if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+        members = [f"{inner}{json.dumps(key, ensure_ascii=False)}: {_laid_out(item, inner, indent)}"
+                   for key, item in value.items()]
+        return "{\n" + ",\n".join(members) + "\n" + pad + "}"
+    return "[\n" + ",\n".join(inner + _laid_out(item, inner, indent) for item in value) + "\n" + pad + "]"
+
+
 def json_text(data: object, *, indent: int | None = 2) -> str:
     """JSON with non-ASCII text kept readable, but C1 controls, lone surrogates and line separators
-    written as \\u escapes (the same JSON value, inert in a terminal)."""
-    text = json.dumps(data, ensure_ascii=False, indent=indent)
+    written as \\u escapes (the same JSON value, inert in a terminal). With ``indent``, containers that
+    fit on a line stay on one line."""
+    text = (json.dumps(data, ensure_ascii=False) if indent is None
+            else _laid_out(data, "", " " * indent))
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
