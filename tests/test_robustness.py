@@ -302,7 +302,7 @@ def test_runs_are_deterministic(encoder, tmp_path) -> None:
         extra = ["--no-cache"] if n else []  # one run from the cache, one computing afresh
         assert check(encoder, *files, "--out", out, *extra).exit_code == 0
     a, b = ((out / "report.json").read_text(encoding="utf-8").splitlines() for out in outs)
-    assert len(a) > 50 and sum('"generated_at"' in line for line in a) == 1
+    assert len(a) > 20 and sum('"generated_at"' in line for line in a) == 1
     assert [x for x in a if '"generated_at"' not in x] == [y for y in b if '"generated_at"' not in y]
     for name in ("discrepancies.csv", "report.md"):
         assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes()
