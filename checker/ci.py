@@ -124,6 +124,9 @@ class GuardPolicy:
     # ... and whose neighbour's counterpart is not better explained, by its length, as the translation of
     # both together (Gale & Church): the gain in |log(length ratio / the document's usual ratio)| from the join
     merge_min_length_gain: float = 0.2
+    # ... the length alone excusing it only when the join does not lower the neighbour's cosine to its
+    # counterpart by more than this (an unrelated sentence, however short, does)
+    merge_length_max_cosine_loss: float = 0.02
 
 
 DEFAULT_POLICY = GuardPolicy()
@@ -568,7 +571,8 @@ def judge(d: Discrepancy, evidence: Evidence, policy: GuardPolicy = DEFAULT_POLI
         if gain is not None and gain > policy.merge_min_gain and (length_gain is None
                                                                    or length_gain >= -policy.merge_max_length_loss):
             return False, "merged into (or split from) a neighbouring sentence"
-        if length_gain is not None and length_gain >= policy.merge_min_length_gain:
+        if length_gain is not None and length_gain >= policy.merge_min_length_gain and (
+                gain is None or gain >= -policy.merge_length_max_cosine_loss):
             return False, "merged into (or split from) a neighbouring sentence: its counterpart is as long as both"
         return True, "no counterpart" + (f" (closest cosine {best:.2f})" if best is not None else "")
     pair = evidence.pairs.get(frozenset((d.claim_a, d.claim_b or "")))

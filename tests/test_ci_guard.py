@@ -319,9 +319,12 @@ def test_a_merge_is_told_from_an_omission_by_length() -> None:
     dropped = _report(["a" * 40, "b" * 50, "c" * 50, "d" * 40], ["A" * 40, "B" * 50, "D" * 40], [(0, 0), (1, 1), (3, 2)])
     assert length_gains(dropped, ["s#3"])["s#3"] < 0
     lone = disc("unmatched", claim_b=None)
-    e = evidence(best=0.0, gain=-0.1)
+    e = evidence(best=0.0, gain=-0.01)
     assert judge(lone, e)[0]
     e.length_gain["s#1"] = DEFAULT_POLICY.merge_min_length_gain + 0.1
     strong, why = judge(lone, e)
     assert not strong and "as long as both" in why
+    # ... but not a sentence whose join makes the neighbour a clearly worse match: unrelated, however long
+    e.merge_gain["s#1"] = -DEFAULT_POLICY.merge_length_max_cosine_loss - 0.05
+    assert judge(lone, e)[0]
 
