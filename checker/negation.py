@@ -134,21 +134,26 @@ def _idiom_tokens(tokens: list[str], cues: _Cues) -> set[int]:
     return inside
 
 
-def without_negation(text: str, lang: str) -> str:
+def without_negation(text: str, lang: str, only: int | None = None) -> str:
     """``text`` with its negation cues taken out (never -> ever, didn't -> did, نمی‌شود -> می‌شود, tidak
-    dropped), to ask whether the negation is what makes two sentences differ. Idioms are left as they are."""
+    dropped), to ask whether the negation is what makes two sentences differ; with ``only``, just the cue of
+    that index (0 the first). Idioms are left as they are."""
     cues = _negation_cues().get(lang)
     if cues is None:
         return text
     matches = list(_TOKEN.finditer(text))
     words = [normalize(m.group().replace("’", "'")).text for m in matches]
     idioms = _idiom_tokens(words, cues)
-    out, at = [], 0
+    out, at, seen = [], 0, -1
     for n, (match, word) in enumerate(zip(matches, words, strict=True)):
         out.append(text[at:match.start()])
         at = match.end()
         token = match.group()
         if n in idioms or not _is_cue(word, cues):
+            out.append(token)
+            continue
+        seen += 1
+        if only is not None and seen != only:
             out.append(token)
             continue
         clitic = next((c for c in cues.clitics if word.startswith(c) and word[len(c):] in cues.words), "")
