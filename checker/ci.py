@@ -23,7 +23,7 @@ from . import __version__
 from .compare import UNSUPPORTED_NOTE, SlotsPerClaim
 from .fingerprint import fingerprinted
 from .ingest import SUPPORTED_SUFFIXES, input_path_error, is_own_report, read_document, unique_ids
-from .negation import negations, polarity, without_negation
+from .negation import clausal_cues, negations, polarity, without_negation
 from .pipeline import CheckConfig, Models, check_documents
 from .safetext import for_github, shorten
 from .seqalign import OrderAlignConfig
@@ -106,6 +106,9 @@ class GuardPolicy:
     # aligned sentences with more negation cues on one side (checker/data/negation_cues.json): fail with at
     # least this P(contradiction) (the most contradicting pair of the sentences); above 1 the check is off ...
     polarity_min_contradiction: float = 0.6
+    # ... (this one where the side with more cues is of a language whose cues negate clauses, its lexical
+    # negatives being soft words: English, Arabic) ...
+    polarity_clausal_min_contradiction: float = 0.0
     # ... or when taking the cues out lowers P(contradiction) by this much, or raises the mean P(entailment)
     # by this much (the negation is what makes the sentences differ) ...
     polarity_min_contradiction_drop: float = 0.2
@@ -113,10 +116,9 @@ class GuardPolicy:
     # ... or when taking the cues out of the side with more makes it this much closer to the other side
     # (cosine of the encoder's vectors: a negation the other side does not say) ...
     polarity_min_cosine_gain: float = 0.008
-    # ... and with at least this P(contradiction), or this cosine gain, where softer negative words on the
-    # other side may stand for the cue
+    # ... and with at least this P(contradiction) where softer negative words on the other side may stand for
+    # the cue
     polarity_excused_min_contradiction: float = 0.85
-    polarity_excused_min_cosine_gain: float = 0.015
     # omissions/additions: only claims whose closest unmatched claim on the other side is below this cosine ...
     unmatched_max_cosine: float = 0.87
     # ... and that do not make a neighbouring aligned claim a better match of its counterpart when joined
@@ -163,6 +165,7 @@ class Evidence:
 
 
 EXCUSED_NOTE = "softer negative words on the side with fewer"
+CLAUSAL_NOTE = "the side with more negates clauses with them"
 
 
 def _sentence_groups(report: Report) -> list[list[Claim]]:
@@ -213,7 +216,7 @@ def negation_mismatches(report: Report) -> tuple[list[Discrepancy], set[str]]:
         pol_b = polarity(" / ".join(sentences_b), lang[doc_b])
         if pol_a.negations == pol_b.negations:
             continue
-        low, high = sorted((pol_a, pol_b), key=lambda x: x.negations)
+        (low, _), (high, high_lang) = sorted(((pol_a, lang[doc_a]), (pol_b, lang[doc_b])), key=lambda x: x[0].negations)
         # soft words stand for a cue only where the side with more cues has no soft word of its own for them
         excused = low.negations + max(0, len(low.soft) - len(high.soft)) >= high.negations
         pairs = [p for c in group for p in pairs_of.get(c.id, [])]
@@ -234,6 +237,8 @@ def negation_mismatches(report: Report) -> tuple[list[Discrepancy], set[str]]:
         note = f"{pol_a.negations} / {pol_b.negations} negation words ({words})"
         if excused:
             note += f"; {EXCUSED_NOTE} ({', '.join(low.soft)})"
+        elif clausal_cues(high_lang):
+            note += f"; {CLAUSAL_NOTE} ({high_lang})"
         out.append(Discrepancy(id="", kind="negation", doc_a=a.doc_id, doc_b=b.doc_id, claim_a=a.id, claim_b=b.id,
                                text_a=a.text, text_b=b.text, nli=nli,
                                score=round(0.5 + 0.4 * (nli or {}).get("contradiction", 0.0), 4), note=note))
@@ -580,16 +585,15 @@ def judge(d: Discrepancy, evidence: Evidence, policy: GuardPolicy = DEFAULT_POLI
     """Whether a discrepancy is strong enough to fail a build under the policy, and why (or why not)."""
     if d.kind == "negation":
         p = (d.nli or {}).get("contradiction", 0.0)
-        gain = evidence.negation_cosine_gain.get((d.claim_a, d.claim_b or ""))
         if EXCUSED_NOTE in d.note:
             bar = min(policy.polarity_excused_min_contradiction, policy.nli_min_contradiction)
             if p >= bar:
                 return True, f"{d.note}, contradiction {p:.2f} >= {bar:g}"
-            if gain is not None and gain >= policy.polarity_excused_min_cosine_gain:
-                return True, f"{d.note}; without the negation, cosine +{gain:.3f}"
             return False, f"{d.note}, contradiction {p:.2f} below {bar:g}"
-        if p >= policy.polarity_min_contradiction:
-            return True, f"{d.note}, contradiction {p:.2f} >= {policy.polarity_min_contradiction:g}"
+        bar = policy.polarity_clausal_min_contradiction if CLAUSAL_NOTE in d.note else policy.polarity_min_contradiction
+        if p >= bar:
+            return True, f"{d.note}, contradiction {p:.2f} >= {bar:g}"
+        gain = evidence.negation_cosine_gain.get((d.claim_a, d.claim_b or ""))
         if gain is not None and gain >= policy.polarity_min_cosine_gain:
             return True, f"{d.note}; without the negation, cosine +{gain:.3f}"
         check = evidence.negation_check.get((d.claim_a, d.claim_b or ""))
@@ -599,7 +603,7 @@ def judge(d: Discrepancy, evidence: Evidence, policy: GuardPolicy = DEFAULT_POLI
                 return True, f"{d.note}; without the negation, contradiction {c0:.2f} -> {c1:.2f}"
             if e1 - e0 >= policy.polarity_min_entailment_gain:
                 return True, f"{d.note}; without the negation, entailment {e0:.2f} -> {e1:.2f}"
-        return False, f"{d.note}, contradiction {p:.2f} below {policy.polarity_min_contradiction:g}" + (
+        return False, f"{d.note}, contradiction {p:.2f} below {bar:g}" + (
             "; taking the negation out changes little" if check is not None else "")
     if d.kind == "nli":
         p = (d.nli or {}).get("contradiction", 0.0)

@@ -35,6 +35,7 @@ class _Cues:
     undo: dict[str, str]
     undo_suffixes: dict[str, str]
     undo_prefixes: tuple[tuple[str, str], ...]  # longest first
+    clausal: bool  # cues are particles negating a clause; lexical negatives are other (soft) words
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,8 @@ def _negation_cues() -> dict[str, _Cues]:
             tuple(re.compile(rf"(?<![\w'-])(?:{'|'.join(norm('clitics'))})?(?:{p})(?![\w'-])") for p in idioms),
             frozenset(norm("soft_words")), norm("soft_prefixes"), norm("soft_suffixes"), norm("soft_exceptions"),
             {norm_word(k): v for k, v in entry.get("undo", {}).items()}, dict(entry.get("undo_suffixes", {})),
-            tuple(sorted(entry.get("undo_prefixes", {}).items(), key=lambda kv: -len(kv[0]))))
+            tuple(sorted(entry.get("undo_prefixes", {}).items(), key=lambda kv: -len(kv[0]))),
+            bool(entry.get("clausal", False)))
     return out
 
 
@@ -109,6 +111,14 @@ def polarity(text: str, lang: str) -> Polarity:
         if _is_soft(word, cues):
             soft.append(word)
     return Polarity(tuple(found), tuple(soft))
+
+
+def clausal_cues(lang: str) -> bool:
+    """Whether the language's negation cues are particles that negate a clause (English not, Arabic لم),
+    its lexical negatives being other words (unfit, غير): a cue then seldom stands for a word of the other
+    version that is not a cue or a softer negative word."""
+    cues = _negation_cues().get(lang)
+    return cues is not None and cues.clausal
 
 
 def negations(text: str, lang: str) -> int:
