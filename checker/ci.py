@@ -23,7 +23,7 @@ from . import __version__
 from .compare import UNSUPPORTED_NOTE, SlotsPerClaim
 from .fingerprint import fingerprinted
 from .ingest import SUPPORTED_SUFFIXES, input_path_error, is_own_report, read_document, unique_ids
-from .negation import clausal_cues, negations, polarity, without_negation
+from .negation import negations, polarity, without_negation
 from .pipeline import CheckConfig, Models, check_documents
 from .safetext import for_github, shorten
 from .seqalign import OrderAlignConfig
@@ -115,7 +115,7 @@ class GuardPolicy:
     polarity_min_entailment_gain: float = 0.1
     # ... or when taking the cues out of the side with more makes it this much closer to the other side
     # (cosine of the encoder's vectors: a negation the other side does not say) ...
-    polarity_min_cosine_gain: float = 0.008
+    polarity_min_cosine_gain: float = 0.012
     # ... and with at least this P(contradiction) where softer negative words on the other side may stand for
     # the cue
     polarity_excused_min_contradiction: float = 0.85
@@ -237,7 +237,7 @@ def negation_mismatches(report: Report) -> tuple[list[Discrepancy], set[str]]:
         note = f"{pol_a.negations} / {pol_b.negations} negation words ({words})"
         if excused:
             note += f"; {EXCUSED_NOTE} ({', '.join(low.soft)})"
-        elif clausal_cues(high_lang):
+        elif high.clausal > low.negations:  # more cues that only negate a clause than the other side has cues
             note += f"; {CLAUSAL_NOTE} ({high_lang})"
         out.append(Discrepancy(id="", kind="negation", doc_a=a.doc_id, doc_b=b.doc_id, claim_a=a.id, claim_b=b.id,
                                text_a=a.text, text_b=b.text, nli=nli,

@@ -5,7 +5,9 @@ idioms that say nothing about polarity ("not only", "no fewer than", "or not", A
 لا ... إلا "only") are not counted, and a cue repeated with only punctuation between ("No, no, no") counts once. Softer negative words (unfit, غير, عدم, without, tanpa, refused) are counted apart: a
 translation may render a cue with one of them, so they excuse a cue missing on their side. A negation on
 one side of an aligned pair only is what NLI alone is for (the CI guard's negation finding; the NLI bar
-in ``compare``).
+in ``compare``). Cues that only negate a clause (English, Arabic; Persian نمی‌, نخواه-) are told from those
+that also make a word negative (Malay "tidak sah", invalid), which a translation more often renders with a
+word that is no cue.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ class _Cues:
     undo: dict[str, str]
     undo_suffixes: dict[str, str]
     undo_prefixes: tuple[tuple[str, str], ...]  # longest first
-    clausal: bool  # cues are particles negating a clause; lexical negatives are other (soft) words
+    clausal: bool | tuple[str, ...]  # cues (True) or cue beginnings that negate a clause, never a word alone
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class Polarity:
 
     cues: tuple[str, ...] = ()
     soft: tuple[str, ...] = ()
+    clausal: int = 0  # how many of the cues negate a clause, never a word alone (English not, Arabic لم, نمی‌)
 
     @property
     def negations(self) -> int:
@@ -69,7 +72,7 @@ def _negation_cues() -> dict[str, _Cues]:
             frozenset(norm("soft_words")), norm("soft_prefixes"), norm("soft_suffixes"), norm("soft_exceptions"),
             {norm_word(k): v for k, v in entry.get("undo", {}).items()}, dict(entry.get("undo_suffixes", {})),
             tuple(sorted(entry.get("undo_prefixes", {}).items(), key=lambda kv: -len(kv[0]))),
-            bool(entry.get("clausal", False)))
+            True if entry.get("clausal") is True else norm("clausal"))
     return out
 
 
@@ -110,15 +113,8 @@ def polarity(text: str, lang: str) -> Polarity:
         previous = ""
         if _is_soft(word, cues):
             soft.append(word)
-    return Polarity(tuple(found), tuple(soft))
-
-
-def clausal_cues(lang: str) -> bool:
-    """Whether the language's negation cues are particles that negate a clause (English not, Arabic لم),
-    its lexical negatives being other words (unfit, غير): a cue then seldom stands for a word of the other
-    version that is not a cue or a softer negative word."""
-    cues = _negation_cues().get(lang)
-    return cues is not None and cues.clausal
+    clausal = len(found) if cues.clausal is True else sum(w.startswith(cues.clausal) for w in found)
+    return Polarity(tuple(found), tuple(soft), clausal)
 
 
 def negations(text: str, lang: str) -> int:
@@ -144,26 +140,21 @@ def _idiom_tokens(tokens: list[str], cues: _Cues) -> set[int]:
     return inside
 
 
-def without_negation(text: str, lang: str, only: int | None = None) -> str:
+def without_negation(text: str, lang: str) -> str:
     """``text`` with its negation cues taken out (never -> ever, didn't -> did, نمی‌شود -> می‌شود, tidak
-    dropped), to ask whether the negation is what makes two sentences differ; with ``only``, just the cue of
-    that index (0 the first). Idioms are left as they are."""
+    dropped), to ask whether the negation is what makes two sentences differ. Idioms are left as they are."""
     cues = _negation_cues().get(lang)
     if cues is None:
         return text
     matches = list(_TOKEN.finditer(text))
     words = [normalize(m.group().replace("’", "'")).text for m in matches]
     idioms = _idiom_tokens(words, cues)
-    out, at, seen = [], 0, -1
+    out, at = [], 0
     for n, (match, word) in enumerate(zip(matches, words, strict=True)):
         out.append(text[at:match.start()])
         at = match.end()
         token = match.group()
         if n in idioms or not _is_cue(word, cues):
-            out.append(token)
-            continue
-        seen += 1
-        if only is not None and seen != only:
             out.append(token)
             continue
         clitic = next((c for c in cues.clitics if word.startswith(c) and word[len(c):] in cues.words), "")
