@@ -22,6 +22,8 @@ from checker.ci import (
     check_pair,
     findings_of,
     gather_evidence,
+    negation_checks,
+    negation_cosine_gains,
     read_inputs,
 )
 from checker.evaluate import EDIT_KINDS, GuardItem, guard_outcome, guard_scores, load_guard_items
@@ -35,8 +37,10 @@ GRID: dict[str, list[float]] = {
     "country_min_similarity": [0.8, 0.85, 0.88, 0.9, 0.92, 0.95, 1.01],
     "one_sided_place_min_similarity": [0.8, 0.85, 0.88, 0.9, 0.92, 0.95, 1.01],
     "polarity_min_contradiction": [0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 1.01],
+    "polarity_clausal_min_contradiction": [0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.6, 1.01],
     "polarity_min_contradiction_drop": [0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.01],
     "polarity_min_entailment_gain": [0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.01],
+    "polarity_min_cosine_gain": [0.0, 0.003, 0.005, 0.006, 0.008, 0.01, 0.012, 0.015, 0.02, 1.01],
     "polarity_excused_min_contradiction": [0.3, 0.4, 0.5, 0.6, 0.75, 0.85, 1.01],
     "unmatched_max_cosine": [0.8, 0.83, 0.85, 0.87, 0.88, 0.89, 0.9, 0.92, 0.95, 1.01],
     "merge_min_gain": [-1.0, -0.02, 0.0, 0.002, 0.005, 0.01, 0.02, 0.05, 1.0],
@@ -63,12 +67,14 @@ def run_all(items: list[GuardItem], nli: str | None, encoder: str | None) -> lis
     return kept
 
 
-def _refresh(report, evidence):  # noqa: ANN001, ANN202
-    """A kept run's evidence with the parts that need no model recomputed by the current code."""
+def _refresh(report, evidence, models, cache):  # noqa: ANN001, ANN202
+    """A kept run's evidence recomputed by the current code but for the alignment (models' outputs come from
+    the result cache)."""
     fresh = gather_evidence(report)
     return replace(evidence, polarity=fresh.polarity, negation_claims=fresh.negation_claims, partial=fresh.partial,
-                   short_counterpart=fresh.short_counterpart,
-                   slots=fresh.slots, length_gain=fresh.length_gain)
+                   short_counterpart=fresh.short_counterpart, slots=fresh.slots, length_gain=fresh.length_gain,
+                   negation_check=negation_checks(report, fresh.polarity, models.nli, cache),
+                   negation_cosine_gain=negation_cosine_gains(report, fresh.polarity, models.encoder, cache))
 
 
 def score(kept: list[tuple], policy: GuardPolicy) -> dict:
@@ -101,13 +107,15 @@ def main() -> None:
         kept = run_all(load_guard_items(args.data, args.limit), args.nli, args.encoder)
         if args.keep:
             args.keep.write_bytes(pickle.dumps(kept))
-    # the polarity check needs no model: recomputed, so that a kept run follows changes to its cues
-    kept = [(item, report, src, _refresh(report, evidence)) for item, report, src, evidence in kept]
+    # the polarity check recomputed (models' outputs cached), so that a kept run follows changes to its cues
+    models, cache = load_models(CheckConfig(nli=args.nli, encoder=args.encoder, progress=False)), ResultCache(
+        default_cache_dir())
+    kept = [(item, report, src, _refresh(report, evidence, models, cache)) for item, report, src, evidence in kept]
     print(f"defaults {asdict(DEFAULT_POLICY)}\n  {row(score(kept, DEFAULT_POLICY))}")
     for f in fields(GuardPolicy):
         print(f"\n{f.name}:")
         for value in GRID[f.name]:
-            print(f"  {value:6.2f}  {row(score(kept, replace(DEFAULT_POLICY, **{f.name: value})))}")
+            print(f"  {value:6.3f}  {row(score(kept, replace(DEFAULT_POLICY, **{f.name: value})))}")
 
 
 if __name__ == "__main__":

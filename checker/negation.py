@@ -5,7 +5,9 @@ idioms that say nothing about polarity ("not only", "no fewer than", "or not", A
 لا ... إلا "only") are not counted, and a cue repeated with only punctuation between ("No, no, no") counts once. Softer negative words (unfit, غير, عدم, without, tanpa, refused) are counted apart: a
 translation may render a cue with one of them, so they excuse a cue missing on their side. A negation on
 one side of an aligned pair only is what NLI alone is for (the CI guard's negation finding; the NLI bar
-in ``compare``).
+in ``compare``). Cues that only negate a clause (English, Arabic; Persian نمی‌, نخواه-) are told from those
+that also make a word negative (Malay "tidak sah", invalid), which a translation more often renders with a
+word that is no cue.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class _Cues:
     undo: dict[str, str]
     undo_suffixes: dict[str, str]
     undo_prefixes: tuple[tuple[str, str], ...]  # longest first
+    clausal: bool | tuple[str, ...]  # cues (True) or cue beginnings that negate a clause, never a word alone
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class Polarity:
 
     cues: tuple[str, ...] = ()
     soft: tuple[str, ...] = ()
+    clausal: int = 0  # how many of the cues negate a clause, never a word alone (English not, Arabic لم, نمی‌)
 
     @property
     def negations(self) -> int:
@@ -67,7 +71,8 @@ def _negation_cues() -> dict[str, _Cues]:
             tuple(re.compile(rf"(?<![\w'-])(?:{'|'.join(norm('clitics'))})?(?:{p})(?![\w'-])") for p in idioms),
             frozenset(norm("soft_words")), norm("soft_prefixes"), norm("soft_suffixes"), norm("soft_exceptions"),
             {norm_word(k): v for k, v in entry.get("undo", {}).items()}, dict(entry.get("undo_suffixes", {})),
-            tuple(sorted(entry.get("undo_prefixes", {}).items(), key=lambda kv: -len(kv[0]))))
+            tuple(sorted(entry.get("undo_prefixes", {}).items(), key=lambda kv: -len(kv[0]))),
+            True if entry.get("clausal") is True else norm("clausal"))
     return out
 
 
@@ -108,7 +113,8 @@ def polarity(text: str, lang: str) -> Polarity:
         previous = ""
         if _is_soft(word, cues):
             soft.append(word)
-    return Polarity(tuple(found), tuple(soft))
+    clausal = len(found) if cues.clausal is True else sum(w.startswith(cues.clausal) for w in found)
+    return Polarity(tuple(found), tuple(soft), clausal)
 
 
 def negations(text: str, lang: str) -> int:

@@ -34,6 +34,13 @@ def test_negation_cues_in_each_language(lang: str, text: str, count: int) -> Non
     ("fa", "از او پرسیدند که آیا می‌آید یا نه."),  # "or not"
     ("ms", "Bukan sahaja kerajaan, malah tentera bersetuju."),
     ("id", "Tidak lama kemudian, mereka tiba."),  # "soon"
+    ("en", "The vote takes place no later than Friday."),
+    ("ar", "لم يعرف سوى القليل عن الأسباب."),  # negation and exception: "only little was known"
+    ("ar", "في موعد لا يتجاوز يوم الجمعة."),  # "no later than"
+    ("ms", "Tiada siapa yang tahu kecuali dia."),  # "only he knows"
+    ("id", "Tidak banyak yang diketahui."),  # "little"
+    ("fa", "تا زمانی که توافقی برقرار نشود، کمکی داده می‌شود."),  # expletive negation of "until"
+    ("fa", "تعداد شرکت کنندگان از ۱۶ درصد فراتر نرفت."),  # "at most"
 ])
 def test_idioms_carry_no_polarity(lang: str, text: str) -> None:
     assert negations(text, lang) == 0
@@ -57,3 +64,18 @@ def test_softer_negative_words_are_counted_apart() -> None:
     assert polarity("وغير لائق للعمل بعدم حدوث ذلك", "ar").soft  # غير, عدم
     assert not polarity("The United Nations discussed the university's report.", "en").soft
     assert negations("Anything", "xx") == 0 and polarity("Anything", "xx").soft == ()  # a language without cues
+
+
+def test_clause_negation_is_told_from_negation_that_also_makes_words_negative() -> None:
+    # English and Arabic cues, and Persian نمی‌ / نخواه-, only negate a clause; Malay tidak also makes adjectives
+    # negative ("tidak sah", invalid) and a Persian negative verb may have a meaning of its own (ندارد, lacks)
+    assert polarity("They will not come and won't call.", "en").clausal == 2
+    assert polarity("لم يقل ذلك.", "ar").clausal == 1
+    assert polarity("او نمی\u200cآید و پول ندارد.", "fa").clausal == 1
+    assert polarity("Keputusan itu tidak sah.", "ms").clausal == 0
+
+
+def test_words_of_difficulty_and_delay_may_render_a_negation() -> None:
+    assert {"trouble", "postponed"} <= set(polarity("They had trouble and postponed it.", "en").soft)
+    assert polarity("Pembaca sukar berhubung.", "ms").soft == ("sukar",)
+
