@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from ..textnorm import place_key
 from .model import Slot, SlotConflict
+from .numbers import PAIRED
 from .places import PlaceKeys, same_place
 from .resources import load
 from .roles import PARTS_MAX, roles_compatible
@@ -100,11 +101,11 @@ def _numbers_compatible(a: Slot, b: Slot) -> bool:
 def _parts_of_totals(ua: list[Slot], sb: list[Slot]) -> tuple[list[Slot], set[int]]:
     """Unmatched values of one side that parts on the other side add up to, removed; and those parts."""
     durations = _unit_rules()[0]
-    parts = [y for y in sb if _base(y)[1] not in durations and y.unit != "percent"]
+    parts = [y for y in sb if _base(y)[1] not in durations and y.unit != "percent" and y.role != PAIRED]
     used: set[int] = set()
     left = []
     for x in ua:
-        if _base(x)[1] in durations or x.unit == "percent":
+        if _base(x)[1] in durations or x.unit == "percent" or x.role == PAIRED:
             left.append(x)
             continue
         # parts count what the total counts: 6 dead and 1 injured are no parts of 7 dead
@@ -166,7 +167,8 @@ def _comparable(a: Slot, b: Slot, single_countries: bool = False) -> bool:
     """Whether two mutually unmatched values describe the same kind of fact.
 
     Places only within one category (base vs base, city vs city ...); countries only when each claim
-    names exactly one (`single_countries`), since aligned claims often list different countries.
+    names exactly one that the other does not name (`single_countries`), since aligned claims often list
+    different countries.
     """
     if a.kind == "date":
         return not (a.relative or b.relative)
@@ -335,7 +337,6 @@ def compare_slots(a: list[Slot], b: list[Slot], text_a: str | None = None, text_
                 continue
         if not sa or not sb:
             continue
-        single = kind == "place" and _single_country(sa) and _single_country(sb)
         if kind == "number" and _tallied_at_other_times(sa, sb):
             continue
         if kind == "number" and _other_sources(text_a, text_b):
@@ -351,6 +352,8 @@ def compare_slots(a: list[Slot], b: list[Slot], text_a: str | None = None, text_
         if kind == "place" and text_a is not None and text_b is not None:
             ua = [x for x in ua if not _named_in(x, _claim_keys(text_b, version_b))]
             ub = [y for y in ub if not _named_in(y, _claim_keys(text_a, version_a))]
+        # countries are compared when, once those both claims name are set aside, one is left on each side
+        single = kind == "place" and _single_country(ua) and _single_country(ub)
         pairs = [(x, y) for x in ua for y in ub if _comparable(x, y, single)]
         if not pairs:
             continue
