@@ -119,6 +119,30 @@ def _parts_of_totals(ua: list[Slot], sb: list[Slot]) -> tuple[list[Slot], set[in
     return left, used
 
 
+def _unpaired(sa: list[Slot], sb: list[Slot]) -> tuple[list[Slot], list[Slot]]:
+    """The values of each side left once each is paired with at most one compatible value on the other:
+    those compatible with nothing at all, then the surplus of a value written more often on one side ("2-1" /
+    "2-2"); a value that may pair with several is paired last."""
+    ua = [x for x in sa if not any(_compatible(x, y) for y in sb)]
+    ub = [y for y in sb if not any(_compatible(x, y) for x in sa)]
+    rest_a = [x for x in sa if not any(x is u for u in ua)]
+    free_b = [y for y in sb if not any(y is u for u in ub)]
+    left_a = []
+    for x in sorted(rest_a, key=lambda x: sum(_compatible(x, y) for y in free_b)):
+        y = next((y for y in free_b if _compatible(x, y)), None)
+        if y is None:
+            left_a.append(x)
+        else:
+            free_b.remove(y)
+    # a surplus counts against numbers written in digits only (a number word may be part of a name: "fourball")
+    digits_a, digits_b = (all(_in_digits(x) for x in side) for side in (ua + left_a, ub + free_b))
+    return ua + (left_a if digits_b else []), ub + (free_b if digits_a else [])
+
+
+def _in_digits(slot: Slot) -> bool:
+    return any(c.isdigit() for c in slot.text)
+
+
 def _places_compatible(a: Slot, b: Slot) -> bool:
     return same_place(a.value, b.value)
 
@@ -342,8 +366,11 @@ def compare_slots(a: list[Slot], b: list[Slot], text_a: str | None = None, text_
         if kind == "number" and _other_sources(text_a, text_b):
             sa = [x for x in sa if x.role not in MEASUREMENTS]
             sb = [y for y in sb if y.role not in MEASUREMENTS]
-        ua = [x for x in sa if not any(_compatible(x, y) for y in sb)]
-        ub = [y for y in sb if not any(_compatible(x, y) for x in sa)]
+        if kind == "number":  # each number pairs with one number only ("19 of 29" / "29 of 29")
+            ua, ub = _unpaired(sa, sb)
+        else:
+            ua = [x for x in sa if not any(_compatible(x, y) for y in sb)]
+            ub = [y for y in sb if not any(_compatible(x, y) for x in sa)]
         if kind == "number":  # a total on one side, its parts on the other ("17 hostages" / "11 and 6")
             ua, used_b = _parts_of_totals(ua, sb)
             ub, used_a = _parts_of_totals(ub, sa)
