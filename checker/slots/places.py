@@ -180,6 +180,14 @@ def same_place(a: str, b: str) -> bool:
     return min(len(sa), len(sb)) >= FUZZY_MIN_LETTERS and fuzz.ratio(sa, sb) >= FUZZY_MIN_RATIO
 
 
+SHORT_SKELETON = 3
+
+
+def _has_vowel(key: str, shape: str) -> bool:
+    """Whether a place key has letters beyond its consonant skeleton (vowels, or w/y written for them)."""
+    return len(key.replace(" ", "")) > len(shape)
+
+
 class PlaceKeys:
     """Many place keys (the word runs of a whole text) prepared so that ``any(same_place(name, k) for
     k in keys)`` is answered by set lookups, plus a fuzzy search over distinct skeletons only."""
@@ -192,7 +200,13 @@ class PlaceKeys:
         self.skeleton_of = {k: known[k] if k in known else skeleton(k) for k in self.keys}
         self.joined = frozenset(k.replace(" ", "") for k in self.keys)
         self.joined_shapeless = frozenset(k.replace(" ", "") for k, s in self.skeleton_of.items() if not s)
-        self.skeletons = frozenset(s for s in self.skeleton_of.values() if s)
+        self.skeletons = frozenset(s for s in self.skeleton_of.values() if len(s) >= SHORT_SKELETON)
+        # a skeleton of one or two consonants is shared by many words ("sr": Syria and an Arabic verb): such a
+        # key spells a name only when it is written with a vowel too ("swry") or the name has none
+        self.voiced_short = frozenset(s for k, s in self.skeleton_of.items()
+                                      if s and len(s) < SHORT_SKELETON and _has_vowel(k, s))
+        self.unvoiced_short = frozenset(s for k, s in self.skeleton_of.items()
+                                        if s and len(s) < SHORT_SKELETON and not _has_vowel(k, s))
         self.long_skeletons = tuple(sorted(s for s in self.skeletons if len(s) >= FUZZY_MIN_LETTERS))
         self._answers: dict[str, bool] = {}  # a whole version is asked about the same places pair after pair
 
@@ -208,7 +222,9 @@ class PlaceKeys:
         sa, joined = skeleton(name), name.replace(" ", "")
         if not sa:
             return joined in self.joined
-        if joined in self.joined_shapeless or sa in self.skeletons:
+        if joined in self.joined_shapeless or sa in self.skeletons or sa in self.voiced_short:
+            return True
+        if sa in self.unvoiced_short and not _has_vowel(name, sa):
             return True
         if len(sa) < FUZZY_MIN_LETTERS:
             return False
