@@ -169,6 +169,14 @@ FUZZY_MIN_LETTERS = 4  # skeletons this long or longer may match fuzzily ...
 FUZZY_MIN_RATIO = 80  # ... when this similar (rapidfuzz ratio, 0-100)
 
 
+SHORT_SKELETON = 3
+
+
+def _has_vowel(key: str, shape: str) -> bool:
+    """Whether a place key has letters beyond its consonant skeleton (vowels, or w/y written for them)."""
+    return len(key.replace(" ", "")) > len(shape)
+
+
 def same_place(a: str, b: str) -> bool:
     if a == b:
         return True
@@ -176,16 +184,10 @@ def same_place(a: str, b: str) -> bool:
     if not sa or not sb:
         return a.replace(" ", "") == b.replace(" ", "")
     if sa == sb:
-        return True
+        # one or two consonants are shared by many words ("sr": Syria and an Arabic verb): both names are
+        # written with vowels ("syria", "swry"), or neither is
+        return len(sa) >= SHORT_SKELETON or _has_vowel(a, sa) == _has_vowel(b, sb)
     return min(len(sa), len(sb)) >= FUZZY_MIN_LETTERS and fuzz.ratio(sa, sb) >= FUZZY_MIN_RATIO
-
-
-SHORT_SKELETON = 3
-
-
-def _has_vowel(key: str, shape: str) -> bool:
-    """Whether a place key has letters beyond its consonant skeleton (vowels, or w/y written for them)."""
-    return len(key.replace(" ", "")) > len(shape)
 
 
 class PlaceKeys:
@@ -201,8 +203,7 @@ class PlaceKeys:
         self.joined = frozenset(k.replace(" ", "") for k in self.keys)
         self.joined_shapeless = frozenset(k.replace(" ", "") for k, s in self.skeleton_of.items() if not s)
         self.skeletons = frozenset(s for s in self.skeleton_of.values() if len(s) >= SHORT_SKELETON)
-        # a skeleton of one or two consonants is shared by many words ("sr": Syria and an Arabic verb): such a
-        # key spells a name only when it is written with a vowel too ("swry") or the name has none
+        # a skeleton of one or two consonants is shared by many words: see same_place
         self.voiced_short = frozenset(s for k, s in self.skeleton_of.items()
                                       if s and len(s) < SHORT_SKELETON and _has_vowel(k, s))
         self.unvoiced_short = frozenset(s for k, s in self.skeleton_of.items()
@@ -222,10 +223,10 @@ class PlaceKeys:
         sa, joined = skeleton(name), name.replace(" ", "")
         if not sa:
             return joined in self.joined
-        if joined in self.joined_shapeless or sa in self.skeletons or sa in self.voiced_short:
+        if joined in self.joined_shapeless or sa in self.skeletons:
             return True
-        if sa in self.unvoiced_short and not _has_vowel(name, sa):
-            return True
+        if len(sa) < SHORT_SKELETON:
+            return sa in (self.voiced_short if _has_vowel(name, sa) else self.unvoiced_short)
         if len(sa) < FUZZY_MIN_LETTERS:
             return False
         # candidates found in C with a looser cutoff, then decided by the very test same_place makes
