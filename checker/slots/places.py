@@ -243,6 +243,32 @@ class PlaceHit:
     end: int
     key: str
     typ: str | None
+    homograph: bool = False
+
+
+@lru_cache(maxsize=1)
+def _homographs() -> dict[str, frozenset[str]]:
+    """Language -> gazetteer names that are words of that language first (see common_words.py)."""
+    return {lang: frozenset(words) for lang, words in load("place_homographs.json").items()
+            if not lang.startswith("_") and isinstance(words, list)}
+
+
+def _mark_homographs(hits: list[PlaceHit], text: str, nt: Normalized, lang: str) -> list[PlaceHit]:
+    """Gazetteer names that are frequent words of ``lang`` marked as such: in Arabic script any of them (a
+    clitic left off), in Latin script one capitalised only as the first word of a sentence or quote."""
+    words = _homographs().get(lang)
+    if not words:
+        return hits
+    out = []
+    for h in hits:
+        name = key_of(nt.text[h.start:h.end])
+        bare = [name] + [name[len(p):] for p in _PREFIXES if name.startswith(p) and len(name) - len(p) >= 2]
+        if any(b in words for b in bare):
+            s, _ = nt.span(h.start, h.end)
+            if not name.isascii() or not re.search(r"\w[^.!?:;\"“”«»]*$", text[:s]):
+                h = PlaceHit(h.start, h.end, h.key, h.typ, True)
+        out.append(h)
+    return out
 
 
 def _lookup(tb: _PlaceTables, name: str, article: bool = False) -> tuple[str, str] | None:
@@ -426,7 +452,7 @@ def extract_places(text: str, nt: Normalized, lang: str) -> list[PlaceHit]:
             continue  # "TEHRAN: ...", "jpnn.com, JAKARTA - ...": where the report was filed, not a fact of it
         if h.key and (not out or h.start >= out[-1].end):
             out.append(h)
-    return out
+    return _mark_homographs(out, text, nt, lang)
 
 
 # a news dateline opening a paragraph: an optional outlet, then the city in capitals and a colon or dash
@@ -438,5 +464,5 @@ def to_slots(hits: list[PlaceHit], nt: Normalized, text: str) -> list[Slot]:
     for h in hits:
         s, e = nt.span(h.start, h.end)
         disp = h.key + (f" ({h.typ})" if h.typ else "")
-        slots.append(Slot("place", h.key, text[s:e], s, e, None, False, h.typ, disp))
+        slots.append(Slot("place", h.key, text[s:e], s, e, None, False, h.typ, disp, homograph=h.homograph))
     return slots
