@@ -134,8 +134,9 @@ def _unpaired(sa: list[Slot], sb: list[Slot]) -> tuple[list[Slot], list[Slot]]:
             left_a.append(x)
         else:
             free_b.remove(y)
-    # a surplus counts against numbers written in digits only (a number word may be part of a name: "fourball")
-    digits_a, digits_b = (all(_in_digits(x) for x in side) for side in (ua + left_a, ub + free_b))
+    # a surplus counts where the other side has a number in digits left too (a number word may be part of a
+    # name: "fourball")
+    digits_a, digits_b = (any(_in_digits(x) for x in side) for side in (ua + left_a, ub + free_b))
     return ua + (left_a if digits_b else []), ub + (free_b if digits_a else [])
 
 
