@@ -255,15 +255,17 @@ def _homographs() -> dict[str, frozenset[str]]:
 
 def _mark_homographs(hits: list[PlaceHit], text: str, nt: Normalized, lang: str) -> list[PlaceHit]:
     """Gazetteer names that are frequent words of ``lang`` marked as such: in Arabic script any of them (a
-    clitic left off), in Latin script one capitalised only as the first word of a sentence or quote."""
-    words = _homographs().get(lang)
-    if not words:
-        return hits
+    clitic left off), in Latin script one capitalised only as the first word of a sentence or quote; and
+    in any text a Latin name that is an English phrase first ("White House")."""
+    table = _homographs()
+    words, phrases = table.get(lang, frozenset()), table.get("en", frozenset())
     out = []
     for h in hits:
         name = key_of(nt.text[h.start:h.end])
         bare = [name] + [name[len(p):] for p in _PREFIXES if name.startswith(p) and len(name) - len(p) >= 2]
-        if any(b in words for b in bare):
+        if name in phrases:
+            h = PlaceHit(h.start, h.end, h.key, h.typ, True)
+        elif lang != "en" and any(b in words for b in bare):
             s, _ = nt.span(h.start, h.end)
             if not name.isascii() or not re.search(r"\w[^.!?:;\"“”«»]*$", text[:s]):
                 h = PlaceHit(h.start, h.end, h.key, h.typ, True)
