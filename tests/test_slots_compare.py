@@ -235,3 +235,10 @@ def test_lower_case_word_spells_no_place() -> None:
     b = "Pungutan dikenakan kepada firma yang tidak membayar cukai di Rusia."
     (c,) = [c for c in compare_slots(extract_slots(a, "en"), extract_slots(b, "ms"), a, b) if c.kind == "place"]
     assert (c.values_a, c.values_b) == (["united kingdom"], ["russia"])
+
+
+def test_place_shown_without_a_clitic_but_whole_when_its_name_starts_with_that_letter() -> None:
+    from checker.slots.compare import _shown
+
+    shown = _shown([s for s in extract_slots("زار الوزير واشنطن ثم وبغداد.", "ar") if s.kind == "place"])
+    assert shown == ["واشنطن", "بغداد"]

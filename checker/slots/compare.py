@@ -7,6 +7,8 @@ import itertools
 import re
 from functools import lru_cache
 
+from rapidfuzz import fuzz
+
 from ..textnorm import place_key
 from .model import Slot, SlotConflict
 from .numbers import PAIRED
@@ -296,7 +298,9 @@ def _spelling(place: Slot) -> str:
     text = " ".join(place.text.split())
     for clitic in ("و", "ب", "ل", "ف"):
         rest = text[len(clitic):]
-        if text.startswith(clitic) and len(rest) >= 3 and same_place(place_key(rest), place.value):
+        # unless the name itself starts with that letter ("واشنطن")
+        if text.startswith(clitic) and len(rest) >= 3 and same_place(place_key(rest), place.value) and (
+                fuzz.ratio(place_key(rest), place.value) > fuzz.ratio(place_key(text), place.value)):
             return rest
     return text
 
