@@ -12,7 +12,7 @@ from rapidfuzz import fuzz
 from ..textnorm import place_key
 from .model import Slot, SlotConflict
 from .numbers import PAIRED
-from .places import PlaceKeys, same_place
+from .places import NAME_PARTICLES, PlaceKeys, same_place
 from .resources import load
 from .roles import PARTS_MAX, roles_compatible
 
@@ -237,8 +237,10 @@ def _ngram_keys(text: str, known: PlaceKeys | None = None) -> PlaceKeys:
     """Place keys of every run of 1 to MAX_NAME_WORDS words of a text (``known``: keys indexed before, whose
     skeletons are reused)."""
     # place_key works word by word: the key of a run is its words' keys joined (the empty ones left out)
-    # a Latin word in lower case names no place ("rise" does not spell Russia): it breaks the runs
-    words = [_NO_NAME if w.isascii() and w.islower() else _word_key(w) for w in _WORD.findall(text)]
+    # a Latin word in lower case names no place ("rise" does not spell Russia), unless a particle of a name
+    # ("al-Asad"): it breaks the runs
+    words = [_NO_NAME if w.isascii() and w.islower() and w not in _PARTICLES else _word_key(w)
+             for w in _WORD.findall(text)]
     runs, keys = words, list(words)
     for n in range(2, MAX_NAME_WORDS + 1):  # runs of n words: those of n - 1 words and the next word
         runs = [f"{run} {word}" if run and word else run or word
@@ -248,6 +250,7 @@ def _ngram_keys(text: str, known: PlaceKeys | None = None) -> PlaceKeys:
 
 
 _NO_NAME = "\0"
+_PARTICLES = frozenset(NAME_PARTICLES)
 _word_key = lru_cache(maxsize=65536)(place_key)  # the words of a story recur claim after claim
 
 

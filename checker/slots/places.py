@@ -31,9 +31,11 @@ from .resources import (
 )
 
 _AR_TOKEN = re.compile(r"[\u0621-\u064a\u0671-\u06d3]+")
+# lower-case particles inside a Latin name ("Ain al-Asad", "Bandar Seri Begawan", "Isle of Man")
+NAME_PARTICLES = ("al", "el", "ad", "as", "ash", "at", "ar", "az", "an", "ul", "bin", "de", "of", "ez", "es", "ed")
 _LATIN_CAP = re.compile(
     r"(?<![\w'])(?:[A-Z][\w'’]*(?:-[A-Za-z][\w'’]*)*)"
-    r"(?:[ \t]+(?:(?:al|el|ad|as|ash|at|ar|az|an|ul|bin|de|of|ez|es|ed)[- ])?[A-Z][\w'’]*(?:-[A-Za-z][\w'’]*)*)*"
+    rf"(?:[ \t]+(?:(?:{'|'.join(NAME_PARTICLES)})[- ])?[A-Z][\w'’]*(?:-[A-Za-z][\w'’]*)*)*"
 )
 _BAD_TERRITORY = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
 _PREFIXES = ("وال", "بال", "فال", "لل", "و", "ب", "ل", "ف")
