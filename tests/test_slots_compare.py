@@ -183,3 +183,62 @@ def test_one_word_of_a_longer_name_is_enough():
     ms = "Kerajaan negeri Pulau Pinang membuka terminal feri baharu."
     en = "The Penang state government opened a new ferry terminal."
     assert compare_slots(extract_slots(ms, "ms"), extract_slots(en, "en"), ms, en) == []
+
+
+def test_country_left_on_each_side_once_shared_ones_are_set_aside_conflicts() -> None:
+    a = "The United States has some 2,000 troops in Iraq, officials said."
+    b = "Amerika Syarikat mempunyai kira-kira 2,000 tentera di Jordan, kata pegawai."
+    (c,) = [c for c in compare_slots(extract_slots(a, "en"), extract_slots(b, "ms"), a, b) if c.kind == "place"]
+    assert (c.values_a, c.values_b) == (["iraq"], ["jordan"])
+    # two countries left on one side: a list, not a swap
+    b = "Amerika Syarikat mempunyai kira-kira 2,000 tentera di Jordan dan Mesir, kata pegawai."
+    assert [c for c in compare_slots(extract_slots(a, "en"), extract_slots(b, "ms"), a, b) if c.kind == "place"] == []
+
+
+def test_changed_score_is_a_number_conflict() -> None:
+    # "4-1" is no total of 3 and 1: numbers written against each other are never parts of a total
+    (c,) = conflicts("Europe took the morning session 3-1.", "en", "Eropah memenangi sesi pagi 4-1.", "ms")
+    assert (c.kind, c.values_a, c.values_b) == ("number", ["3"], ["4"])
+    (c,) = conflicts("They won 2 and 1.", "en", "فازا 2 مقابل 2.", "ar")
+    assert (c.values_a, c.values_b) == (["1"], ["2"])
+
+
+def test_number_written_more_often_on_one_side_conflicts() -> None:
+    (c,) = conflicts("He has now lost 19 of his 29 matches.", "en", "Dia kini kalah 29 daripada 29 perlawanan.", "ms")
+    assert (c.values_a, c.values_b) == (["19"], ["29"])
+    # a number word left over (part of a name such as "fourball") does not take a surplus digit
+    assert conflicts("Europe leads 10-6 after the four ball matches.", "en",
+                     "Eropa unggul 10-6, pada hari terakhir unggul 10-6.", "id") == []
+
+
+def test_parts_of_a_time_are_compared_with_parts_of_a_time() -> None:
+    (c,) = conflicts("He scored in the 65th minute, minute 65.", "en", "آگوئرو در دقیقه ۷۵ گل زد.", "fa")
+    assert c.kind == "number" and c.values_b == ["75"]
+
+
+def test_short_lengths_convert_but_never_meet_distances() -> None:
+    assert conflicts("a hat with a two-foot wide brim", "en", "کلاهی با لبه ۶۰ سانتیمتری", "fa") == []
+    assert [c.kind for c in conflicts("a brim of 2 feet", "en", "کلاهی با لبه ۹۰ سانتیمتری", "fa")] == ["number"]
+    assert conflicts("The quake struck 164 km away.", "en", "Gelombang setinggi 3 meter.", "id") == []
+
+
+def test_homograph_place_named_on_one_side_only_is_no_conflict() -> None:
+    a = "The bank reported its results on Monday."
+    b = "این بانک روز دوشنبه نتایج مالی خود را در میدان اعلام کرد."
+    sb = extract_slots(b, "fa")
+    assert {s.value for s in sb if s.kind == "place" and s.homograph} >= {"medan"}
+    assert [c for c in compare_slots(extract_slots(a, "en"), sb, a, b) if c.kind == "place"] == []
+
+
+def test_lower_case_word_spells_no_place() -> None:
+    a = "The levy falls on firms not paying tax in the UK, and the rise helps the homeless."
+    b = "Pungutan dikenakan kepada firma yang tidak membayar cukai di Rusia."
+    (c,) = [c for c in compare_slots(extract_slots(a, "en"), extract_slots(b, "ms"), a, b) if c.kind == "place"]
+    assert (c.values_a, c.values_b) == (["united kingdom"], ["russia"])
+
+
+def test_place_shown_without_a_clitic_but_whole_when_its_name_starts_with_that_letter() -> None:
+    from checker.slots.compare import _shown
+
+    shown = _shown([s for s in extract_slots("زار الوزير واشنطن ثم وبغداد.", "ar") if s.kind == "place"])
+    assert shown == ["واشنطن", "بغداد"]

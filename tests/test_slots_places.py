@@ -174,3 +174,17 @@ def test_arabic_word_that_is_a_bare_form_of_an_article_name_is_no_place() -> Non
     assert len(pair) == 2
     # Persian writes those names without the article
     assert places_in("هیئت به عراق و کویت سفر کرد.", "fa") == pair
+
+
+def test_one_or_two_consonants_match_only_with_vowels_on_both_sides_or_neither() -> None:
+    assert same_place("syria", place_key("سوريا"))
+    assert not same_place("syria", place_key("أصر"))  # an Arabic verb of the same two consonants
+
+
+def test_frequent_word_of_the_language_is_marked_as_homograph() -> None:
+    fa = [s for s in extract_slots("نتایج مالی شرکت", "fa") if s.kind == "place"]
+    assert fa and all(s.homograph for s in fa)
+    ms = {s.text: s.homograph for s in extract_slots("Kami tiba di Padang. Kata Kami", "ms") if s.kind == "place"}
+    assert ms["Padang"] is False  # a city mid-sentence, and in no list of this language's words
+    starts = [s.homograph for s in extract_slots("Kami tiba semalam.", "ms") if s.kind == "place"]
+    assert starts == [True]  # capitalised only as the first word of the sentence

@@ -7,9 +7,12 @@ import itertools
 import re
 from functools import lru_cache
 
+from rapidfuzz import fuzz
+
 from ..textnorm import place_key
 from .model import Slot, SlotConflict
-from .places import PlaceKeys, same_place
+from .numbers import PAIRED
+from .places import NAME_PARTICLES, PlaceKeys, same_place
 from .resources import load
 from .roles import PARTS_MAX, roles_compatible
 
@@ -100,11 +103,11 @@ def _numbers_compatible(a: Slot, b: Slot) -> bool:
 def _parts_of_totals(ua: list[Slot], sb: list[Slot]) -> tuple[list[Slot], set[int]]:
     """Unmatched values of one side that parts on the other side add up to, removed; and those parts."""
     durations = _unit_rules()[0]
-    parts = [y for y in sb if _base(y)[1] not in durations and y.unit != "percent"]
+    parts = [y for y in sb if _base(y)[1] not in durations and y.unit != "percent" and y.role != PAIRED]
     used: set[int] = set()
     left = []
     for x in ua:
-        if _base(x)[1] in durations or x.unit == "percent":
+        if _base(x)[1] in durations or x.unit == "percent" or x.role == PAIRED:
             left.append(x)
             continue
         # parts count what the total counts: 6 dead and 1 injured are no parts of 7 dead
@@ -116,6 +119,31 @@ def _parts_of_totals(ua: list[Slot], sb: list[Slot]) -> tuple[list[Slot], set[in
         else:
             used.update(id(y) for y in found)
     return left, used
+
+
+def _unpaired(sa: list[Slot], sb: list[Slot]) -> tuple[list[Slot], list[Slot]]:
+    """The values of each side left once each is paired with at most one compatible value on the other:
+    those compatible with nothing at all, then the surplus of a value written more often on one side ("2-1" /
+    "2-2"); a value that may pair with several is paired last."""
+    ua = [x for x in sa if not any(_compatible(x, y) for y in sb)]
+    ub = [y for y in sb if not any(_compatible(x, y) for x in sa)]
+    rest_a = [x for x in sa if not any(x is u for u in ua)]
+    free_b = [y for y in sb if not any(y is u for u in ub)]
+    left_a = []
+    for x in sorted(rest_a, key=lambda x: sum(_compatible(x, y) for y in free_b)):
+        y = next((y for y in free_b if _compatible(x, y)), None)
+        if y is None:
+            left_a.append(x)
+        else:
+            free_b.remove(y)
+    # a surplus counts where the other side has a number in digits left too (a number word may be part of a
+    # name: "fourball")
+    digits_a, digits_b = (any(_in_digits(x) for x in side) for side in (ua + left_a, ub + free_b))
+    return ua + (left_a if digits_b else []), ub + (free_b if digits_a else [])
+
+
+def _in_digits(slot: Slot) -> bool:
+    return any(c.isdigit() for c in slot.text)
 
 
 def _places_compatible(a: Slot, b: Slot) -> bool:
@@ -166,7 +194,8 @@ def _comparable(a: Slot, b: Slot, single_countries: bool = False) -> bool:
     """Whether two mutually unmatched values describe the same kind of fact.
 
     Places only within one category (base vs base, city vs city ...); countries only when each claim
-    names exactly one (`single_countries`), since aligned claims often list different countries.
+    names exactly one that the other does not name (`single_countries`), since aligned claims often list
+    different countries.
     """
     if a.kind == "date":
         return not (a.relative or b.relative)
@@ -208,7 +237,10 @@ def _ngram_keys(text: str, known: PlaceKeys | None = None) -> PlaceKeys:
     """Place keys of every run of 1 to MAX_NAME_WORDS words of a text (``known``: keys indexed before, whose
     skeletons are reused)."""
     # place_key works word by word: the key of a run is its words' keys joined (the empty ones left out)
-    words = [_word_key(w) for w in _WORD.findall(text)]
+    # a Latin word in lower case names no place ("rise" does not spell Russia), unless a particle of a name
+    # ("al-Asad"): it breaks the runs
+    words = [_NO_NAME if w.isascii() and w.islower() and w not in _PARTICLES else _word_key(w)
+             for w in _WORD.findall(text)]
     runs, keys = words, list(words)
     for n in range(2, MAX_NAME_WORDS + 1):  # runs of n words: those of n - 1 words and the next word
         runs = [f"{run} {word}" if run and word else run or word
@@ -217,6 +249,8 @@ def _ngram_keys(text: str, known: PlaceKeys | None = None) -> PlaceKeys:
     return PlaceKeys(keys, known.skeleton_of if known else None)
 
 
+_NO_NAME = "\0"
+_PARTICLES = frozenset(NAME_PARTICLES)
 _word_key = lru_cache(maxsize=65536)(place_key)  # the words of a story recur claim after claim
 
 
@@ -241,11 +275,12 @@ def forget_versions() -> None:
 
 
 def _absent_places(found: list[Slot], other: list[Slot], other_text: str, other_version: str | None) -> list[Slot]:
-    """Named places (not countries) of one claim that the other claim names nowhere, in no script,
+    """Named places (not countries, nor words that are first a word of the language) of one claim that the
+    other claim names nowhere, in no script,
     and that the other version as a whole (when given) does not name either. The other claim is part of
     its version, so a place the version does not name is not in the claim: the version is asked alone
     (its keys are indexed once for all its claims, a claim's would be for each claim)."""
-    return [x for x in found if x.kind == "place" and x.unit not in (None, "country")
+    return [x for x in found if x.kind == "place" and x.unit not in (None, "country") and not x.homograph
             and not any(y.kind == "place" and _compatible(x, y) for y in other)
             and not _named_in(x, _version_keys(other_version) if other_version else _claim_keys(other_text))]
 
@@ -266,7 +301,9 @@ def _spelling(place: Slot) -> str:
     text = " ".join(place.text.split())
     for clitic in ("و", "ب", "ل", "ف"):
         rest = text[len(clitic):]
-        if text.startswith(clitic) and len(rest) >= 3 and same_place(place_key(rest), place.value):
+        # unless the name itself starts with that letter ("واشنطن")
+        if text.startswith(clitic) and len(rest) >= 3 and same_place(place_key(rest), place.value) and (
+                fuzz.ratio(place_key(rest), place.value) > fuzz.ratio(place_key(text), place.value)):
             return rest
     return text
 
@@ -335,14 +372,16 @@ def compare_slots(a: list[Slot], b: list[Slot], text_a: str | None = None, text_
                 continue
         if not sa or not sb:
             continue
-        single = kind == "place" and _single_country(sa) and _single_country(sb)
         if kind == "number" and _tallied_at_other_times(sa, sb):
             continue
         if kind == "number" and _other_sources(text_a, text_b):
             sa = [x for x in sa if x.role not in MEASUREMENTS]
             sb = [y for y in sb if y.role not in MEASUREMENTS]
-        ua = [x for x in sa if not any(_compatible(x, y) for y in sb)]
-        ub = [y for y in sb if not any(_compatible(x, y) for x in sa)]
+        if kind == "number":  # each number pairs with one number only ("19 of 29" / "29 of 29")
+            ua, ub = _unpaired(sa, sb)
+        else:
+            ua = [x for x in sa if not any(_compatible(x, y) for y in sb)]
+            ub = [y for y in sb if not any(_compatible(x, y) for x in sa)]
         if kind == "number":  # a total on one side, its parts on the other ("17 hostages" / "11 and 6")
             ua, used_b = _parts_of_totals(ua, sb)
             ub, used_a = _parts_of_totals(ub, sa)
@@ -351,6 +390,8 @@ def compare_slots(a: list[Slot], b: list[Slot], text_a: str | None = None, text_
         if kind == "place" and text_a is not None and text_b is not None:
             ua = [x for x in ua if not _named_in(x, _claim_keys(text_b, version_b))]
             ub = [y for y in ub if not _named_in(y, _claim_keys(text_a, version_a))]
+        # countries are compared when, once those both claims name are set aside, one is left on each side
+        single = kind == "place" and _single_country(ua) and _single_country(ub)
         pairs = [(x, y) for x in ua for y in ub if _comparable(x, y, single)]
         if not pairs:
             continue

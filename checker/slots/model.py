@@ -21,6 +21,8 @@ class Slot:
     weekday: int | None = None  # dates: the day of the week written in the span (Monday = 0)
     role: str | None = None  # numbers: what the value counts or measures ("killed", "depth"; see roles.py)
     near: tuple[str, ...] = ()  # distances: the places they are measured from
+    # places: a word of the language first (place_homographs.json), a place only where the other claim names one
+    homograph: bool = False
 
 
 @dataclass

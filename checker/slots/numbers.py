@@ -22,6 +22,9 @@ _RE_TIME_BEFORE = re.compile(r"(?:pukul|jam|at|ساعت|الساعة|ساعة)\s
 _RE_CLOCK = re.compile(r"\d{1,2}[.:]\d{2}")
 _CLOSERS = ")]/»”\""
 _RE_WORD = re.compile(r"[^\W\d_]+")
+# two numbers written against each other: a score ("4-1", "3&1", "2 مقابل 1", "۳ به ۱") or a range's ends
+_RE_AGAINST = re.compile(r"\s*(?:[-–—&]|مقابل|به|lawan|to|vs\.?)\s*", re.I)
+PAIRED = "paired"  # the role of such numbers: no count, so never the parts of a total
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,8 @@ def tables(langs: tuple[str, ...]) -> _NumTables:
     prefix_of = {norm_word(v): u for u, vs in units_data["prefix"].items() for v in vs}
     unit_of.update({k: v for k, v in prefix_of.items() if k.isalpha()})
     up = trie_pattern(list(unit_of))
-    re_unit = re.compile(rf"\s*(?:(?:من|of|dari)\s+)?(?:[^\W\d_]{{2,}}\s+)??(?:ال)?({up})(?![\w])")
+    # "60 cm", "a two-foot brim"
+    re_unit = re.compile(rf"(?:\s*|-)(?:(?:من|of|dari)\s+)?(?:[^\W\d_]{{2,}}\s+)??(?:ال)?({up})(?![\w])")
     re_prefix = re.compile(rf"(?<![\w])({trie_pattern(list(prefix_of))})\s*$")
     blockers = [k for k, u in unit_of.items() if u in set(units_data["date_blockers"])]
     re_blocker = re.compile(rf"\s*(?:ال)?({trie_pattern(blockers)})(?![\w])")
@@ -237,11 +241,25 @@ def extract_numbers(nt: Normalized, lang: str, taken: list[tuple[int, int]]) -> 
     return out
 
 
+def _paired(found: list[tuple[int, int, float, str | None]], t: str) -> set[int]:
+    """Positions in ``found`` of plain numbers written against a neighbour ("4-1", "2 مقابل 1")."""
+    out: set[int] = set()
+    for n in range(len(found) - 1):
+        (_, e, _, unit), (s2, _, _, unit2) = found[n], found[n + 1]
+        if unit is None and _RE_AGAINST.fullmatch(t, e, s2):
+            out.add(n)
+            if unit2 is None:
+                out.add(n + 1)
+    return out
+
+
 def to_slots(found: list[tuple[int, int, float, str | None]], nt: Normalized, text: str) -> list[Slot]:
     slots = []
-    for s, e, val, unit in found:
+    paired = _paired(found, nt.text)
+    for n, (s, e, val, unit) in enumerate(found):
         os_, oe = nt.span(s, e)
         v = _fmt(val)
         value = f"{v} {unit}" if unit else v
-        slots.append(Slot("number", value, text[os_:oe], os_, oe, None, False, unit, value))
+        slots.append(Slot("number", value, text[os_:oe], os_, oe, None, False, unit, value,
+                          role=PAIRED if n in paired else None))
     return slots

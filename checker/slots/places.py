@@ -31,9 +31,11 @@ from .resources import (
 )
 
 _AR_TOKEN = re.compile(r"[\u0621-\u064a\u0671-\u06d3]+")
+# lower-case particles inside a Latin name ("Ain al-Asad", "Bandar Seri Begawan", "Isle of Man")
+NAME_PARTICLES = ("al", "el", "ad", "as", "ash", "at", "ar", "az", "an", "ul", "bin", "de", "of", "ez", "es", "ed")
 _LATIN_CAP = re.compile(
     r"(?<![\w'])(?:[A-Z][\w'’]*(?:-[A-Za-z][\w'’]*)*)"
-    r"(?:[ \t]+(?:(?:al|el|ad|as|ash|at|ar|az|an|ul|bin|de|of|ez|es|ed)[- ])?[A-Z][\w'’]*(?:-[A-Za-z][\w'’]*)*)*"
+    rf"(?:[ \t]+(?:(?:{'|'.join(NAME_PARTICLES)})[- ])?[A-Z][\w'’]*(?:-[A-Za-z][\w'’]*)*)*"
 )
 _BAD_TERRITORY = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
 _PREFIXES = ("وال", "بال", "فال", "لل", "و", "ب", "ل", "ف")
@@ -169,6 +171,14 @@ FUZZY_MIN_LETTERS = 4  # skeletons this long or longer may match fuzzily ...
 FUZZY_MIN_RATIO = 80  # ... when this similar (rapidfuzz ratio, 0-100)
 
 
+SHORT_SKELETON = 3
+
+
+def _has_vowel(key: str, shape: str) -> bool:
+    """Whether a place key has letters beyond its consonant skeleton (vowels, or w/y written for them)."""
+    return len(key.replace(" ", "")) > len(shape)
+
+
 def same_place(a: str, b: str) -> bool:
     if a == b:
         return True
@@ -176,7 +186,9 @@ def same_place(a: str, b: str) -> bool:
     if not sa or not sb:
         return a.replace(" ", "") == b.replace(" ", "")
     if sa == sb:
-        return True
+        # one or two consonants are shared by many words ("sr": Syria and an Arabic verb): both names are
+        # written with vowels ("syria", "swry"), or neither is
+        return len(sa) >= SHORT_SKELETON or _has_vowel(a, sa) == _has_vowel(b, sb)
     return min(len(sa), len(sb)) >= FUZZY_MIN_LETTERS and fuzz.ratio(sa, sb) >= FUZZY_MIN_RATIO
 
 
@@ -192,7 +204,12 @@ class PlaceKeys:
         self.skeleton_of = {k: known[k] if k in known else skeleton(k) for k in self.keys}
         self.joined = frozenset(k.replace(" ", "") for k in self.keys)
         self.joined_shapeless = frozenset(k.replace(" ", "") for k, s in self.skeleton_of.items() if not s)
-        self.skeletons = frozenset(s for s in self.skeleton_of.values() if s)
+        self.skeletons = frozenset(s for s in self.skeleton_of.values() if len(s) >= SHORT_SKELETON)
+        # a skeleton of one or two consonants is shared by many words: see same_place
+        self.voiced_short = frozenset(s for k, s in self.skeleton_of.items()
+                                      if s and len(s) < SHORT_SKELETON and _has_vowel(k, s))
+        self.unvoiced_short = frozenset(s for k, s in self.skeleton_of.items()
+                                        if s and len(s) < SHORT_SKELETON and not _has_vowel(k, s))
         self.long_skeletons = tuple(sorted(s for s in self.skeletons if len(s) >= FUZZY_MIN_LETTERS))
         self._answers: dict[str, bool] = {}  # a whole version is asked about the same places pair after pair
 
@@ -210,6 +227,8 @@ class PlaceKeys:
             return joined in self.joined
         if joined in self.joined_shapeless or sa in self.skeletons:
             return True
+        if len(sa) < SHORT_SKELETON:
+            return sa in (self.voiced_short if _has_vowel(name, sa) else self.unvoiced_short)
         if len(sa) < FUZZY_MIN_LETTERS:
             return False
         # candidates found in C with a looser cutoff, then decided by the very test same_place makes
@@ -226,6 +245,34 @@ class PlaceHit:
     end: int
     key: str
     typ: str | None
+    homograph: bool = False
+
+
+@lru_cache(maxsize=1)
+def _homographs() -> dict[str, frozenset[str]]:
+    """Language -> gazetteer names that are words of that language first (see common_words.py)."""
+    return {lang: frozenset(words) for lang, words in load("place_homographs.json").items()
+            if not lang.startswith("_") and isinstance(words, list)}
+
+
+def _mark_homographs(hits: list[PlaceHit], text: str, nt: Normalized, lang: str) -> list[PlaceHit]:
+    """Gazetteer names that are frequent words of ``lang`` marked as such: in Arabic script any of them (a
+    clitic left off), in Latin script one capitalised only as the first word of a sentence or quote; and
+    in any text a Latin name that is an English phrase first ("White House")."""
+    table = _homographs()
+    words, phrases = table.get(lang, frozenset()), table.get("en", frozenset())
+    out = []
+    for h in hits:
+        name = key_of(nt.text[h.start:h.end])
+        bare = [name] + [name[len(p):] for p in _PREFIXES if name.startswith(p) and len(name) - len(p) >= 2]
+        if name in phrases:
+            h = PlaceHit(h.start, h.end, h.key, h.typ, True)
+        elif lang != "en" and any(b in words for b in bare):
+            s, _ = nt.span(h.start, h.end)
+            if not name.isascii() or not re.search(r"\w[^.!?:;\"“”«»]*$", text[:s]):
+                h = PlaceHit(h.start, h.end, h.key, h.typ, True)
+        out.append(h)
+    return out
 
 
 def _lookup(tb: _PlaceTables, name: str, article: bool = False) -> tuple[str, str] | None:
@@ -409,7 +456,7 @@ def extract_places(text: str, nt: Normalized, lang: str) -> list[PlaceHit]:
             continue  # "TEHRAN: ...", "jpnn.com, JAKARTA - ...": where the report was filed, not a fact of it
         if h.key and (not out or h.start >= out[-1].end):
             out.append(h)
-    return out
+    return _mark_homographs(out, text, nt, lang)
 
 
 # a news dateline opening a paragraph: an optional outlet, then the city in capitals and a colon or dash
@@ -421,5 +468,5 @@ def to_slots(hits: list[PlaceHit], nt: Normalized, text: str) -> list[Slot]:
     for h in hits:
         s, e = nt.span(h.start, h.end)
         disp = h.key + (f" ({h.typ})" if h.typ else "")
-        slots.append(Slot("place", h.key, text[s:e], s, e, None, False, h.typ, disp))
+        slots.append(Slot("place", h.key, text[s:e], s, e, None, False, h.typ, disp, homograph=h.homograph))
     return slots

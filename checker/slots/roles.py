@@ -30,8 +30,10 @@ TOLL_UNITS = {role: unit for unit, role in UNIT_ROLES.items()}
 LENGTH_ROLES = frozenset({"depth", "distance"})
 PLAIN_ROLES = frozenset({"magnitude", "coordinate", "time"})  # numbers without a unit only
 CLOCK_ROLES = frozenset({"as_of"})
-# a tally's time and the parts of a time written in words are no facts of the event to compare
-UNCOMPARED = frozenset({"as_of", "time"})
+# a tally's time is no fact of the event to compare; the parts of a time ("minute 75", "9 and 44 minutes")
+# are compared only with parts of a time
+UNCOMPARED = frozenset({"as_of"})
+TIME_PARTS = "time"
 
 _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 _SENTENCE_END = re.compile(r"[.;!?\n](?:\s|$)|[؟:]")
@@ -274,9 +276,11 @@ def _stamp_dates(slots: list[Slot], spans: list[tuple[int, int]], t: str) -> lis
 
 def roles_compatible(a: Slot, b: Slot) -> bool:
     """Whether two numbers may state the same fact: the same role, or no role on one side; never the time
-    a tally was taken; distances only from a common place."""
+    a tally was taken, parts of a time only with parts of a time; distances only from a common place."""
     if a.role in UNCOMPARED or b.role in UNCOMPARED:
         return False
+    if TIME_PARTS in (a.role, b.role):
+        return a.role == b.role
     if a.role != b.role:
         return a.role is None or b.role is None
     if a.role == "distance" and a.near and b.near:
