@@ -238,7 +238,7 @@ def _ngram_keys(text: str, known: PlaceKeys | None = None) -> PlaceKeys:
     skeletons are reused)."""
     # place_key works word by word: the key of a run is its words' keys joined (the empty ones left out)
     # a Latin word in lower case names no place ("rise" does not spell Russia), unless a particle of a name
-    # ("al-Asad"): it breaks the runs
+    # ("al-Khaimah"): it breaks the runs
     words = [_NO_NAME if w.isascii() and w.islower() and w not in _PARTICLES else _word_key(w)
              for w in _WORD.findall(text)]
     runs, keys = words, list(words)

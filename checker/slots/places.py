@@ -31,7 +31,7 @@ from .resources import (
 )
 
 _AR_TOKEN = re.compile(r"[\u0621-\u064a\u0671-\u06d3]+")
-# lower-case particles inside a Latin name ("Ain al-Asad", "Bandar Seri Begawan", "Isle of Man")
+# lower-case particles inside a Latin name ("Ras al-Khaimah", "Bandar Seri Begawan", "Isle of Man")
 NAME_PARTICLES = ("al", "el", "ad", "as", "ash", "at", "ar", "az", "an", "ul", "bin", "de", "of", "ez", "es", "ed")
 _LATIN_CAP = re.compile(
     r"(?<![\w'])(?:[A-Z][\w'’]*(?:-[A-Za-z][\w'’]*)*)"
