@@ -125,7 +125,7 @@ def main() -> None:
         print(f"{label} Linear here: {bound * per_sentence / 1e9:.0f} GFLOP/s -> FLOP-bound limit {bound:.0f} "
               f"sentences/s; PyTorch {label} reaches {got / bound:.0%} of it")
     padding(lengths)
-    batch_rows(texts, args.rounds)
+    batch_rows(texts, args.rounds, args.nli_pairs)
     thread_counts(engines, texts, threads, args.rounds)
     cross_encoder(args.nli_pairs, args.rounds)
     if not args.no_align:  # fp32's vectors are bf16's (README): not run again
@@ -151,18 +151,41 @@ def padding(lengths: list[int], call: int = 256) -> None:
           f"in arrival order (64 rows) {padded(in_order) / real:.3f}")
 
 
-def batch_rows(texts: list[str], rounds: int) -> None:
-    """bf16 sentences/s with length-sorted batches of at most 64, 32 and 16 rows (less padding, smaller
-    matmuls), timed in turns."""
+def batch_rows(texts: list[str], rounds: int, n_pairs: int) -> None:
+    """bf16 sentences/s, and the cross-encoder's pairs/s, with length-sorted batches of at most 64, 32,
+    16 and 8 rows (less padding, smaller matmuls), timed in turns."""
+    from checker.crossencoder import E5CrossEncoderNLI
     from checker.embed import E5TorchEncoder
+    from checker.registry import models_dir
 
-    encoders = {rows: E5TorchEncoder(batch_size=rows) for rows in (64, 32, 16)}
-    encoders[64].encode(texts[:16])  # the three share one tokenizer; each builds its own model
-    for encoder in encoders.values():
-        encoder.encode(texts[:16])
+    sizes = (64, 32, 16, 8)
+    encoders = {rows: E5TorchEncoder(batch_size=rows) for rows in sizes}
+    vectors = {rows: encoder.encode(texts) for rows, encoder in encoders.items()}  # also warms up
     seconds = best_times(encoders, lambda encoder: encoder.encode(texts), rounds)
     print("bf16 sentences/s by rows per batch: " + ", ".join(
         f"{rows}: {len(texts) / s:.1f} ({seconds[64] / s:.2f}x)" for rows, s in seconds.items()))
+    print("  min cosine to 64 rows' vectors: " + ", ".join(
+        f"{rows}: {(vectors[rows] * vectors[64]).sum(axis=1).min():.6f}" for rows in sizes[1:]))
+    folder = models_dir() / "e5-nli"
+    if not (folder / "config.json").is_file() or n_pairs <= 0:
+        return
+    premises, hypotheses = nli_pairs(n_pairs)
+    scorers = {rows: E5CrossEncoderNLI(folder, batch_size=rows) for rows in sizes}
+    probs = {rows: scorer.predict(premises, hypotheses) for rows, scorer in scorers.items()}  # also warms up
+    seconds = best_times(scorers, lambda scorer: scorer.predict(premises, hypotheses), rounds)
+    print("bf16 NLI pairs/s by rows per batch: " + ", ".join(
+        f"{rows}: {len(premises) / s:.1f} ({seconds[64] / s:.2f}x)" for rows, s in seconds.items()))
+    print("  max |diff| of probabilities to 64 rows': " + ", ".join(
+        f"{rows}: {np.abs(probs[rows] - probs[64]).max():.4f}" for rows in sizes[1:]))
+
+
+def nli_pairs(n_pairs: int) -> tuple[list[str], list[str]]:
+    """Premises and hypotheses of every n-th pair of the NLI validation set, ``n_pairs`` of them."""
+    from checker.evaluate import load_nli_pairs
+
+    pairs = load_nli_pairs(ROOT / "fixtures/eval/nli/val.jsonl")
+    pairs = pairs[:: max(1, len(pairs) // n_pairs)][:n_pairs]
+    return [p.premise for p in pairs], [p.hypothesis for p in pairs]
 
 
 def thread_counts(engines: dict[str, object], texts: list[str], threads: int, rounds: int) -> None:
@@ -188,24 +211,22 @@ def cross_encoder(n_pairs: int, rounds: int) -> None:
     """The NLI cross-encoder in bf16 and int8 on real NLI pairs: pairs/s, and how far int8's
     probabilities are from bf16's (P(contradiction), and the most likely label)."""
     from checker.crossencoder import E5CrossEncoderNLI
-    from checker.evaluate import load_nli_pairs
     from checker.registry import models_dir
     from checker.types import NLI_LABELS
 
     folder = models_dir() / "e5-nli"
     if not (folder / "config.json").is_file() or n_pairs <= 0:
         return
-    pairs = load_nli_pairs(ROOT / "fixtures/eval/nli/val.jsonl")
-    pairs = pairs[:: max(1, len(pairs) // n_pairs)][:n_pairs]
-    premises, hypotheses = [p.premise for p in pairs], [p.hypothesis for p in pairs]
+    premises, hypotheses = nli_pairs(n_pairs)
     scorers = {precision: E5CrossEncoderNLI(folder, precision=precision) for precision in ("bf16", "int8")}
     probs = {name: scorer.predict(premises, hypotheses) for name, scorer in scorers.items()}  # also warms up
     seconds = best_times(scorers, lambda scorer: scorer.predict(premises, hypotheses), rounds)
     contradiction = NLI_LABELS.index("contradiction")
     diff = np.abs(probs["int8"][:, contradiction] - probs["bf16"][:, contradiction])
     agree = (probs["int8"].argmax(1) == probs["bf16"].argmax(1)).mean()
-    print(f"\nNLI cross-encoder, {len(pairs)} validation pairs: bf16 {len(pairs) / seconds['bf16']:.1f} pairs/s, "
-          f"int8 {len(pairs) / seconds['int8']:.1f} pairs/s ({seconds['bf16'] / seconds['int8']:.2f}x)")
+    n = len(premises)
+    print(f"\nNLI cross-encoder, {n} validation pairs: bf16 {n / seconds['bf16']:.1f} pairs/s, "
+          f"int8 {n / seconds['int8']:.1f} pairs/s ({seconds['bf16'] / seconds['int8']:.2f}x)")
     print(f"int8 vs bf16 P(contradiction): max |diff| {diff.max():.4f}, mean {diff.mean():.4f}; "
           f"same most likely label {agree:.1%}")
 

@@ -110,6 +110,8 @@ def test_encoder_gives_unit_vectors_and_equal_texts_equal_vectors(tiny_file):
     np.testing.assert_allclose(vectors[0], vectors[2], atol=1e-6)  # padding in a batch changes nothing
     alone = enc.encode([TRAINING_TEXT[0]])[0]
     np.testing.assert_allclose(alone, vectors[0], atol=1e-5)
+    two_rows = E5TorchEncoder(e5_file=str(tiny_file[0]), precision="fp32", batch_size=2)
+    np.testing.assert_allclose(two_rows.encode(TRAINING_TEXT), enc.encode(TRAINING_TEXT), atol=1e-5)
     assert float(vectors[0] @ vectors[1]) < 0.999
 
 
