@@ -461,8 +461,9 @@ def materialise_buffers(bert) -> None:
 class Int8Linear:
     """A Linear layer for int8 matmuls: weights int8 per output channel (symmetric, scale = the row's
     largest magnitude / 127), inputs quantised per call to 8 bits over the whole tensor (asymmetric),
-    int32 accumulation, float32 out: PyTorch's dynamic int8 Linear (fbgemm on x86). A third of bf16's
-    time on CPUs with AVX-512 VNNI, about a quarter of its memory."""
+    int32 accumulation, float32 out: PyTorch's dynamic int8 Linear (fbgemm or oneDNN on x86). About 1.5x
+    bf16's rate on a CPU with AVX-512 VNNI, half its weight memory; inputs with a few wide channels lose
+    precision (models/README.md)."""
 
     def __init__(self, weight, bias) -> None:
         import warnings

@@ -350,6 +350,10 @@ def test_each_precision_has_its_own_identity_in_the_result_cache(tiny_file, tmp_
     f = read_e5_file(path)
     encoders = {p: E5TorchEncoder(e5_file=str(path), precision=p) for p in ("fp32", "bf16", "int8")}
     assert len({model_key(encoder) for encoder in encoders.values()}) == 3
+    monkeypatch.setattr("checker.e5model.INT8_REDUCE_RANGE", True)  # a CPU without VNNI: other int8 numbers
+    assert model_key(E5TorchEncoder(e5_file=str(path), precision="int8")) not in {
+        model_key(encoder) for encoder in encoders.values()}
+    monkeypatch.undo()
     cosine = (encoders["int8"].encode(TRAINING_TEXT[:3]) * encoders["bf16"].encode(TRAINING_TEXT[:3])).sum(axis=1)
     assert cosine.min() > 0.99
     models = tmp_path / "models"
