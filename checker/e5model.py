@@ -458,6 +458,81 @@ def materialise_buffers(bert) -> None:
         emb.register_buffer("token_type_ids", torch.zeros((1, n), dtype=torch.long), persistent=False)
 
 
+class Int8Linear:
+    """A Linear layer for int8 matmuls: weights int8 per output channel (symmetric, scale = the row's
+    largest magnitude / 127), inputs quantised per call to 8 bits over the whole tensor (asymmetric),
+    int32 accumulation, float32 out: PyTorch's dynamic int8 Linear (fbgemm or oneDNN on x86). About 1.5x
+    bf16's rate on a CPU with AVX-512 VNNI, half its weight memory; inputs with a few wide channels lose
+    precision (models/README.md)."""
+
+    def __init__(self, weight, bias) -> None:
+        import warnings
+
+        import torch
+
+        weight = weight.float()
+        scales = (weight.abs().amax(dim=1).clamp_min(1e-12) / 127).double()
+        with warnings.catch_warnings():  # quantised tensors are flagged for a future release; this one packs them
+            warnings.simplefilter("ignore", UserWarning)
+            quantised = torch.quantize_per_channel(weight, scales, torch.zeros_like(scales, dtype=torch.long), 0,
+                                                   torch.qint8)
+            self.packed = torch.ops.quantized.linear_prepack(quantised, bias.float())
+
+    def __call__(self, x):
+        import torch
+
+        return torch.ops.quantized.linear_dynamic(x, self.packed, INT8_REDUCE_RANGE)
+
+
+def cpu_has_vnni() -> bool:
+    """Whether the CPU multiplies 8-bit integers into 32-bit sums in one step (AVX-512 VNNI, AVX-VNNI,
+    AMX): without it x86 int8 kernels sum pairs of products in 16 bits, which 8-bit inputs can overflow."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace").split()
+    except OSError:
+        return False
+    return bool({"avx512_vnni", "avx_vnni", "amx_int8"} & set(flags))
+
+
+# Int8 inputs quantised to 7 bits instead of 8 where the kernel could overflow (4x the rounding error)
+INT8_REDUCE_RANGE = not cpu_has_vnni()
+Linear = tuple | Int8Linear  # (weight, bias) for ``F.linear``, or an int8 layer
+
+
+def project(x, layer: Linear):
+    """A Linear layer's output: ``F.linear`` over (weight, bias), or the int8 layer's."""
+    import torch.nn.functional as F  # noqa: N812
+
+    return layer(x) if isinstance(layer, Int8Linear) else F.linear(x, *layer)
+
+
+# How an ``E5Inference`` computes: its matrix weights' dtype and whether it runs under bf16 autocast
+PRECISIONS = ("fp32", "bf16", "int8")
+
+
+def precision_dtype(precision: str):
+    """The ``E5Inference`` dtype of a precision name (``PRECISIONS``)."""
+    import torch
+
+    dtypes = {"fp32": torch.float32, "bf16": torch.bfloat16, "int8": torch.qint8}
+    if precision not in dtypes:
+        raise CheckError(f"unknown e5 precision {precision!r} (one of {', '.join(PRECISIONS)})")
+    return dtypes[precision]
+
+
+def precision_context(precision: str):
+    """What a model of that precision runs under: bf16 autocast for bf16, nothing else."""
+    import torch
+
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16")
+
+
+def precision_identity(precision: str) -> str:
+    """The precision's part of a model's identity in the result cache: its name, and for int8 whether
+    inputs are quantised to 7 bits (other numbers)."""
+    return precision + ("-7bit" if precision == "int8" and INT8_REDUCE_RANGE else "")
+
+
 class E5Inference:
     """The BERT forward pass for inference, in plain PyTorch over ``BertModel``-named weights: the
     rebuilt e5 encoder, and with a pooler and classifier the NLI cross-encoder. Same arithmetic as
@@ -470,16 +545,25 @@ class E5Inference:
         optional) that replace or add to the file's own (a cross-encoder's delta). ``dtype``: the
         precision the matrix weights are kept in, float32 by default; bfloat16 holds them as
         ``torch.autocast`` would cast them on every call (same results, half the memory), and then the
-        model runs under ``torch.autocast("cpu", dtype=torch.bfloat16)`` only."""
+        model runs under ``torch.autocast("cpu", dtype=torch.bfloat16)`` only; ``torch.qint8`` packs them
+        for int8 matmuls (``Int8Linear``), the rest in float32, and then the model runs outside autocast."""
         import torch
 
         self.dtype = dtype or torch.float32
+        int8 = self.dtype == torch.qint8
         given = {name.removeprefix("bert."): value for name, value in (weights or {}).items()}
         stored = bert_names(f)
 
         def weight(name: str, matrix: bool = False):
             value = given[name] if name in given else torch.from_numpy(f.tensors[stored[name]])
-            return value.to(self.dtype if matrix else torch.float32)
+            return value.to(self.dtype if matrix and not int8 else torch.float32)
+
+        def linear(prefix: str, parts: Sequence[str] = ("",)) -> Linear:
+            """The Linear layer(s) ``prefix + part`` (several stacked as one), as ``F.linear`` takes them
+            or packed for int8."""
+            w = torch.cat([weight(prefix + part + ".weight", matrix=True) for part in parts])
+            b = torch.cat([weight(prefix + part + ".bias") for part in parts])
+            return Int8Linear(w, b) if int8 else (w, b)
 
         self._word_q4 = torch.from_numpy(np.ascontiguousarray(f.word_q4)).view(-1, 18)
         self._blocks_per_row = f.hidden // QK
@@ -490,18 +574,15 @@ class E5Inference:
         self._layers = []
         for i in range(f.layers):
             p = f"encoder.layer.{i}."
-            qkv = [p + f"attention.self.{part}" for part in ("query", "key", "value")]
             self._layers.append((
-                torch.cat([weight(n + ".weight", matrix=True) for n in qkv]), torch.cat([weight(n + ".bias") for n in qkv]),
-                weight(p + "attention.output.dense.weight", matrix=True), weight(p + "attention.output.dense.bias"),
+                linear(p + "attention.self.", ("query", "key", "value")),
+                linear(p + "attention.output.dense"),
                 weight(p + "attention.output.LayerNorm.weight"), weight(p + "attention.output.LayerNorm.bias"),
-                weight(p + "intermediate.dense.weight", matrix=True), weight(p + "intermediate.dense.bias"),
-                weight(p + "output.dense.weight", matrix=True), weight(p + "output.dense.bias"),
+                linear(p + "intermediate.dense"), linear(p + "output.dense"),
                 weight(p + "output.LayerNorm.weight"), weight(p + "output.LayerNorm.bias")))
         head = ("pooler.dense.weight", "pooler.dense.bias", "classifier.weight", "classifier.bias")
-        self._head = tuple(weight(n, matrix=n.endswith(".weight")) for n in head) if all(n in given for n in head) \
-            else None
-        self.num_labels = int(self._head[2].shape[0]) if self._head else 0
+        self._head = (linear("pooler.dense"), linear("classifier")) if all(n in given for n in head) else None
+        self.num_labels = int(given["classifier.bias"].shape[0]) if self._head else 0
 
     def _word_rows(self, input_ids):
         import torch
@@ -515,22 +596,24 @@ class E5Inference:
         import torch
         import torch.nn.functional as F  # noqa: N812
 
-        if self.dtype != torch.float32 and not torch.is_autocast_enabled("cpu"):
+        if self.dtype == torch.bfloat16 and not torch.is_autocast_enabled("cpu"):
             raise CheckError(f"this e5 model keeps its weights in {self.dtype}: run it under torch.autocast")
+        if self.dtype == torch.qint8 and torch.is_autocast_enabled("cpu"):
+            raise CheckError("this e5 model keeps its weights in int8: run it outside torch.autocast")
         batch, length = input_ids.shape
         pos, token_type, ln_w, ln_b = self._emb
         x = self._word_rows(input_ids) + pos[:length] + token_type
         x = F.layer_norm(x, (self.hidden,), ln_w, ln_b, self.eps)
         keep = attention_mask.bool()[:, None, None, :]
         head_dim = self.hidden // self.heads
-        for qkv_w, qkv_b, ao_w, ao_b, aln_w, aln_b, fi_w, fi_b, fo_w, fo_b, oln_w, oln_b in self._layers:
-            q, k, v = (F.linear(x, qkv_w, qkv_b).view(batch, length, 3, self.heads, head_dim)
+        for qkv, attention_out, aln_w, aln_b, inner_in, inner_out, oln_w, oln_b in self._layers:
+            q, k, v = (project(x, qkv).view(batch, length, 3, self.heads, head_dim)
                        .permute(2, 0, 3, 1, 4).unbind(0))
             attended = F.scaled_dot_product_attention(q, k, v, attn_mask=keep)
             attended = attended.transpose(1, 2).reshape(batch, length, self.hidden)
-            x = F.layer_norm(x + F.linear(attended, ao_w, ao_b), (self.hidden,), aln_w, aln_b, self.eps)
-            inner = F.gelu(F.linear(x, fi_w, fi_b))
-            x = F.layer_norm(x + F.linear(inner, fo_w, fo_b), (self.hidden,), oln_w, oln_b, self.eps)
+            x = F.layer_norm(x + project(attended, attention_out), (self.hidden,), aln_w, aln_b, self.eps)
+            inner = F.gelu(project(x, inner_in))
+            x = F.layer_norm(x + project(inner, inner_out), (self.hidden,), oln_w, oln_b, self.eps)
         return x
 
     def mean_pooled(self, input_ids, attention_mask):
@@ -542,10 +625,9 @@ class E5Inference:
     def logits(self, input_ids, attention_mask):
         """Sequence-classification logits: pooler (tanh over the first token), then the classifier."""
         import torch
-        import torch.nn.functional as F  # noqa: N812
 
         if self._head is None:
             raise CheckError("this e5 model has no classification head")
-        pool_w, pool_b, cls_w, cls_b = self._head
+        pooler, classifier = self._head
         first = self.hidden_states(input_ids, attention_mask)[:, 0]
-        return F.linear(torch.tanh(F.linear(first, pool_w, pool_b)), cls_w, cls_b).float()
+        return project(torch.tanh(project(first, pooler)), classifier).float()

