@@ -191,6 +191,10 @@ class E5CrossEncoderNLI:
             self._tokenizer = e5_tokenizer(self._file)
         return self._runtime
 
+    def release(self) -> None:
+        """Drop the built weights (built again on the next call)."""
+        self._runtime = None
+
     def logits(self, premises: Sequence[str], hypotheses: Sequence[str]) -> np.ndarray:
         import torch
         from tqdm.auto import tqdm

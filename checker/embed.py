@@ -88,6 +88,10 @@ class E5TorchEncoder:
             self._runtime = E5Inference(load_e5_file(self._file), dtype=precision_dtype(self.precision))
         return self._runtime
 
+    def release(self) -> None:
+        """Drop the built weights (built again on the next call): a large check frees them for the next model."""
+        self._runtime = None
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         import torch
 

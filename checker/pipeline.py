@@ -78,6 +78,18 @@ def cached_nli(nli: NLIScorer | None, cache: ResultCache | None) -> NLIScorer | 
     return CachedNLI(nli, cache)
 
 
+# A check of this many claims or more drops each model's built weights once its stage is done (peak memory);
+# the next check builds them again, which costs little beside a check of that size
+RELEASE_MIN_CLAIMS = 5000
+
+
+def release_weights(model: object) -> None:
+    """Free a model's built weights where it can build them again (``release``); others keep theirs."""
+    release = getattr(model, "release", None)
+    if callable(release):
+        release()
+
+
 def check(inputs: list[Path] | list[str], config: CheckConfig | None = None, models: Models | None = None,
           dateline: dt.date | None = None) -> Report:
     """Run the whole pipeline on the language versions of one story. ``dateline``: the story's date, for
@@ -181,6 +193,8 @@ def check_documents(documents: list[Document], config: CheckConfig | None = None
     timings["align"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
+    if len(claims) >= RELEASE_MIN_CLAIMS:  # the encoder's weights make room for the cross-encoder's
+        release_weights(models.encoder)
     claim_vectors = {c.id: vectors[n] for n, c in enumerate(claims)}
     # anchoring reads each version's dates against its own dateline only: a borrowed one may be the outlier's
     own_dates = SlotsPerClaim([replace(d, assumed_dateline=None) for d in documents], cache).prefetch(claims)
@@ -204,6 +218,8 @@ def check_documents(documents: list[Document], config: CheckConfig | None = None
                                               set_aside=set_aside, min_cosine=align.min_cosine, stats=stats,
                                               slots=slots, cache=cache)
     timings["compare"] = time.perf_counter() - t0
+    if len(claims) >= RELEASE_MIN_CLAIMS:  # and the report is written without either
+        release_weights(models.nli)
     if cache:
         cache.close()
     if stats.get("nli_pairs", 0) < stats.get("nli_pairs_planned", 0):

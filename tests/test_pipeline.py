@@ -154,3 +154,44 @@ def test_cli_max_nli_pairs_caps_nli_with_a_warning(tmp_path, monkeypatch):
     assert "NLI ran on 7 of 30 candidate pairs (--max-nli-pairs)" in data["warnings"]
     assert "NLI ran on 7 of 30" in result.output
     assert data["settings"]["compare"]["max_nli_pairs"] == 7
+
+
+def test_a_large_check_frees_each_models_weights_after_its_stage(tmp_path, monkeypatch):
+    from tiny_models import HashEncoder
+
+    import checker.pipeline
+    from checker.pipeline import Models
+
+    events: list[str] = []
+
+    class Encoder(HashEncoder):
+        def encode(self, texts):
+            events.append("encode")
+            return super().encode(texts)
+
+        def release(self):
+            events.append("release encoder")
+
+    class NLI:
+        info = ModelInfo("nli", "test/nli", "1", False, "test double")
+
+        def predict(self, premises, hypotheses):
+            events.append("nli")
+            return np.tile([0.6, 0.3, 0.1], (len(premises), 1))
+
+        def release(self):
+            events.append("release nli")
+
+    lines = [f"Statement number {word} says the council met again." for word in ("one", "two", "three")]
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    models = Models(Encoder(), NLI())
+    config = CheckConfig(progress=False, use_cache=False)
+    inputs = [tmp_path / "a.txt", tmp_path / "b.txt"]
+    check(inputs, config, models=models)
+    assert "release encoder" not in events and "release nli" not in events  # a small check keeps them
+    events.clear()
+    monkeypatch.setattr(checker.pipeline, "RELEASE_MIN_CLAIMS", 6)
+    check(inputs, config, models=models)
+    assert events.index("release encoder") > max(i for i, e in enumerate(events) if e == "encode")
+    assert events.index("release encoder") < events.index("nli") < events.index("release nli") == len(events) - 1
