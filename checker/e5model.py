@@ -415,11 +415,41 @@ KERNEL_CACHE_VARIABLES = ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "LRU_CACHE_CAPACITY
 KERNEL_CACHE = "16"
 
 
+# glibc's malloc serves blocks of this size or more from their own mappings, which go back to the system
+# when freed (its default threshold rises with the largest block freed, so tensors of every batch shape
+# would stay on the heap: tens of MB more at the peak)
+MMAP_THRESHOLD = 128 * 1024
+_M_MMAP_THRESHOLD = -3  # mallopt's parameter number
+
+
+@lru_cache(maxsize=1)
+def _libc():
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+    except OSError:  # not glibc: nothing to tune
+        return None
+
+
+def return_freed_memory() -> None:
+    """Give the heap's free pages back to the system (glibc), e.g. once a model's weights are freed."""
+    import gc
+
+    gc.collect()
+    if _libc() is not None:
+        _libc().malloc_trim(0)
+
+
 def configure_torch() -> None:
-    """Before a model's first call: intra-op threads (``torch_threads``) and small kernel caches (unless
-    their variables are set; read when the first kernel is built)."""
+    """Before a model's first call: intra-op threads (``torch_threads``), small kernel caches (unless
+    their variables are set; read when the first kernel is built) and a fixed mmap threshold."""
     for variable in KERNEL_CACHE_VARIABLES:
         os.environ.setdefault(variable, KERNEL_CACHE)
+    if _libc() is not None and "MALLOC_MMAP_THRESHOLD_" not in os.environ:
+        _libc().mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
     import torch
 
     torch.set_num_threads(torch_threads())

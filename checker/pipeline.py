@@ -84,10 +84,14 @@ RELEASE_MIN_CLAIMS = 5000
 
 
 def release_weights(model: object) -> None:
-    """Free a model's built weights where it can build them again (``release``); others keep theirs."""
+    """Free a model's built weights where it can build them again (``release``), and give the memory back
+    to the system; others keep theirs."""
     release = getattr(model, "release", None)
     if callable(release):
         release()
+        from .e5model import return_freed_memory
+
+        return_freed_memory()
 
 
 def check(inputs: list[Path] | list[str], config: CheckConfig | None = None, models: Models | None = None,
