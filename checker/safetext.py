@@ -71,13 +71,26 @@ def _is_record(value: object, depth: int = 2) -> bool:
     return depth > 0 and len(value) <= 8 and all(_is_record(v, depth - 1) for v in members)
 
 
+def _few_members(value: object, budget: int) -> bool:
+    """Whether ``value`` holds at most ``budget`` members, nested ones counted (stops counting past it)."""
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, dict | list | tuple):
+            budget -= len(item)
+            if budget < 0:
+                return False
+            todo.extend(item.values() if isinstance(item, dict) else item)
+    return True
+
+
 def _laid_out(value: object, pad: str, indent: str) -> str:
     """``value`` as JSON on one line where that fits ``JSON_LINE_WIDTH`` or where it is a record (an
     object of scalars and small containers, e.g. one finding), else one member a line. The C encoder does
     the work: ``json.dumps`` with ``indent`` runs in pure Python, slow on large reports."""
     if not isinstance(value, dict | list | tuple) or not value:
         return json.dumps(value, ensure_ascii=False)
-    if len(value) <= JSON_LINE_WIDTH // 4:  # larger containers never fit on a line
+    if _few_members(value, JSON_LINE_WIDTH // 2):  # larger containers never fit on a line: not dumped whole
         compact = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
         if len(compact) <= JSON_LINE_WIDTH or (isinstance(value, dict) and all(map(_is_record, value.values()))):
             return compact
