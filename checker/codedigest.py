@@ -1,6 +1,6 @@
 """Digests of code: what names the results that code, not a model, derives from the inputs (fact slots,
-alignments), so that such a result kept in the result cache (``cache.ResultCache.remember``) is only
-read back by the code that made it.
+alignments), so that such a result kept in the result cache is only
+read back by the code that made it (``cache.remembered``).
 
 A digest covers the modules given and every checker module they import (found in their import lines,
 transitively, imports inside functions included), the versions of the other packages any of them
@@ -10,8 +10,8 @@ given. An edit to any of them gives another digest.
 
 from __future__ import annotations
 
-import ast
 import hashlib
+import re
 import sys
 import unicodedata
 from functools import cache
@@ -21,24 +21,32 @@ from pathlib import Path
 CHECKER_DIR = Path(__file__).resolve().parent
 
 
+_FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]+)", re.M)
+_IMPORT = re.compile(r"^[ \t]*import[ \t]+([\w., \t]+)", re.M)
+_NAME = re.compile(r"[A-Za-z_]\w*")
+
+
 def _imports(path: Path) -> tuple[set[Path], set[str]]:
-    """The checker modules a module imports (as files) and the top-level names of the others."""
+    """The checker modules a module imports (as files) and the top-level names of the others, read from
+    its import statements (those inside functions too; an import line quoted in a string counts as well,
+    which only widens the digest) without parsing the module: a cached run reads them all."""
+    text = path.read_text(encoding="utf-8")
     modules: set[Path] = set()
-    packages: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_bytes(), str(path))):
-        if isinstance(node, ast.Import):
-            packages.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            packages.add(node.module.split(".")[0])
-        elif isinstance(node, ast.ImportFrom):
-            base = path.parent
-            for _ in range(node.level - 1):
-                base = base.parent
-            names = [node.module] if node.module else [alias.name for alias in node.names]
-            for name in names:
-                target = base.joinpath(*name.split("."))
-                modules.update(p for p in (target.with_suffix(".py"), target / "__init__.py") if p.is_file())
-    return modules, packages
+    packages = {part.split()[0].split(".")[0] for m in _IMPORT.finditer(text) for part in m.group(1).split(",")
+                if part.strip()}
+    for m in _FROM_IMPORT.finditer(text):
+        dots, module, names = m.groups()
+        if not dots:
+            packages.add(module.split(".")[0])
+            continue
+        base = path.parent
+        for _ in range(len(dots) - 1):
+            base = base.parent
+        targets = [module] if module else [n for n in _NAME.findall(names.replace(" as ", " ")) if n != "as"]
+        for name in targets:
+            target = base.joinpath(*name.split("."))
+            modules.update(p for p in (target.with_suffix(".py"), target / "__init__.py") if p.is_file())
+    return modules, {p for p in packages if p}
 
 
 def _distribution_version(package: str) -> str:

@@ -103,3 +103,20 @@ def test_code_digests_cover_imported_modules_packages_and_data(tmp_path):
     code_digest.cache_clear()
     assert code_digest(CHECKER_DIR / "align.py", data=(data,)) != before
     assert code_digest(CHECKER_DIR / "align.py") != code_digest(CHECKER_DIR / "segment.py")
+
+
+def test_import_statements_of_every_form_enter_the_digest(tmp_path, monkeypatch):
+    from checker import codedigest
+
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    for name in ("a.py", "b.py", "c.py", "sub/__init__.py", "sub/d.py", "unused.py"):
+        (package / name).write_text("x = 1\n", encoding="utf-8")
+    (package / "main.py").write_text(
+        "import os, numpy as np\nimport babel.dates\nfrom . import (a,\n    b as bee)\n"
+        "def f():\n    from .sub.d import x\n    from .c import y  # noqa\n    from lingua import Language\n",
+        encoding="utf-8")
+    monkeypatch.setattr(codedigest, "CHECKER_DIR", package)
+    sources, packages = codedigest.code_sources(package / "main.py")
+    assert [p.relative_to(package).as_posix() for p in sources] == ["a.py", "b.py", "c.py", "main.py", "sub/d.py"]
+    assert packages == ["babel", "lingua", "numpy"]
