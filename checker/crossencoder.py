@@ -193,8 +193,12 @@ class E5CrossEncoderNLI:
         return self._runtime
 
     def release(self) -> None:
-        """Drop the built weights (built again on the next call)."""
+        """Drop the built weights and the pieces of the tokenizer it shares with the encoder (both built
+        again on the next call of either model): the last model of a large check frees what they hold."""
         self._runtime = None
+        tokenizer = getattr(self, "_tokenizer", None)
+        if tokenizer is not None:
+            tokenizer.forget()
 
     def logits(self, premises: Sequence[str], hypotheses: Sequence[str]) -> np.ndarray:
         import torch

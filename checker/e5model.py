@@ -320,6 +320,10 @@ class E5Tokenizer:
             special_tokens=[(bos, position[f.bos]), (eos, position[f.eos])])
         return tok, np.asarray(kept, dtype=np.int64)
 
+    def forget(self) -> None:
+        """Drop the loaded pieces (loaded again for the next texts): frees their memory."""
+        self._loaded, self._blocks = None, frozenset()
+
     @property
     def pieces_loaded(self) -> int:
         """How many of the vocabulary's pieces the tokenizer holds now."""

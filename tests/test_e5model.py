@@ -374,3 +374,15 @@ def test_each_precision_has_its_own_identity_in_the_result_cache(tiny_file, tmp_
     assert scorers["tiny-xenc"].info.name != scorers["tiny-xenc-int8"].info.name
     probs = {spec: scorer.predict(TRAINING_TEXT[:4], TRAINING_TEXT[4:8]) for spec, scorer in scorers.items()}
     np.testing.assert_allclose(probs["tiny-xenc-int8"], probs["tiny-xenc"], atol=0.02)
+
+
+def test_a_forgotten_tokenizer_loads_its_pieces_again_with_the_same_ids(tiny_file):
+    from checker.e5model import e5_tokenizer
+
+    tokenizer = e5_tokenizer(str(tiny_file[0]))
+    texts = ["a short text", "نص قصير"]
+    first = tokenizer.ids(texts)
+    assert tokenizer.pieces_loaded > 0
+    tokenizer.forget()
+    assert tokenizer.pieces_loaded == 0
+    assert tokenizer.ids(texts) == first and tokenizer.pieces_loaded > 0
