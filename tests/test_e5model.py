@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tiny_models import TRAINING_TEXT, build_tiny_e5_file
+from tiny_models import TRAINING_TEXT, build_tiny_e5_file, write_unit_smoothing
 
 from checker.crossencoder import (
     DELTA_FILE,
@@ -296,48 +296,11 @@ def test_a_batch_run_a_few_rows_at_a_time_gives_the_whole_batchs_numbers(tiny_fi
     assert torch.equal(parts, whole)
 
 
-def test_int8_linear_is_close_to_the_float_linear():
-    import torch
-    import torch.nn.functional as F  # noqa: N812
+def test_pytorch_precisions_refuse_int8_and_unknown_names():
+    from checker.e5model import precision_dtype
 
-    from checker.e5model import Int8Linear, project
-
-    generator = torch.Generator().manual_seed(0)
-    x = torch.randn(50, 64, generator=generator)
-    weight, bias = torch.randn(96, 64, generator=generator) * 0.1, torch.randn(96, generator=generator)
-    expected = F.linear(x, weight, bias)
-    with torch.inference_mode():
-        got = project(x, Int8Linear(weight, bias))
-    assert got.dtype == torch.float32 and got.shape == expected.shape
-    assert float((got - expected).norm() / expected.norm()) < 0.02
-    assert float((got - expected).norm() / expected.norm()) > 0  # int8, not the float weights
-
-
-def test_int8_model_is_close_to_bf16_and_runs_outside_autocast_only(tiny_file):
-    """Int8 matmuls give sentence vectors near the bf16 model's (the tiny model's random weights spread
-    activations less than a trained one's, so the bound is tighter than what real text gets), and the
-    classification head runs in int8 too."""
-    import torch
-
-    from checker.e5model import E5Inference, precision_context, precision_dtype
-
-    f = read_e5_file(tiny_file[0])
-    enc = E5Tokenizer(f).encode_batch(TRAINING_TEXT[:4], TRAINING_TEXT[4:8])
-    outputs = {}
-    head = {k: v for k, v in build_classifier(f, seed=3).state_dict().items()
-            if k.startswith(("bert.pooler.", "classifier."))}
-    for precision in ("bf16", "int8"):
-        runtime = E5Inference(f, head, dtype=precision_dtype(precision))
-        with torch.inference_mode(), precision_context(precision):
-            outputs[precision] = (runtime.mean_pooled(enc["input_ids"], enc["attention_mask"]),
-                                  runtime.logits(enc["input_ids"], enc["attention_mask"]))
-    (bf16_vectors, bf16_logits), (int8_vectors, int8_logits) = outputs["bf16"], outputs["int8"]
-    cosine = torch.nn.functional.cosine_similarity(int8_vectors, bf16_vectors)
-    assert float(cosine.min()) > 0.999 and not torch.equal(int8_vectors, bf16_vectors)
-    torch.testing.assert_close(int8_logits.softmax(-1), bf16_logits.softmax(-1), atol=0.02, rtol=0)
-    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16), pytest.raises(CheckError,
-                                                                                             match="int8"):
-        E5Inference(f, dtype=torch.qint8).mean_pooled(enc["input_ids"], enc["attention_mask"])
+    with pytest.raises(CheckError, match="ONNX Runtime"):
+        precision_dtype("int8")
     with pytest.raises(CheckError, match="unknown e5 precision"):
         precision_dtype("fp8")
 
@@ -348,20 +311,28 @@ def test_each_precision_has_its_own_identity_in_the_result_cache(tiny_file, tmp_
 
     path, _ = tiny_file
     f = read_e5_file(path)
-    encoders = {p: E5TorchEncoder(e5_file=str(path), precision=p) for p in ("fp32", "bf16", "int8")}
+    models = tmp_path / "models"
+    smooth = write_unit_smoothing(models / "tiny-e5-int8.npz", f)
+    encoders = {p: E5TorchEncoder(e5_file=str(path), precision=p, smooth=smooth if p == "int8" else None)
+                for p in ("fp32", "bf16", "int8")}
     assert len({model_key(encoder) for encoder in encoders.values()}) == 3
-    monkeypatch.setattr("checker.e5model.INT8_REDUCE_RANGE", True)  # a CPU without VNNI: other int8 numbers
-    assert model_key(E5TorchEncoder(e5_file=str(path), precision="int8")) not in {
+    monkeypatch.setattr("checker.e5model.cpu_has_vnni", lambda: False)  # unsigned int8 weights: other numbers
+    assert model_key(E5TorchEncoder(e5_file=str(path), precision="int8", smooth=smooth)) not in {
         model_key(encoder) for encoder in encoders.values()}
     monkeypatch.undo()
+    other = write_unit_smoothing(models / "other.npz", f, value=2.0)  # other factors, other numbers
+    assert model_key(E5TorchEncoder(e5_file=str(path), precision="int8", smooth=other)) != model_key(encoders["int8"])
+    with pytest.raises(CheckError, match="smoothing factors"):
+        E5TorchEncoder(e5_file=str(path), precision="int8")
     cosine = (encoders["int8"].encode(TRAINING_TEXT[:3]) * encoders["bf16"].encode(TRAINING_TEXT[:3])).sum(axis=1)
     assert cosine.min() > 0.99
-    models = tmp_path / "models"
     save_delta(build_classifier(f), models / "tiny-xenc", f, 0, {})
+    write_unit_smoothing(models / "tiny-xenc" / "int8-smooth.npz", f)
     (models / "registry.toml").write_text(
         f'[defaults]\nencoder = "tiny-e5"\nnli = "tiny-xenc"\n'
         f'[encoders.tiny-e5]\nkind = "e5-torch"\nfile = "{path}"\n'
         f'[encoders.tiny-e5-int8]\nkind = "e5-torch"\nfile = "{path}"\nprecision = "int8"\n'
+        f'smooth = "tiny-e5-int8.npz"\n'
         f'[nli.tiny-xenc]\nkind = "cross-encoder"\npath = "tiny-xenc"\nfile = "{path}"\n'
         f'[nli.tiny-xenc-int8]\nkind = "cross-encoder"\npath = "tiny-xenc"\nfile = "{path}"\nprecision = "int8"\n',
         encoding="utf-8")

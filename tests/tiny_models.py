@@ -217,3 +217,14 @@ def build_tiny_translator(folder: Path, *, seed: int = 0) -> Path:
     model.save_pretrained(folder)
     (folder / TEST_MODEL_MARKER).write_text("random weights\n", encoding="utf-8")
     return folder
+
+
+def write_unit_smoothing(path: Path, f, value: float = 1.0) -> Path:
+    """Int8 smoothing factors for an e5 file (``checker.e5onnx``), all ``value``: 1 leaves inputs as they are."""
+    from checker.e5onnx import LAYER_LINEARS
+
+    widths = {"qkv": f.hidden, "attention_out": f.hidden, "inner_in": f.hidden, "inner_out": f.ffn}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, **{f"layer.{i}.{linear}": np.full(widths[linear], value, np.float32)
+                      for i in range(f.layers) for linear in LAYER_LINEARS})
+    return path
