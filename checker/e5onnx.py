@@ -7,7 +7,9 @@ sums (AVX-512 VNNI / AVX2 kernels), float32 out. A few input channels of a BERT 
 wider than the rest and would take most of the 8-bit range, so each layer's inputs are first divided
 per channel by smoothing factors, and its weight rows multiplied by them (SmoothQuant, Xiao et al.
 2023): the product is unchanged, the ranges are evened out. The factors are measured once per model on
-calibration text and ship beside it (``smooth_factors``; ``models/calibrate_int8.py``).
+calibration text and ship beside it (``read_smooth_factors``; ``models/calibrate_int8.py``). The FFN's
+output layer also quantises each token's row on its own scale (``PER_ROW``). Attention is ONNX Runtime's
+fused ``MultiHeadAttention`` in float32; on CPUs without VNNI the int8 weights are stored unsigned.
 """
 
 from __future__ import annotations
