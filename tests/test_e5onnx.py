@@ -82,6 +82,20 @@ def test_smoothing_evens_out_input_ranges_and_bad_factor_files_are_refused(tmp_p
         read_smooth_factors(tmp_path / "junk.npz", layers=1)
 
 
+def test_int8_models_without_onnx_runtime_fail_with_one_clear_line(monkeypatch):
+    import importlib.util
+
+    from checker.e5onnx import check_runtime
+    from checker.embed import load_encoder
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "onnxruntime" else real(name, *a))
+    with pytest.raises(CheckError, match="need onnxruntime: pip install"):
+        check_runtime()
+    with pytest.raises(CheckError, match="onnxruntime"):
+        load_encoder("e5-int8")
+
+
 def test_safetensors_are_read_without_torch_as_torch_reads_them():
     import torch
     from safetensors.torch import load, save
