@@ -27,11 +27,10 @@ from .e5model import (
     e5_tokenizer,
     load_e5_file,
     materialise_buffers,
-    precision_context,
     precision_dtype,
     precision_identity,
-    row_slices,
-    token_batches,
+    run_batched,
+    torch_runner,
 )
 from .registry import is_test_model
 from .types import NLI_LABELS, CheckError, ModelInfo
@@ -224,25 +223,13 @@ class E5CrossEncoderNLI:
         from tqdm.auto import tqdm
 
         runtime = self._load()
-        out = np.zeros((len(premises), len(NLI_LABELS)), dtype=np.float32)
         ids = self._tokenizer.ids(premises, hypotheses, max_length=self._max_length)
-        batches = token_batches([len(x) for x in ids], self._batch_size)
-        progress = tqdm(batches, desc="NLI", unit="batch", disable=None if len(batches) > 1 else True)
-        if self.precision == "int8":
-            from .e5onnx import pad
+        compute = runtime.run if self.precision == "int8" else torch_runner(runtime.logits, self.precision)
 
-            for idx in progress:
-                input_ids, mask = pad([ids[i] for i in idx], self._tokenizer.pad_id)
-                for rows in row_slices(len(idx), input_ids.shape[1]):
-                    out[idx[rows]] = runtime.run(input_ids[rows], mask[rows])
-            return out[:, self._order]
-        import torch
+        def progress(batches: list) -> tqdm:
+            return tqdm(batches, desc="NLI", unit="batch", disable=None if len(batches) > 1 else True)
 
-        with torch.inference_mode(), precision_context(self.precision):
-            for idx in progress:
-                enc = self._tokenizer.pad([ids[i] for i in idx])
-                for rows in row_slices(len(idx), enc["input_ids"].shape[1]):
-                    out[idx[rows]] = runtime.logits(enc["input_ids"][rows], enc["attention_mask"][rows]).numpy()
+        out = run_batched(ids, self._batch_size, self._tokenizer.pad_id, len(NLI_LABELS), compute, progress)
         return out[:, self._order]
 
     def predict(self, premises: Sequence[str], hypotheses: Sequence[str]) -> np.ndarray:

