@@ -57,13 +57,9 @@ def matmul_rate(dtype, seconds: float = 1.0) -> float:
 
         g = _Graph()
         out = g.linear("x", w.numpy(), b.numpy(), int8=True)
-        graph = helper.make_graph(g.nodes, "linear", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2048, 384])],
-                                  [helper.make_tensor_value_info(out, TensorProto.FLOAT, [2048, 1536])],
-                                  initializer=g.constants)
-        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
-                                                        helper.make_opsetid("com.microsoft", 1)])
-        model.ir_version = 8
-        linear, feed = session(model.SerializeToString(), torch_threads()), {"x": x.numpy()}
+        model = g.serialise("linear", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2048, 384])],
+                            [helper.make_tensor_value_info(out, TensorProto.FLOAT, [2048, 1536])])
+        linear, feed = session(model, torch_threads()), {"x": x.numpy()}
         run = lambda: linear.run(None, feed)  # noqa: E731
     else:
         xd, wd, bd = x.to(dtype), w.to(dtype), b.to(dtype)

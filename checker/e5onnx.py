@@ -126,6 +126,17 @@ class _Graph:
         product = self.op("DynamicQuantizeMatMul", x, *weights, domain="com.microsoft")
         return self.op("Add", self.op("Mul", product, rows), self.const(bias.astype(np.float32)))
 
+    def serialise(self, name: str, inputs: list, outputs: list) -> bytes:
+        """The graph as a serialised ONNX model (standard ops and ONNX Runtime's own) over its inputs and
+        outputs (``onnx.helper`` value infos)."""
+        from onnx import helper
+
+        graph = helper.make_graph(self.nodes, name, inputs, outputs, initializer=self.constants)
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET),
+                                                        helper.make_opsetid("com.microsoft", 1)])
+        model.ir_version = 8
+        return model.SerializeToString()
+
     def layer_norm(self, x: str, weight: np.ndarray, bias: np.ndarray, eps: float) -> str:
         return self.op("LayerNormalization", x, self.const(weight.astype(np.float32)),
                        self.const(bias.astype(np.float32)), axis=-1, epsilon=eps)
@@ -209,11 +220,7 @@ def build_model(weight: Callable[[str], np.ndarray], *, hidden: int, heads: int,
     g.nodes.append(helper.make_node("Identity", [result], [output.name]))
     inputs = [helper.make_tensor_value_info("word_rows", TensorProto.FLOAT, ["batch", "length", hidden]),
               helper.make_tensor_value_info("mask", TensorProto.FLOAT, ["batch", "length"])]
-    graph = helper.make_graph(g.nodes, "e5", inputs, [output], initializer=g.constants)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET),
-                                                    helper.make_opsetid("com.microsoft", 1)])
-    model.ir_version = 8
-    return model.SerializeToString()
+    return g.serialise("e5", inputs, [output])
 
 
 def session(model: bytes, threads: int):
@@ -239,8 +246,8 @@ def read_safetensors(blob: bytes) -> dict[str, np.ndarray]:
             if name == "__metadata__":
                 continue
             start, end = info["data_offsets"]
-            raw = np.frombuffer(blob, dtype=widths[info["dtype"]], count=(end - start) // 2 if info["dtype"] != "F32"
-                                else (end - start) // 4, offset=8 + size + start)
+            dtype = np.dtype(widths[info["dtype"]])
+            raw = np.frombuffer(blob, dtype=dtype, count=(end - start) // dtype.itemsize, offset=8 + size + start)
             if info["dtype"] == "BF16":
                 raw = (raw.astype(np.uint32) << 16).view(np.float32)
             out[name] = raw.astype(np.float32).reshape(info["shape"])
