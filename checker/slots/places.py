@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -266,11 +266,11 @@ def _mark_homographs(hits: list[PlaceHit], text: str, nt: Normalized, lang: str)
         name = key_of(nt.text[h.start:h.end])
         bare = [name] + [name[len(p):] for p in _PREFIXES if name.startswith(p) and len(name) - len(p) >= 2]
         if name in phrases:
-            h = PlaceHit(h.start, h.end, h.key, h.typ, True)
+            h = replace(h, homograph=True)
         elif lang != "en" and any(b in words for b in bare):
             s, _ = nt.span(h.start, h.end)
             if not name.isascii() or not re.search(r"\w[^.!?:;\"“”«»]*$", text[:s]):
-                h = PlaceHit(h.start, h.end, h.key, h.typ, True)
+                h = replace(h, homograph=True)
         out.append(h)
     return out
 
