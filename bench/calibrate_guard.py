@@ -4,7 +4,8 @@
 
 Each document is checked once (reports kept in memory); then each policy setting is swept with the
 others at their defaults, printing the false-alarm rate on faithful documents and the detection rate
-of the edit kinds it affects. The defaults in ``checker.ci.GuardPolicy`` are set from this output.
+of the edit kinds it affects. The defaults in ``checker.ci.GuardPolicy`` are set from this output; an NLI
+model's own settings (its ``guard`` table in ``models/registry.toml``) are swept from with ``--nli``.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from pathlib import Path
 
 from checker.cache import ResultCache, default_cache_dir
 from checker.ci import (
-    DEFAULT_POLICY,
     GuardPolicy,
     check_pair,
     findings_of,
     gather_evidence,
+    guard_policy,
     negation_checks,
     negation_cosine_gains,
     read_inputs,
@@ -111,11 +112,12 @@ def main() -> None:
     models, cache = load_models(CheckConfig(nli=args.nli, encoder=args.encoder, progress=False)), ResultCache(
         default_cache_dir())
     kept = [(item, report, src, _refresh(report, evidence, models, cache)) for item, report, src, evidence in kept]
-    print(f"defaults {asdict(DEFAULT_POLICY)}\n  {row(score(kept, DEFAULT_POLICY))}")
+    base = guard_policy(args.nli)  # the defaults, with the NLI model's own settings from the registry
+    print(f"defaults {asdict(base)}\n  {row(score(kept, base))}")
     for f in fields(GuardPolicy):
         print(f"\n{f.name}:")
         for value in GRID[f.name]:
-            print(f"  {value:6.3f}  {row(score(kept, replace(DEFAULT_POLICY, **{f.name: value})))}")
+            print(f"  {value:6.3f}  {row(score(kept, replace(base, **{f.name: value})))}")
 
 
 if __name__ == "__main__":

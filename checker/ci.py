@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import urllib.parse
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +25,7 @@ from .fingerprint import fingerprinted
 from .ingest import SUPPORTED_SUFFIXES, input_path_error, is_own_report, read_document, unique_ids
 from .negation import negations, polarity, without_negation
 from .pipeline import CheckConfig, Models, check_documents
+from .registry import lookup
 from .safetext import for_github, shorten
 from .seqalign import OrderAlignConfig
 from .types import GUARD_KINDS, AlignedPair, CheckError, Claim, Discrepancy, Document, Report
@@ -137,6 +138,20 @@ class GuardPolicy:
 
 
 DEFAULT_POLICY = GuardPolicy()
+
+
+def guard_policy(nli: str | None = None) -> GuardPolicy:
+    """The policy for a CI run with the NLI model ``nli`` (the registry default when None): the defaults
+    above, with the settings the model's registry entry overrides under ``guard`` (probabilities of
+    another model sit on another scale)."""
+    _, entry = lookup("nli", nli)
+    overrides = (entry or {}).get("guard", {})
+    known = {f.name for f in fields(GuardPolicy)}
+    if not isinstance(overrides, dict) or not set(overrides) <= known or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in overrides.values()):
+        raise CheckError(f"model registry: the guard settings of NLI model {nli!r} must be numbers named "
+                         f"as in GuardPolicy ({', '.join(sorted(known))})")
+    return replace(DEFAULT_POLICY, **{k: float(v) for k, v in overrides.items()})
 
 
 @dataclass
@@ -969,7 +984,8 @@ def check_pair(source: Document, translation: Document, config: CheckConfig, mod
 
 
 def pair_result(report: Report, source: Document, translation: Document, fail_on: set[str], min_score: float | None,
-                accepted: set[str], taken_folders: set[str], evidence: Evidence | None = None) -> PairResult:
+                accepted: set[str], taken_folders: set[str], evidence: Evidence | None = None,
+                policy: GuardPolicy = DEFAULT_POLICY) -> PairResult:
     """A pair's findings, with a folder name for its full report that is new among ``taken_folders``."""
     tr_doc = next(d for d in report.documents if d.path == translation.path)
     base = safe_folder_name(tr_doc.id)
@@ -980,7 +996,8 @@ def pair_result(report: Report, source: Document, translation: Document, fail_on
     taken_folders.add(folder)
     warnings = [str(w) for w in report.settings.get("warnings", [])]  # type: ignore[attr-defined]
     return PairResult(path=translation.path, id=tr_doc.id, language=tr_doc.language,
-                      findings=findings_of(report, Path(source.path), fail_on, min_score, accepted, evidence),
+                      findings=findings_of(report, Path(source.path), fail_on, min_score, accepted, evidence,
+                                                  policy),
                       warnings=warnings, report=report, folder=folder)
 
 

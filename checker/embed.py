@@ -196,9 +196,11 @@ def load_encoder(spec: str | None = None, cache: ResultCache | None = None) -> E
 
 
 def embed_texts(encoder: Encoder, texts: Sequence[str], cache: ResultCache | None = None,
-                batch_size: int = 256, progress: bool = False, desc: str = "embedding") -> np.ndarray:
+                batch_size: int = 1024, progress: bool = False, desc: str = "embedding") -> np.ndarray:
     """Embed texts in batches, each distinct text once, reading and filling the cache; (n, dim) float32.
-    The encoder is only called for texts the cache does not hold."""
+    The encoder is only called for texts the cache does not hold, shortest first, ``batch_size`` at a time:
+    each call then holds texts of like length, which the encoder cuts into padded batches (on 25,000
+    claims: 1.5% padding instead of 12%, attention over 3% more tokens than the texts' own instead of 31%)."""
     unique = list(dict.fromkeys(texts))
     key = model_key(encoder)
     cached = cache.get_vectors(key, unique) if cache else {}
@@ -206,7 +208,7 @@ def embed_texts(encoder: Encoder, texts: Sequence[str], cache: ResultCache | Non
     dims = {len(v) for v in cached.values()}
     if len(dims) > 1:  # vectors of another shape under this model's key: recompute them all
         results = [None] * len(unique)
-    todo = [i for i, vec in enumerate(results) if vec is None]
+    todo = sorted((i for i, vec in enumerate(results) if vec is None), key=lambda i: len(unique[i]))
     if todo:  # tqdm loads asyncio: not for a run whose vectors are all cached
         from tqdm.auto import tqdm
 

@@ -481,11 +481,11 @@ def evaluate_guard(items: list[GuardItem], models: object, config: object, fail_
     import tempfile
 
     from .ci import (
-        DEFAULT_POLICY,
         check_pair,
         findings_of,
         gather_evidence,
         guard_config,
+        guard_policy,
         read_inputs,
     )
 
@@ -493,6 +493,7 @@ def evaluate_guard(items: list[GuardItem], models: object, config: object, fail_
         raise CheckError("no CI-guard documents to evaluate")
     kinds = set(fail_on or DEFAULT_FAIL_ON)
     config = guard_config(config)  # type: ignore[arg-type]
+    policy = policy or guard_policy(config.nli)
     cache = ResultCache(config.cache_dir or default_cache_dir()) if config.use_cache else None
     outcomes = []
     with tempfile.TemporaryDirectory(prefix="claimcheck-eval-") as tmp:
@@ -503,13 +504,12 @@ def evaluate_guard(items: list[GuardItem], models: object, config: object, fail_
             source_doc, (tr_doc,) = read_inputs(src, [tr], config.max_bytes, cache)
             report = check_pair(source_doc, tr_doc, config, models)  # type: ignore[arg-type]
             evidence = gather_evidence(report, models.encoder, cache, models.nli)  # type: ignore[attr-defined]
-            findings = findings_of(report, src, kinds, min_score, set(), evidence,
-                                   policy or DEFAULT_POLICY)  # type: ignore[arg-type]
+            findings = findings_of(report, src, kinds, min_score, set(), evidence, policy)  # type: ignore[arg-type]
             outcomes.append(guard_outcome(item, findings))
             if progress and n % 100 == 0:
                 print(f"claimcheck: {n}/{len(items)} documents", file=sys.stderr, flush=True)
     result: dict[str, object] = {"kind": "ci", "items": len(items), "fail_on": sorted(kinds), "min_score": min_score,
-                                 "policy": asdict(policy or DEFAULT_POLICY)}  # type: ignore[call-overload]
+                                 "policy": asdict(policy)}  # type: ignore[call-overload]
     result.update(guard_scores(outcomes))
     result["outcomes"] = outcomes
     return result

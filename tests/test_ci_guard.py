@@ -17,6 +17,7 @@ from checker.ci import (
     Evidence,
     Finding,
     explanation,
+    guard_policy,
     judge,
     length_gains,
     negation_mismatches,
@@ -28,7 +29,7 @@ from checker.ci import (
 from checker.compare import UNSUPPORTED_NOTE
 from checker.evaluate import EDIT_KINDS, GuardItem, evaluate, guard_outcome, guard_scores
 from checker.slots.model import Slot
-from checker.types import AlignedPair, Claim, Discrepancy, Document, Dropped, Report
+from checker.types import AlignedPair, CheckError, Claim, Discrepancy, Document, Dropped, Report
 
 REPO = Path(__file__).resolve().parents[1]
 CI_DATA = REPO / "fixtures" / "eval" / "ci"
@@ -361,3 +362,20 @@ def test_a_merge_is_told_from_an_omission_by_length() -> None:
     e.merge_gain["s#1"] = -DEFAULT_POLICY.merge_length_max_cosine_loss - 0.05
     assert judge(lone, e)[0]
 
+
+
+def test_an_nli_model_brings_its_own_guard_settings_from_the_registry(tmp_path, monkeypatch) -> None:
+    (tmp_path / "registry.toml").write_text(
+        '[defaults]\nencoder = "e"\nnli = "tuned"\n[nli.plain]\nkind = "none"\n'
+        '[nli.tuned]\nkind = "none"\n[nli.tuned.guard]\npolarity_min_contradiction_drop = 0.35\n'
+        '[nli.broken]\nkind = "none"\n[nli.broken.guard]\nno_such_setting = 1\n'
+        '[nli.worded]\nkind = "none"\n[nli.worded.guard]\nnli_min_contradiction = "high"\n', encoding="utf-8")
+    monkeypatch.setenv("CLAIMCHECK_MODELS_DIR", str(tmp_path))
+    assert guard_policy("plain") == DEFAULT_POLICY
+    tuned = guard_policy()  # the default NLI model's
+    assert tuned.polarity_min_contradiction_drop == 0.35
+    assert tuned.nli_min_contradiction == DEFAULT_POLICY.nli_min_contradiction
+    assert guard_policy("some/hub-id") == DEFAULT_POLICY  # not in the registry: the defaults
+    for name in ("broken", "worded"):
+        with pytest.raises(CheckError, match="guard settings of NLI model"):
+            guard_policy(name)

