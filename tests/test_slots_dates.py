@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
 from checker.slots import extract_slots
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def dates(text: str, lang: str, dateline: dt.date | None = None):
@@ -215,3 +218,37 @@ def test_four_digits_before_a_universal_time_zone_are_a_time_not_a_year() -> Non
 def test_the_arabic_word_for_two_is_no_weekday() -> None:
     assert values("أصيب اثنين من العمال بجروح.", "ar", dt.date(2021, 4, 10)) == []
     assert values("وصل الوفد يوم الاثنين.", "ar", dt.date(2021, 4, 10)) == ["2021-04-12"]
+
+
+def test_required_literals_are_in_every_match() -> None:
+    from checker.slots.resources import required_literals
+
+    assert required_literals(r"(?<!\w)(\d+)\s+days?\s+ago") == {"day"}
+    assert required_literals(r"(?:before\s+)?the\s+end") == {"the"}  # the optional part is not required
+    assert required_literals(r"yesterday|(?:last|next)\s+weekend") == {"yesterday", "weekend"}
+    assert required_literals(r"\d+/\d+") == {"/"}
+    assert required_literals(r"\d+\s+\d+") is None  # nothing literal: always run
+    assert required_literals(r"a|\d+") is None  # one branch needs no literal
+    assert required_literals(r"(?i)yesterday") is None  # case-insensitive: always run
+    assert required_literals(r"(?:x)*y{0,2}") is None
+
+
+def test_relative_date_rules_are_skipped_only_where_they_cannot_match() -> None:
+    import json
+
+    from checker.slots import dates
+    from checker.slots.resources import lang_group
+    from checker.textnorm import normalize
+
+    rows = [json.loads(line) for line in (ROOT / "fixtures/eval/align/ntrex-stories-dev.jsonl").open(encoding="utf-8")]
+    for lang in ("en", "ar", "fa", "ms", "id"):
+        texts = [normalize(t).text for row in rows for t in row["docs"][lang]]
+        rules = dates._tables(lang_group(lang)).relative
+        assert all(needs is not None for _, _, needs in rules)  # every rule names a word of its own
+        matched = 0
+        for rx, _, needs in rules:
+            for text in texts:
+                for m in rx.finditer(text):
+                    matched += 1
+                    assert any(word in m.group() for word in needs), (lang, rx.pattern, m.group())
+        assert matched, lang

@@ -20,7 +20,7 @@ from babel import Locale
 from ..textnorm import Normalized, norm_word
 from .clock import ZONE_AFTER
 from .model import Slot
-from .resources import WB_L, WB_R, lang_group, load, trie_pattern
+from .resources import WB_L, WB_R, lang_group, load, required_literals, trie_pattern
 
 _EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
               "October", "November", "December")
@@ -58,7 +58,7 @@ class _Tables:
     re_my: re.Pattern[str]
     re_md: re.Pattern[str]  # month and day, no year ("Dec 14")
     markers: dict[str, str]  # normalised calendar marker -> calendar
-    relative: tuple[tuple[re.Pattern[str], str], ...]
+    relative: tuple[tuple[re.Pattern[str], str, frozenset[str] | None], ...]  # rule, name, required_literals
     weekdays: dict[str, int]
     marker_pattern: str
 
@@ -139,11 +139,12 @@ def _tables(langs: tuple[str, ...]) -> _Tables:
         except Exception:
             pass
     wd = rf"(?P<wd>{trie_pattern(list(weekdays))})" if weekdays else r"(?P<wd>(?!))"
-    rules: list[tuple[re.Pattern[str], str]] = []
+    rules: list[tuple[re.Pattern[str], str, frozenset[str] | None]] = []
     for lang in langs:
         for item in rel.get(lang, []):
             pat = norm_word(item["re"]).replace("{wd}", "{WD}").replace("{WD}", wd).replace(" ", r"\s+")
-            rules.append((re.compile(WB_L + "(?:" + pat + ")" + WB_R), item["rule"]))
+            rx = re.compile(WB_L + "(?:" + pat + ")" + WB_R)
+            rules.append((rx, item["rule"], required_literals(rx.pattern)))
     return _Tables(months, short, re_dmy, re_mdy, re_my, re_md, markers, tuple(rules), weekdays, mk)
 
 
@@ -338,7 +339,9 @@ def extract_dates(
         take(_hit(s, e + (mm.end() if mm else 0), cal, y, None, None))
 
     # relative expressions
-    for rx, rule in tb.relative:
+    for rx, rule, needs in tb.relative:
+        if needs is not None and not any(word in t for word in needs):
+            continue
         for mt in rx.finditer(t):
             if not _free(taken, mt.start(), mt.end()):
                 continue

@@ -50,6 +50,56 @@ def common_words() -> frozenset[str]:
     return frozenset(load("common_words.json")["words"])
 
 
+def required_literals(pattern: str) -> frozenset[str] | None:
+    """Strings one of which every match of ``pattern`` contains, or None when no such set is known: a text
+    holding none of them cannot match, so the pattern need not be run over it (a pattern tried at every
+    position of every claim costs more than a few substring tests). Read from the parsed pattern; a case-
+    insensitive pattern, or one the parser of this Python cannot read, gives None."""
+    import re._parser as parser  # the re module's own parser (private; any failure falls back to None)
+
+    try:
+        parsed = parser.parse(pattern)
+        if parsed.state.flags & re.IGNORECASE:
+            return None
+        return _required(list(parsed))
+    except Exception:  # noqa: BLE001 - an unreadable pattern is just run
+        return None
+
+
+def _required(items: list) -> frozenset[str] | None:
+    """``required_literals`` of a parsed sequence: its most selective mandatory part (longest shortest string)."""
+    from re import _constants as op  # noqa: PLC2701
+
+    best: frozenset[str] | None = None
+    run: list[str] = []
+
+    def consider(found: frozenset[str] | None) -> None:
+        nonlocal best
+        if found and all(found) and (best is None or min(map(len, found)) > min(map(len, best))):
+            best = found
+
+    for code, arg in items + [(None, None)]:
+        if code is op.LITERAL:
+            run.append(chr(arg))
+            continue
+        if run:
+            consider(frozenset({"".join(run)}))
+            run = []
+        if code is op.SUBPATTERN:
+            if arg[1] & re.IGNORECASE:  # (?i:...) inline
+                raise ValueError("case-insensitive group")
+            consider(_required(list(arg[3])))
+        elif code is op.BRANCH:
+            branches = [_required(list(b)) for b in arg[1]]
+            if all(branches):
+                consider(frozenset().union(*branches))  # type: ignore[arg-type]
+        elif code in (op.MAX_REPEAT, op.MIN_REPEAT, getattr(op, "POSSESSIVE_REPEAT", None)) and arg[0] >= 1:
+            consider(_required(list(arg[2])))
+        elif code is getattr(op, "ATOMIC_GROUP", None):
+            consider(_required(list(arg)))
+    return best
+
+
 def trie_pattern(words: list[str] | set[str] | tuple[str, ...]) -> str:
     """Regex alternation for `words` built as a character trie (fast; longest alternatives first)."""
     trie: dict[str, Any] = {}
