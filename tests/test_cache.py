@@ -49,7 +49,7 @@ def test_embeddings_are_computed_once_and_live_in_one_file(tmp_path):
     cache = ResultCache(tmp_path / "cache")
     first = embed_texts(encoder, ["alpha", "beta", "alpha"], cache=cache)
     second = embed_texts(encoder, ["beta", "alpha", "gamma"], cache=ResultCache(tmp_path / "cache"))
-    assert encoder.seen == ["alpha", "beta", "gamma"]
+    assert encoder.seen == ["beta", "alpha", "gamma"]  # each text once, the shortest first
     np.testing.assert_array_equal(second[:2], first[[1, 0]])
     assert [p.name for p in (tmp_path / "cache").iterdir() if not p.name.endswith(("-wal", "-shm"))] == [CACHE_FILE]
 

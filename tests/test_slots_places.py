@@ -209,8 +209,8 @@ def test_no_large_city_where_the_language_is_spoken_counts_as_a_word_first():
 
 
 def test_an_everyday_word_after_a_cue_is_a_place_only_where_the_other_version_names_one() -> None:
-    # Persian "پایگاه شورشی ها", the rebels' stronghold: read through the cue "base", but an everyday word
-    rebels = places("منطقه پایگاه شورشی ها در شمال", "fa")
+    # Persian "پایگاه شورشی ها", the rebels' base: read through the cue "base", but an everyday word
+    rebels = places("نیروها به پایگاه شورشی ها حمله کردند", "fa")
     assert rebels and all(s.homograph for s in rebels)
     # a name after the cue that is no everyday word stays a place of its own
     named = places("پایگاه هوایی حمیمیم", "fa")
@@ -220,8 +220,8 @@ def test_an_everyday_word_after_a_cue_is_a_place_only_where_the_other_version_na
 @pytest.mark.parametrize(
     ("text", "lang", "value"),
     [
-        ("Kavanaugh is a judge on the D.C. Circuit Court of Appeals.", "en", "washington"),
-        ("Kavanaugh adalah hakim di Pengadilan Tinggi D.C..", "id", "washington"),
+        ("She argued before the D.C. Circuit Court of Appeals.", "en", "washington"),
+        ("Ia bekerja di Pengadilan Tinggi D.C..", "id", "washington"),
         ("The U.S. said it would respond.", "en", "united states"),
     ],
 )

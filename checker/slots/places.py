@@ -330,7 +330,7 @@ def _arabic_places(nt: Normalized, tb: _PlaceTables, article: bool) -> list[Plac
                 ns, ne = name_toks[0][0], name_toks[-1][1]
                 name = t[ns:ne]
                 g = _lookup(tb, name, article)
-                # one everyday word after a cue ("منطقه حایل", a buffer zone) is a place only where the other
+                # one everyday word after a cue ("منطقه جنگی", a war zone) is a place only where the other
                 # version names one
                 ordinary = g is None and len(name_toks) == 1 and key_of(name) in common_words()
                 out.append(PlaceHit(ns, ne, g[0] if g else place_key(name), typ, homograph=ordinary))
