@@ -996,8 +996,7 @@ def pair_result(report: Report, source: Document, translation: Document, fail_on
     taken_folders.add(folder)
     warnings = [str(w) for w in report.settings.get("warnings", [])]  # type: ignore[attr-defined]
     return PairResult(path=translation.path, id=tr_doc.id, language=tr_doc.language,
-                      findings=findings_of(report, Path(source.path), fail_on, min_score, accepted, evidence,
-                                                  policy),
+                      findings=findings_of(report, Path(source.path), fail_on, min_score, accepted, evidence, policy),
                       warnings=warnings, report=report, folder=folder)
 
 

@@ -58,7 +58,7 @@ class _Tables:
     re_my: re.Pattern[str]
     re_md: re.Pattern[str]  # month and day, no year ("Dec 14")
     markers: dict[str, str]  # normalised calendar marker -> calendar
-    relative: tuple[tuple[re.Pattern[str], str, frozenset[str] | None], ...]  # rule, name, required_literals
+    relative: tuple[tuple[re.Pattern[str], str, frozenset[str] | None], ...]  # pattern, rule, required_literals
     weekdays: dict[str, int]
     marker_pattern: str
 
