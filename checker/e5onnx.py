@@ -175,19 +175,20 @@ def build_model(weight: Callable[[str], np.ndarray], *, hidden: int, heads: int,
         def factors(kind: str, i: int = i) -> np.ndarray | None:
             return smooth[f"layer.{i}.{kind}"] if smooth else None
 
-        def linear(x: str, kind: str, w: np.ndarray, b: np.ndarray, scaled: bool = False, i: int = i) -> str:
-            """Layer i's Linear of that kind, int8 unless kept in float32 (``scaled``: its input is divided
-            by the smoothing factors already)."""
-            quantised = int8 and not {kind, f"layer.{i}", f"layer.{i}.{kind}"} & float_names
-            return g.linear(x, w, b, int8=quantised, smooth=factors(kind), unsigned=unsigned,
-                            per_row=kind in PER_ROW, scaled=scaled and quantised)
+        def quantised(kind: str, i: int = i) -> bool:
+            """Whether layer i's Linear of that kind runs in int8 (not kept in float32)."""
+            return int8 and not {kind, f"layer.{i}", f"layer.{i}.{kind}"} & float_names
+
+        def linear(x: str, kind: str, w: np.ndarray, b: np.ndarray, scaled: bool = False) -> str:
+            """Layer i's Linear of that kind (``scaled``: its input is divided by the smoothing factors already)."""
+            return g.linear(x, w, b, int8=quantised(kind), smooth=factors(kind), unsigned=unsigned,
+                            per_row=kind in PER_ROW, scaled=scaled and quantised(kind))
 
         parts = [p + f"attention.self.{part}" for part in ("query", "key", "value")]
         scale = np.ones(3 * hidden, np.float32)
         scale[:hidden] = 1 / math.sqrt(head_dim)  # the attention's factor, folded into the query
         attention_factors = factors("attention_out")
-        scaled = attention_factors is not None and int8 and not {"attention_out", f"layer.{i}",
-                                                                  f"layer.{i}.attention_out"} & float_names
+        scaled = attention_factors is not None and quantised("attention_out")
         if scaled:  # the output layer's smoothing divides the value rows: its input comes divided
             scale[2 * hidden:] /= attention_factors
         qkv = linear(x, "qkv", np.concatenate([weight(n + ".weight") for n in parts]) * scale[:, None],

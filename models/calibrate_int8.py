@@ -20,9 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from checker import e5model
-from checker.crossencoder import load_inference
-from checker.e5model import E5Inference, e5_tokenizer, load_e5_file, pad_ids, row_slices, token_batches
-from checker.e5onnx import LAYER_LINEARS, E5OnnxInference, smoothing
+from checker.crossencoder import load_inference, read_delta
+from checker.e5model import E5Inference, e5_tokenizer, load_e5_file, pad_ids, run_batched
+from checker.e5onnx import LAYER_LINEARS, E5OnnxInference, read_safetensors, smoothing
+from checker.nli_head import softmax
 
 ROOT = Path(__file__).resolve().parents[1]
 NLI = ROOT / "fixtures" / "eval" / "nli"
@@ -38,8 +39,9 @@ def nli_rows(path: Path, count: int, seed: int) -> list[dict]:
     return random.Random(seed).sample(rows, min(count, len(rows)))
 
 
-def input_ranges(model: E5Inference, batches: list[tuple]) -> dict[str, np.ndarray]:
-    """Largest |input| per channel of each Linear layer of each encoder layer, float32 forward pass."""
+def input_ranges(model: E5Inference, ids: list[list[int]], pad_id: int) -> dict[str, np.ndarray]:
+    """Largest |input| per channel of each Linear layer of each encoder layer, float32 forward pass over
+    length-sorted batches of 32 token-id sequences."""
     import torch
 
     names = {}
@@ -56,11 +58,14 @@ def input_ranges(model: E5Inference, batches: list[tuple]) -> dict[str, np.ndarr
             ranges[name] = np.maximum(ranges.get(name, seen), seen)
         return plain(x, layer)
 
+    def forward(input_ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        model.hidden_states(torch.from_numpy(input_ids), torch.from_numpy(mask))
+        return np.zeros((len(input_ids), 1), dtype=np.float32)  # only the inputs recorded above count
+
     e5model.project = recording
     try:
         with torch.inference_mode():
-            for input_ids, mask in batches:
-                model.hidden_states(input_ids, mask)
+            run_batched(ids, 32, pad_id, 1, forward)
     finally:
         e5model.project = plain
     return ranges
@@ -75,15 +80,6 @@ def factors_for(model: E5Inference, ranges: dict[str, np.ndarray], alpha: float)
     return out
 
 
-def torch_batches(tokenizer, ids: list[list[int]]) -> list[tuple]:
-    out = []
-    for idx in token_batches([len(x) for x in ids], 32):
-        enc = tokenizer.pad([ids[i] for i in idx])
-        out += [(enc["input_ids"][rows], enc["attention_mask"][rows])
-                for rows in row_slices(len(idx), enc["input_ids"].shape[1])]
-    return out
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--texts", type=int, default=512)
@@ -91,7 +87,6 @@ def main() -> None:
     parser.add_argument("--float-linears", nargs="*", default=[])
     parser.add_argument("--roles", nargs="*", default=["encoder", "cross-encoder"])
     args = parser.parse_args()
-    import torch
 
     f = load_e5_file()
     tokenizer = e5_tokenizer()
@@ -99,7 +94,7 @@ def main() -> None:
     held_out = nli_rows(NLI / "val.jsonl", 256, seed=11)
     folder = ROOT / "models" / "e5-nli"
     cross, _ = load_inference(folder, f, "fp32")
-    delta = {name: value.float().numpy() for name, value in _delta_weights(folder, f).items()}
+    delta = read_safetensors(read_delta(folder, f.sha256)[1])  # float32 arrays, as E5OnnxInference takes them
     models = {
         "encoder": (E5Inference(f), {}, False,
                     lambda rows: tokenizer.ids(["query: " + r["premise"] for r in rows]
@@ -111,7 +106,7 @@ def main() -> None:
     for role, (model, weights, classifier, ids_of) in models.items():
         if role not in args.roles:
             continue
-        ranges = input_ranges(model, torch_batches(tokenizer, ids_of(calibration)))
+        ranges = input_ranges(model, ids_of(calibration), tokenizer.pad_id)
         test_ids = ids_of(held_out)
         reference = E5OnnxInference(f, weights, classifier=classifier, int8=False)
         want = np.concatenate([reference.run(*pad_ids(test_ids[i:i + 32], tokenizer.pad_id))
@@ -126,22 +121,10 @@ def main() -> None:
             OUTPUTS[role].parent.mkdir(parents=True, exist_ok=True)
             np.savez(OUTPUTS[role], **{k: v.astype(np.float32) for k, v in factors_for(model, ranges, ALPHA[role]).items()})
             print(f"wrote {OUTPUTS[role].relative_to(ROOT)}")
-    del torch
-
-
-def _delta_weights(folder: Path, f) -> dict:
-    from safetensors.torch import load
-
-    from checker.crossencoder import read_delta
-
-    return load(read_delta(folder, f.sha256)[1])
 
 
 def _agreement(want: np.ndarray, got: np.ndarray, classifier: bool) -> str:
     if classifier:
-        def softmax(x):
-            e = np.exp(x - x.max(axis=1, keepdims=True))
-            return e / e.sum(axis=1, keepdims=True)
         diff = np.abs(softmax(want) - softmax(got))
         same = (want.argmax(1) == got.argmax(1)).mean()
         return f"probabilities max / mean abs diff {diff.max():.4f} / {diff.mean():.4f}, argmax agrees {same:.1%}"
