@@ -283,11 +283,17 @@ def dominant_script(text: str) -> str | None:
     """The writing system most letters of ``text`` are in (the first word of their Unicode names:
     LATIN, ARABIC, CYRILLIC, ...), or None for text without letters."""
     counts: dict[str, int] = {}
-    for ch, n in Counter(text).items():  # each distinct character named once
-        if ch.isalpha():
-            script = unicodedata.name(ch, "?").split(" ")[0]
+    for ch, n in Counter(text).items():
+        script = _script_of(ch)
+        if script is not None:
             counts[script] = counts.get(script, 0) + n
     return max(sorted(counts), key=counts.__getitem__) if counts else None
+
+
+@lru_cache(maxsize=4096)
+def _script_of(ch: str) -> str | None:
+    """The writing system of a letter (first word of its Unicode name), None for a character that is none."""
+    return unicodedata.name(ch, "?").split(" ")[0] if ch.isalpha() else None
 
 
 def passage_language(text: str, document_language: str, document_script: str | None,

@@ -63,9 +63,13 @@ def _unit_rules() -> tuple[frozenset[str], dict[str, tuple[str, float]]]:
 
 def _base(slot: Slot) -> tuple[float, str | None, bool]:
     """Value in its comparison unit ("50 miles" -> 80.47 km) and whether it was converted."""
-    value = float(slot.value.split()[0])
-    to, factor = _unit_rules()[1].get(slot.unit or "", (slot.unit, 1.0))
-    return value * factor, to, factor != 1.0
+    return _converted(slot.value, slot.unit)
+
+
+@lru_cache(maxsize=65536)  # a value is compared pair after pair
+def _converted(value: str, unit: str | None) -> tuple[float, str | None, bool]:
+    to, factor = _unit_rules()[1].get(unit or "", (unit, 1.0))
+    return float(value.split()[0]) * factor, to, factor != 1.0
 
 
 def base_unit(unit: str | None) -> str | None:
