@@ -545,18 +545,19 @@ def spelled_in(name: str, text: str, min_ratio: float = 80.0) -> bool:
     سكوبيه)."""
     from rapidfuzz import fuzz
 
-    from .textnorm import place_key, skeleton
+    from .textnorm import place_key, skeleton, skeletons
 
-    target = skeleton(place_key(name))
-    if not target:
+    targets = skeletons(place_key(name))
+    if not targets[0]:
         return False
     words = _TOKEN.findall(text)
     for candidate in [*words, *(f"{x} {y}" for x, y in zip(words, words[1:], strict=False))]:
         shape = skeleton(place_key(candidate))
-        short, long = sorted((shape, target), key=len)
-        if shape == target or (len(short) >= 4 and fuzz.ratio(shape, target) >= min_ratio) or (
-                len(short) >= 3 and len(long) == len(short) + 1 and long.startswith(short)):
-            return True
+        for target in targets:
+            short, long = sorted((shape, target), key=len)
+            if shape == target or (len(short) >= 4 and fuzz.ratio(shape, target) >= min_ratio) or (
+                    len(short) >= 3 and len(long) == len(short) + 1 and long.startswith(short)):
+                return True
     return False
 
 
@@ -571,14 +572,29 @@ def _lone_capitalised_neighbours(before: str, after: str) -> list[str]:
     return out
 
 
+RUN_TOGETHER_LETTERS = 15  # an Arabic-script "word" this long is several words whose spaces were lost
+RUN_TOGETHER_SHARE = 0.3  # ... and a text with this share of its letters in such words is run together
+
+
+def runs_words_together(text: str) -> bool:
+    """Whether an Arabic-script text lost the spaces between many of its words ("غادربيونغيانغفي..."), as
+    some published pages do: no word of it can be looked up on its own."""
+    words = [w for w in _TOKEN.findall(text) if any("\u0600" <= c <= "\u06ff" for c in w)]
+    letters = sum(len(w) for w in words)
+    return bool(letters) and sum(len(w) for w in words if len(w) >= RUN_TOGETHER_LETTERS) > RUN_TOGETHER_SHARE * letters
+
+
 def one_sided_place_doubt(shown: list[str], slots: list[Slot], text: str, other_text: str) -> str | None:
-    """Why a place named in one claim only may be no place at all, or no drift: the other claim writes it in
+    """Why a place named in one claim only may be no place at all, or no drift: the other claim runs its
+    words together (where a name cannot be told apart); the other claim writes it in
     another script; it is part of a longer capitalised name (a person: "Nancy Pelosi"); it is capitalised
     only as the first word of the sentence; or it is an Arabic-script name of two letters. None when there is
     no such doubt."""
     places = _shown_places(shown, slots)
     if not places:
         return None
+    if runs_words_together(other_text):
+        return "the other version runs its words together"
     reasons = []
     for slot in places:
         if spelled_in(slot.value, other_text):

@@ -181,6 +181,24 @@ def place_key(name: str) -> str:
     return " ".join(key.split())
 
 
+_SOFT_C = re.compile(r"(?<![sc])c(?=[eiy])")
+
+
+@lru_cache(maxsize=16384)
+def skeletons(key: str) -> tuple[str, ...]:
+    """The consonant skeleton of a place key, and those of its other readings where Latin spelling leaves
+    the sound open: a soft c ("Garcia", "Francis": جارسيا, فرانسيس) and a v that Persian and Arabic also
+    write with و, read as a vowel letter ("Victoria", "Denver": ویکتوریا, دنور; Arabic's ف for v,
+    "فيينا", is the skeleton itself)."""
+    readings = {key}
+    if "v" in key:
+        readings.add(key.replace("v", "w"))
+    readings |= {_SOFT_C.sub("s", k) for k in readings}
+    first = skeleton(key)
+    # a reading of one or two consonants would match too many short words ("Vienna" as این, "this")
+    return (first, *sorted({shape for k in readings if len(shape := skeleton(k)) >= 3} - {first}))
+
+
 @lru_cache(maxsize=8192)
 def skeleton(key: str) -> str:
     """Consonant skeleton of a place key, used for cross-script comparison."""

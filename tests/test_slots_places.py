@@ -233,3 +233,26 @@ def test_initials_with_their_stops_name_a_place(text: str, lang: str, value: str
 def test_a_run_after_a_preposition_is_read_whole_unless_initials_name_a_place() -> None:
     # "near Southern University's campus": the run, not a town called University in it
     assert [p.value for p in places("He was shot near Southern University's campus.", "en")] == ["southern university"]
+
+
+@pytest.mark.parametrize(("latin", "other"), [
+    ("Garcia", "جارسيا"), ("Francis", "فرانسيس"),  # a soft c is an s
+    ("Victoria", "ویکتوریا"), ("Denver", "دنور"), ("Nashville", "نشویل"),  # Persian writes v with و
+    ("Vienna", "فيينا"),  # Arabic writes it with ف, the skeleton itself
+])
+def test_other_readings_of_a_latin_spelling_match_across_scripts(latin: str, other: str) -> None:
+    from checker.slots.places import PlaceKeys
+
+    assert same_place(place_key(latin), place_key(other))
+    assert PlaceKeys([place_key(other)]).match(place_key(latin))
+    assert PlaceKeys([place_key(latin)]).match(place_key(other))
+
+
+@pytest.mark.parametrize(("latin", "other"), [("Vienna", "این"), ("Iran", "Iraq"), ("Paris", "Lyon"),
+                                              ("Venice", "Nice"), ("Moscow", "Muscat")])
+def test_other_readings_of_a_latin_spelling_stay_apart_from_other_names(latin: str, other: str) -> None:
+    from checker.slots.places import PlaceKeys
+
+    # a reading of one or two consonants ("n" for Vienna) would match everyday words ("this")
+    assert not same_place(place_key(latin), place_key(other))
+    assert not PlaceKeys([place_key(other)]).match(place_key(latin))

@@ -74,6 +74,7 @@ HOME_CITY_POPULATION = 100_000  # smaller towns of the language's own countries 
 # other's cities as often as their own)
 SAME_LANGUAGE = {"ms": ("ms", "id"), "id": ("id", "ms")}
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff]")
+_INITIALS = re.compile(r"(?:\w\. ?)+")
 
 
 def place_homographs() -> dict[str, list[str]]:
@@ -121,7 +122,8 @@ def place_homographs() -> dict[str, list[str]]:
     # translation of a city's name): in a text of any language, a phrase first
     out["en"] = sorted(
         key for key, (canon, typ) in gazetteer.items()
-        if typ != "country" and not _ARABIC_SCRIPT.search(key) and skeleton(place_key(key)) != skeleton(canon)
+        if typ != "country" and not _ARABIC_SCRIPT.search(key) and not _INITIALS.fullmatch(key)  # "d.c.": no phrase
+        and skeleton(place_key(key)) != skeleton(canon)
         and wordfreq.zipf_frequency(key, "en") >= HOMOGRAPH_MIN_ZIPF)
     return out
 

@@ -16,7 +16,7 @@ import babel
 from babel import Locale
 from rapidfuzz import fuzz, process
 
-from ..textnorm import Normalized, key_of, norm_word, place_key, skeleton
+from ..textnorm import Normalized, key_of, norm_word, place_key, skeleton, skeletons
 from .gazetteer import city_index, index_stamp
 from .model import Slot
 from .resources import (
@@ -185,6 +185,8 @@ def _has_vowel(key: str, shape: str) -> bool:
 def same_place(a: str, b: str) -> bool:
     if a == b:
         return True
+    if any(len(x) >= SHORT_SKELETON for x in set(skeletons(a)) & set(skeletons(b))):
+        return True  # the same consonants, in one of the readings of a Latin spelling (a soft c, a v written و)
     sa, sb = skeleton(a), skeleton(b)
     if not sa or not sb:
         return a.replace(" ", "") == b.replace(" ", "")
@@ -205,6 +207,8 @@ class PlaceKeys:
         self.keys = frozenset(keys)
         known = known or {}
         self.skeleton_of = {k: known[k] if k in known else skeleton(k) for k in self.keys}
+        # other readings of Latin spellings (``skeletons``), three consonants or more
+        self.readings = frozenset(r for k in self.keys if "v" in k or "c" in k for r in skeletons(k)[1:])
         self.joined = frozenset(k.replace(" ", "") for k in self.keys)
         self.joined_shapeless = frozenset(k.replace(" ", "") for k, s in self.skeleton_of.items() if not s)
         self.skeletons = frozenset(s for s in self.skeleton_of.values() if len(s) >= SHORT_SKELETON)
@@ -229,6 +233,8 @@ class PlaceKeys:
         if not sa:
             return joined in self.joined
         if joined in self.joined_shapeless or sa in self.skeletons:
+            return True
+        if any(r in self.skeletons or r in self.readings for r in skeletons(name)[1:]) or sa in self.readings:
             return True
         if len(sa) < SHORT_SKELETON:
             return sa in (self.voiced_short if _has_vowel(name, sa) else self.unvoiced_short)
