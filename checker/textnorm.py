@@ -187,9 +187,9 @@ _SOFT_C = re.compile(r"(?<![sc])c(?=[eiy])")
 @lru_cache(maxsize=16384)
 def skeletons(key: str) -> tuple[str, ...]:
     """The consonant skeleton of a place key, and those of its other readings where Latin spelling leaves
-    the sound open: a soft c ("Garcia", "Francis": جارسيا, فرانسيس) and a v that Persian and Arabic also
-    write with و, read as a vowel letter ("Victoria", "Denver": ویکتوریا, دنور; Arabic's ف for v,
-    "فيينا", is the skeleton itself)."""
+    the sound open: a soft c ("Cincinnati", "Lucerne": سينسيناتي, لوسيرن) and a v that Persian and Arabic
+    also write with و, read as a vowel letter ("Bratislava", "Livorno": براتیسلاوا, لیورنو; Arabic's ف for
+    v is the skeleton itself)."""
     readings = {key}
     if "v" in key:
         readings.add(key.replace("v", "w"))

@@ -135,17 +135,17 @@ def test_one_sided_place_doubts() -> None:
     paris = slot("place", "paris", "Paris")
     assert one_sided_place_doubt(["Paris"], [paris], "It dazzled the style set at Paris Fashion Week",
                                  "Ia memukau di Minggu Fesyen Hamburg") is None
-    # the soft c and the v that Persian writes with و ("Garcia" / جارسيا, "Denver" / دنور)
-    assert spelled_in("Garcia", "قال اللاعب جارسيا بعد المباراة")
-    assert spelled_in("Denver", "بازی با دنور در روز شنبه")
+    # the soft c and the v that Persian writes with و ("Cincinnati" / سينسيناتي, "Livorno" / لیورنو)
+    assert spelled_in("Cincinnati", "قال اللاعب إنه سيعود إلى سينسيناتي بعد المباراة")
+    assert spelled_in("Livorno", "بازی با تیم لیورنو در روز شنبه")
     # a version that lost the spaces between its words: no name of it can be looked up
-    denver = slot("place", "denver", "Denver")
+    livorno = slot("place", "livorno", "Livorno")
     glued = "وقالالمدربإنفريقهسيلعبمباراتهالأولىيومالسبتفيالملعبالجديد"
     assert runs_words_together(glued + " أمام جمهوره")
     assert not runs_words_together("وقال المدرب إن فريقه سيلعب مباراته الأولى يوم السبت في الملعب الجديد")
     assert not runs_words_together("The coach said the team would play on Saturday")
-    assert "runs its words together" in (one_sided_place_doubt(["Denver"], [denver], "They play in Denver on Saturday",
-                                                               glued) or "")
+    assert "runs its words together" in (one_sided_place_doubt(["Livorno"], [livorno],
+                                                               "They play in Livorno on Saturday", glued) or "")
     qom = slot("place", "qom", "قم")
     assert "two letters" in (one_sided_place_doubt(["قم"], [qom], "بالإضافة لذلك، قم باستخراج وكالة قانونية",
                                                    "Also, consider a power of attorney") or "")

@@ -236,9 +236,9 @@ def test_a_run_after_a_preposition_is_read_whole_unless_initials_name_a_place() 
 
 
 @pytest.mark.parametrize(("latin", "other"), [
-    ("Garcia", "جارسيا"), ("Francis", "فرانسيس"),  # a soft c is an s
-    ("Victoria", "ویکتوریا"), ("Denver", "دنور"), ("Nashville", "نشویل"),  # Persian writes v with و
-    ("Vienna", "فيينا"),  # Arabic writes it with ف, the skeleton itself
+    ("Cincinnati", "سينسيناتي"), ("Lucerne", "لوسيرن"),  # a soft c is an s
+    ("Bratislava", "براتیسلاوا"), ("Livorno", "لیورنو"), ("Valencia", "والنسیا"),  # Persian writes v with و
+    ("Valencia", "فالنسيا"),  # Arabic writes it with ف, the skeleton itself
 ])
 def test_other_readings_of_a_latin_spelling_match_across_scripts(latin: str, other: str) -> None:
     from checker.slots.places import PlaceKeys
@@ -248,11 +248,11 @@ def test_other_readings_of_a_latin_spelling_match_across_scripts(latin: str, oth
     assert PlaceKeys([place_key(latin)]).match(place_key(other))
 
 
-@pytest.mark.parametrize(("latin", "other"), [("Vienna", "این"), ("Iran", "Iraq"), ("Paris", "Lyon"),
-                                              ("Venice", "Nice"), ("Moscow", "Muscat")])
+@pytest.mark.parametrize(("latin", "other"), [("Geneva", "این"), ("Ravenna", "Cuenca"), ("Bratislava", "Cordoba"),
+                                              ("Kiev", "Cuenca"), ("Seville", "Sinai")])
 def test_other_readings_of_a_latin_spelling_stay_apart_from_other_names(latin: str, other: str) -> None:
     from checker.slots.places import PlaceKeys
 
-    # a reading of one or two consonants ("n" for Vienna) would match everyday words ("this")
+    # a reading of one or two consonants ("gn" for Geneva) would match everyday words ("this")
     assert not same_place(place_key(latin), place_key(other))
     assert not PlaceKeys([place_key(other)]).match(place_key(latin))
