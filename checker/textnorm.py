@@ -195,7 +195,7 @@ def skeletons(key: str) -> tuple[str, ...]:
         readings.add(key.replace("v", "w"))
     readings |= {_SOFT_C.sub("s", k) for k in readings}
     first = skeleton(key)
-    # a reading of one or two consonants would match too many short words ("Vienna" as این, "this")
+    # a reading of one or two consonants would match too many short words (Persian این, "this")
     return (first, *sorted({shape for k in readings if len(shape := skeleton(k)) >= 3} - {first}))
 
 
