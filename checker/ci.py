@@ -579,7 +579,9 @@ RUN_TOGETHER_SHARE = 0.3  # ... and a text with this share of its letters in suc
 def runs_words_together(text: str) -> bool:
     """Whether an Arabic-script text lost the spaces between many of its words ("غادربيونغيانغفي..."), as
     some published pages do: no word of it can be looked up on its own."""
-    words = [w for w in _TOKEN.findall(text) if any("\u0600" <= c <= "\u06ff" for c in w)]
+    from .textnorm import is_arabic_script
+
+    words = [w for w in _TOKEN.findall(text) if is_arabic_script(w)]
     letters = sum(len(w) for w in words)
     return bool(letters) and sum(len(w) for w in words if len(w) >= RUN_TOGETHER_LETTERS) > RUN_TOGETHER_SHARE * letters
 

@@ -185,9 +185,10 @@ def _has_vowel(key: str, shape: str) -> bool:
 def same_place(a: str, b: str) -> bool:
     if a == b:
         return True
-    if any(len(x) >= SHORT_SKELETON for x in set(skeletons(a)) & set(skeletons(b))):
+    ra, rb = skeletons(a), skeletons(b)
+    if any(len(x) >= SHORT_SKELETON for x in set(ra) & set(rb)):
         return True  # the same consonants, in one of the readings of a Latin spelling (a soft c, a v written و)
-    sa, sb = skeleton(a), skeleton(b)
+    sa, sb = ra[0], rb[0]
     if not sa or not sb:
         return a.replace(" ", "") == b.replace(" ", "")
     if sa == sb:
