@@ -577,7 +577,7 @@ RUN_TOGETHER_SHARE = 0.3  # ... and a text with this share of its letters in suc
 
 
 def runs_words_together(text: str) -> bool:
-    """Whether an Arabic-script text lost the spaces between many of its words ("غادربيونغيانغفي..."), as
+    """Whether an Arabic-script text lost the spaces between many of its words ("وقالالمدربإنفريقه..."), as
     some published pages do: no word of it can be looked up on its own."""
     from .textnorm import is_arabic_script
 
