@@ -119,7 +119,7 @@ class GuardPolicy:
     # (cosine of the encoder's vectors: a negation the other side does not say) ...
     polarity_min_cosine_gain: float = 0.012
     # ... and with at least this P(contradiction) where softer negative words on the other side may stand for
-    # the cue
+    # the cue, or where the other side runs its words together (a cue glued to its verb)
     polarity_excused_min_contradiction: float = 0.85
     # omissions/additions: only claims whose closest unmatched claim on the other side is below this cosine ...
     unmatched_max_cosine: float = 0.87
@@ -185,6 +185,7 @@ class Evidence:
 
 EXCUSED_NOTE = "softer negative words on the side with fewer"
 CLAUSAL_NOTE = "the side with more negates clauses with them"
+HIDDEN_NOTE = "the side with fewer runs its words together, where a cue cannot be told apart"
 
 
 def _sentence_groups(report: Report) -> list[list[Claim]]:
@@ -235,9 +236,12 @@ def negation_mismatches(report: Report) -> tuple[list[Discrepancy], set[str]]:
         pol_b = polarity(" / ".join(sentences_b), lang[doc_b])
         if pol_a.negations == pol_b.negations:
             continue
-        (low, _), (high, high_lang) = sorted(((pol_a, lang[doc_a]), (pol_b, lang[doc_b])), key=lambda x: x[0].negations)
+        (low, _, low_text), (high, high_lang, _) = sorted(
+            ((pol_a, lang[doc_a], " ".join(sentences_a)), (pol_b, lang[doc_b], " ".join(sentences_b))),
+            key=lambda x: x[0].negations)
         # soft words stand for a cue only where the side with more cues has no soft word of its own for them
         excused = low.negations + max(0, len(low.soft) - len(high.soft)) >= high.negations
+        hidden = not excused and runs_words_together(low_text)  # a cue glued to its verb is not found
         pairs = [p for c in group for p in pairs_of.get(c.id, [])]
         if not pairs:
             continue
@@ -256,6 +260,8 @@ def negation_mismatches(report: Report) -> tuple[list[Discrepancy], set[str]]:
         note = f"{pol_a.negations} / {pol_b.negations} negation words ({words})"
         if excused:
             note += f"; {EXCUSED_NOTE} ({', '.join(low.soft)})"
+        elif hidden:
+            note += f"; {HIDDEN_NOTE}"
         elif high.clausal > low.negations:  # more cues that only negate a clause than the other side has cues
             note += f"; {CLAUSAL_NOTE} ({high_lang})"
         out.append(Discrepancy(id="", kind="negation", doc_a=a.doc_id, doc_b=b.doc_id, claim_a=a.id, claim_b=b.id,
@@ -622,7 +628,7 @@ def judge(d: Discrepancy, evidence: Evidence, policy: GuardPolicy = DEFAULT_POLI
     """Whether a discrepancy is strong enough to fail a build under the policy, and why (or why not)."""
     if d.kind == "negation":
         p = (d.nli or {}).get("contradiction", 0.0)
-        if EXCUSED_NOTE in d.note:
+        if EXCUSED_NOTE in d.note or HIDDEN_NOTE in d.note:
             bar = min(policy.polarity_excused_min_contradiction, policy.nli_min_contradiction)
             if p >= bar:
                 return True, f"{d.note}, contradiction {p:.2f} >= {bar:g}"

@@ -21,6 +21,9 @@ from importlib import resources
 from .textnorm import norm_word, normalize
 
 _WORDS = re.compile(r"[\w'-]+")
+_EDGES = "'-"  # quote marks and dashes a token may carry at either end ('jangan, -tidak)
+_CLAUSE_END = re.compile(r"[.!?;:,\u060c\u061b\u061f]")
+CONCORD_WORDS = 10  # a concord cue and a later cue of its clause at most this many words apart
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class _Cues:
     undo_suffixes: dict[str, str]
     undo_prefixes: tuple[tuple[str, str], ...]  # longest first
     clausal: bool | tuple[str, ...]  # cues (True) or cue beginnings that negate a clause, never a word alone
+    concord: frozenset[str]  # cues that agree with a later cue of their clause ("never ... not") as one negation
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,7 @@ def _negation_cues() -> dict[str, _Cues]:
             frozenset(norm("soft_words")), norm("soft_prefixes"), norm("soft_suffixes"), norm("soft_exceptions"),
             {norm_word(k): v for k, v in entry.get("undo", {}).items()}, dict(entry.get("undo_suffixes", {})),
             tuple(sorted(entry.get("undo_prefixes", {}).items(), key=lambda kv: -len(kv[0]))),
-            True if entry.get("clausal") is True else norm("clausal"))
+            True if entry.get("clausal") is True else norm("clausal"), frozenset(norm("concord")))
     return out
 
 
@@ -83,6 +87,11 @@ def _is_cue(word: str, cues: _Cues) -> bool:
 
 
 def _is_soft(word: str, cues: _Cues) -> bool:
+    head, _, rest = word.partition("-")  # a compound is negative where its first part is (غیر-اجرایی)
+    return bool(head and rest) and _is_soft_word(head, cues) or _is_soft_word(word, cues)
+
+
+def _is_soft_word(word: str, cues: _Cues) -> bool:
     if word in cues.soft_words or any(word.startswith(c) and word[len(c):] in cues.soft_words for c in cues.clitics):
         return True
     if word.startswith(cues.soft_exceptions):
@@ -100,19 +109,26 @@ def polarity(text: str, lang: str) -> Polarity:
     for idiom in cues.idioms:  # an idiom's cues do not count, but for a group named "keep"
         normal = idiom.sub(lambda m: m.groupdict().get("keep") or " , ", normal)
     found: list[str] = []
+    spans: list[tuple[int, int, int]] = []  # (index of the word, start, end) of each cue found
     soft: list[str] = []
     previous, end = "", 0
-    for match in _WORDS.finditer(normal):
-        word = match.group()
+    for index, match in enumerate(_WORDS.finditer(normal)):
+        word = match.group().strip(_EDGES)
         if _is_cue(word, cues):
             # "No, no, no" is one answer; "tidak tidak" (not unable) two negations
             if word != previous or not normal[end:match.start()].strip():
                 found.append(word)
+                spans.append((index, match.start(), match.end()))
             previous, end = word, match.end()
             continue
         previous = ""
         if _is_soft(word, cues):
             soft.append(word)
+    if cues.concord:  # negative concord: Persian هرگز ... نمی‌کند says "never" once
+        agreeing = {n for n in range(len(found) - 1) if found[n] in cues.concord
+                    and spans[n + 1][0] - spans[n][0] <= CONCORD_WORDS
+                    and not _CLAUSE_END.search(normal, spans[n][2], spans[n + 1][1])}
+        found = [w for n, w in enumerate(found) if n not in agreeing]
     clausal = len(found) if cues.clausal is True else sum(w.startswith(cues.clausal) for w in found)
     return Polarity(tuple(found), tuple(soft), clausal)
 
@@ -147,16 +163,19 @@ def without_negation(text: str, lang: str) -> str:
     if cues is None:
         return text
     matches = list(_TOKEN.finditer(text))
-    words = [normalize(m.group().replace("’", "'")).text for m in matches]
+    cores = [m.group().strip("'’-") for m in matches]
+    words = [normalize(core.replace("’", "'")).text for core in cores]
     idioms = _idiom_tokens(words, cues)
     out, at = [], 0
-    for n, (match, word) in enumerate(zip(matches, words, strict=True)):
+    for n, (match, core, word) in enumerate(zip(matches, cores, words, strict=True)):
         out.append(text[at:match.start()])
         at = match.end()
-        token = match.group()
-        if n in idioms or not _is_cue(word, cues):
-            out.append(token)
+        if n in idioms or not core or not _is_cue(word, cues):
+            out.append(match.group())
             continue
+        lead = match.group().index(core)
+        out.append(match.group()[:lead])
+        token = core
         clitic = next((c for c in cues.clitics if word.startswith(c) and word[len(c):] in cues.words), "")
         out.append(token[:len(clitic)])
         word, token = word[len(clitic):], token[len(clitic):]
@@ -168,5 +187,6 @@ def without_negation(text: str, lang: str) -> str:
             out.append(token[:len(token) - len(suffix)] + cues.undo_suffixes[suffix])
         elif prefix is not None:
             out.append(prefix[1] + token[len(prefix[0]):])
+        out.append(match.group()[lead + len(core):])
     out.append(text[at:])
     return " ".join("".join(out).split())

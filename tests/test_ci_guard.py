@@ -15,6 +15,7 @@ from checker.ci import (
     CLAUSAL_NOTE,
     DEFAULT_POLICY,
     EXCUSED_NOTE,
+    HIDDEN_NOTE,
     Evidence,
     Finding,
     explanation,
@@ -225,6 +226,23 @@ def test_a_clause_negation_the_other_version_does_not_render_is_judged_on_its_ow
     # a softer negative word on the other side excuses the cue instead ("unable" for "cannot")
     soft, _ = negation_mismatches(_doc_report(["They cannot come."], ["Mereka gagal datang."], [(0, 0)]))
     assert EXCUSED_NOTE in soft[0].note and CLAUSAL_NOTE not in soft[0].note
+
+
+def test_a_negation_against_a_version_that_runs_its_words_together_needs_a_strong_contradiction() -> None:
+    # the Arabic version lost its spaces: its cue (لم glued to the verb) cannot be found
+    glued = "وقالالمدربإنهلميلعبمباراتهالأولىيومالسبتفيالملعبالجديد أمام جمهوره"
+    found, _ = negation_mismatches(_doc_report([glued], ["He did not play his first match on Saturday."], [(0, 0)],
+                                               langs=("ar", "en")))
+    assert len(found) == 1 and HIDDEN_NOTE in found[0].note
+    d, e = found[0], evidence()
+    d.nli = {"entailment": 0.1, "neutral": 0.2, "contradiction": 0.7}
+    assert not judge(d, e)[0]  # above the clause-negation bar, below the one for a cue that may be hidden
+    d.nli = {"entailment": 0.0, "neutral": 0.05, "contradiction": 0.95}
+    assert judge(d, e)[0]
+    spaced = "وقال المدرب إنه يلعب مباراته الأولى يوم السبت"
+    found, _ = negation_mismatches(_doc_report([spaced], ["He did not play his first match on Saturday."], [(0, 0)],
+                                               langs=("ar", "en")))
+    assert HIDDEN_NOTE not in found[0].note
 
 
 def test_softer_negative_words_excuse_a_cue_only_beyond_those_of_the_other_side() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from checker.negation import negations, polarity
+from checker.negation import negations, polarity, without_negation
 
 
 @pytest.mark.parametrize(("lang", "text", "count"), [
@@ -79,3 +79,39 @@ def test_words_of_difficulty_and_delay_may_render_a_negation() -> None:
     assert {"trouble", "postponed"} <= set(polarity("They had trouble and postponed it.", "en").soft)
     assert polarity("Pembaca sukar berhubung.", "ms").soft == ("sukar",)
 
+
+
+def test_a_cue_that_agrees_with_a_later_cue_of_its_clause_counts_once() -> None:
+    # Persian negative concord: هرگز ("never") with the negated verb of its clause is one negation
+    assert negations("او هرگز از ارتش استفاده نمی\u200cکند.", "fa") == 1
+    assert negations("او هرگز نیامد، و ما نمی\u200cدانیم چرا.", "fa") == 2  # a second clause keeps its own
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("ms", "Mereka datang bukan sekadar untuk menonton."),  # "not merely"
+    ("id", "Perubahan itu tidak dapat dihindari."),  # "inevitable"
+    ("fa", "نمی\u200cتوان اهمیت این موضوع را انکار کرد."),  # "undeniable"
+    ("ar", "لا يمكن الإنكار أن اللغة مهمة."),
+    ("fa", "فرقی نمی\u200cکند کدام زبان را انتخاب کنید."),  # "no matter"
+    ("en", "There was nothing much in the script."),  # "little"
+    ("ar", "لا يوجد الكثير في النص."),
+    ("en", "Why not use them for something else?"),  # a suggestion
+    ("id", "Mengapa tidak menggunakannya?"),
+    ("en", "It will not happen unless they trust us."),  # "only if"
+    ("fa", "این اتفاق رخ نمی\u200cدهد، مگر اینکه اعتماد کنند."),
+    ("ar", "لا يمكن بدء تقديم الإمدادات، والأموال، والموظفين من الخارج إلا إذا أعلن ذلك."),  # a list between
+])
+def test_more_idioms_carry_no_polarity(lang: str, text: str) -> None:
+    assert negations(text, lang) == 0
+
+
+def test_a_cue_in_quotation_marks_is_found() -> None:
+    assert negations("Mereka bilang, 'jangan keluar.'", "id") == 1
+    assert without_negation("Mereka bilang, 'jangan keluar.'", "id") == "Mereka bilang, ' keluar.'"
+    assert without_negation("They said 'don't go'.", "en") == "They said 'do go'."
+
+
+def test_a_compound_with_a_negative_first_part_is_a_softer_negative_word() -> None:
+    assert polarity("مدیر غیر-اجرایی هیئت", "fa").soft
+    assert polarity("خود را بیگناه اعلام کرد", "fa").soft  # "innocent", not a name beginning بیگ
+    assert not polarity("a well-known figure", "en").soft
