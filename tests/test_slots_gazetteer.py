@@ -103,6 +103,13 @@ def test_shipped_index_is_current() -> None:
     assert len(stored["keys"]) == len(stored["positions"]) > 50_000
 
 
+def test_shipped_other_names_are_current() -> None:
+    """The other names of the cities were built with the index (``python -m checker.slots``)."""
+    stored = read_stamped_json(gazetteer.SHIPPED_OTHER_NAMES, gazetteer.index_stamp())
+    assert stored is not None, "checker/data/slots/city_other_names.json.gz is stale: python -m checker.slots"
+    assert len(stored) > 10_000 and set(stored.values()) != {""}
+
+
 def test_derived_table_is_cached_and_reused(fresh_cache: Path) -> None:
     builds: list[int] = []
 

@@ -256,3 +256,18 @@ def test_other_readings_of_a_latin_spelling_stay_apart_from_other_names(latin: s
     # a reading of one or two consonants ("gn" for Geneva) would match everyday words ("this")
     assert not same_place(place_key(latin), place_key(other))
     assert not PlaceKeys([place_key(other)]).match(place_key(latin))
+
+
+def test_another_name_of_the_same_city_confirms_it_but_finds_no_place() -> None:
+    from checker.slots.compare import compare_slots
+    from checker.slots.places import also_named
+
+    # exonyms and other scripts from GeoNames: Venice is البندقية in Arabic (also "the rifle")
+    assert also_named("venice", place_key("البندقية")) and also_named(place_key("Venezia"), "venice")
+    assert not also_named("venice", "florence")
+    assert not [s for s in extract_slots("وجد البندقية في السيارة.", "ar") if s.kind == "place"]
+    english = "The minister flew to Venice on Monday to open the new museum."
+    arabic = "وسافر الوزير إلى البندقية يوم الاثنين لافتتاح المتحف الجديد."
+    assert compare_slots(extract_slots(english, "en"), extract_slots(arabic, "ar"), english, arabic) == []
+    other = "The minister flew to Florence on Monday to open the new museum."
+    assert [c.kind for c in compare_slots(extract_slots(other, "en"), extract_slots(arabic, "ar"), other, arabic)]

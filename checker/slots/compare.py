@@ -12,7 +12,7 @@ from rapidfuzz import fuzz
 from ..textnorm import place_key
 from .model import Slot, SlotConflict
 from .numbers import PAIRED
-from .places import NAME_PARTICLES, PlaceKeys, same_place
+from .places import NAME_PARTICLES, PlaceKeys, also_named, other_names, same_place
 from .resources import load
 from .roles import PARTS_MAX, roles_compatible
 
@@ -151,7 +151,7 @@ def _in_digits(slot: Slot) -> bool:
 
 
 def _places_compatible(a: Slot, b: Slot) -> bool:
-    return same_place(a.value, b.value)
+    return same_place(a.value, b.value) or also_named(a.value, b.value)
 
 
 def _compatible(a: Slot, b: Slot) -> bool:
@@ -232,9 +232,9 @@ def _named_in(slot: Slot, spelled: PlaceKeys) -> bool:
     """Whether a text (``spelled``: its ``_version_keys`` or ``_claim_keys``) spells the place of `slot` in
     any script, found or not by extraction (a transliteration such as "ملبورن" for "Melbourne" matches by
     consonant skeleton). A name of several words also counts when one of its longer words is there
-    ("Pulau Pinang" / "Penang")."""
+    ("Pulau Pinang" / "Penang"). So does another name of the city, written as such ("لاهاي" for "The Hague")."""
     names = [slot.value] + ([w for w in slot.value.split() if len(w) >= 4] if " " in slot.value else [])
-    return any(spelled.match(name) for name in names)
+    return any(spelled.match(name) for name in names) or not other_names(slot.value).isdisjoint(spelled.keys)
 
 
 def _ngram_keys(text: str, known: PlaceKeys | None = None) -> PlaceKeys:

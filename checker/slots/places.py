@@ -17,7 +17,7 @@ from babel import Locale
 from rapidfuzz import fuzz, process
 
 from ..textnorm import Normalized, key_of, norm_word, place_key, skeleton, skeletons
-from .gazetteer import city_index, index_stamp
+from .gazetteer import city_index, index_stamp, other_city_names
 from .model import Slot
 from .resources import (
     DATA_DIR,
@@ -196,6 +196,17 @@ def same_place(a: str, b: str) -> bool:
         # written with vowels ("syria", "swry"), or neither is
         return len(sa) >= SHORT_SKELETON or _has_vowel(a, sa) == _has_vowel(b, sb)
     return min(len(sa), len(sb)) >= FUZZY_MIN_LETTERS and fuzz.ratio(sa, sb) >= FUZZY_MIN_RATIO
+
+
+def other_names(key: str) -> frozenset[str]:
+    """Keys of the other names GeoNames gives the city ``key`` (exonyms, other scripts: "لاهاي" for "the
+    hague"); many are common words, so they only confirm a place found otherwise."""
+    return other_city_names().get(key, frozenset())
+
+
+def also_named(a: str, b: str) -> bool:
+    """Whether one place key is another name of the other's city ("cologne" and "koln")."""
+    return b in other_names(a) or a in other_names(b)
 
 
 class PlaceKeys:
