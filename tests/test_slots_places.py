@@ -271,3 +271,17 @@ def test_another_name_of_the_same_city_confirms_it_but_finds_no_place() -> None:
     assert compare_slots(extract_slots(english, "en"), extract_slots(arabic, "ar"), english, arabic) == []
     other = "The minister flew to Florence on Monday to open the new museum."
     assert [c.kind for c in compare_slots(extract_slots(other, "en"), extract_slots(arabic, "ar"), other, arabic)]
+
+
+def test_words_that_no_name_takes_are_marked_as_homographs() -> None:
+    def marked(text: str, lang: str) -> list[tuple[str, bool]]:
+        return [(s.text, s.homograph) for s in extract_slots(text, lang) if s.kind == "place"]
+
+    # an indefinite accusative ending (tanween): an adverb ("always"), not the town it is spelled like
+    assert marked("وكان يقول دومًا إن الفريق سيفوز.", "ar") == [("دومًا", True)]
+    assert marked("وصل الوفد إلى دوما أمس.", "ar") == [("دوما", False)]
+    # Latin letters written out in Persian or Arabic script are initials
+    assert all(h for _, h in marked("به گزارش شبکه ای بی سی امروز", "fa"))
+    # a Malay word that is also a town, opening a clause after a dash
+    assert marked("Dia gembira - Bila hujan turun, mereka bermain.", "ms") == [("Bila", True)]
+    assert marked("Mereka tiba di Bila semalam.", "ms") == [("Bila", False)]

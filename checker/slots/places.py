@@ -282,18 +282,31 @@ def _mark_homographs(hits: list[PlaceHit], text: str, nt: Normalized, lang: str)
     in any text a Latin name that is an English phrase first ("White House")."""
     table = _homographs()
     words, phrases = table.get(lang, frozenset()), table.get("en", frozenset())
+    letters = _letter_names()
     out = []
     for h in hits:
         name = key_of(nt.text[h.start:h.end])
         bare = [name] + [name[len(p):] for p in _PREFIXES if name.startswith(p) and len(name) - len(p) >= 2]
+        s, e = nt.span(h.start, h.end)
         if name in phrases:
             h = replace(h, homograph=True)
         elif lang != "en" and any(b in words for b in bare):
-            s, _ = nt.span(h.start, h.end)
-            if not name.isascii() or not re.search(r"\w[^.!?:;\"“”«»]*$", text[:s]):
+            # a Latin name is a word first where it opens a sentence, a quote or a clause after a dash
+            if not name.isascii() or not re.search(r"\w[^.!?:;\"“”«»–—]*$", _DASH.sub(" . ", text[:s])):
                 h = replace(h, homograph=True)
+        elif not name.isascii() and ("\u064b" in text[s:e + 1] or len(name.split()) > 1 and set(name.split()) <= letters):
+            # an indefinite accusative ending (دومًا, "always") is no name's; ای بی (A B) are initials
+            h = replace(h, homograph=True)
         out.append(h)
     return out
+
+
+_DASH = re.compile(r"\s[-–—]\s")
+
+
+@lru_cache(maxsize=1)
+def _letter_names() -> frozenset[str]:
+    return frozenset(key_of(w) for w in load("place_cues.json").get("letter_names", []))
 
 
 def _lookup(tb: _PlaceTables, name: str, article: bool = False) -> tuple[str, str] | None:
