@@ -124,3 +124,31 @@ def test_an_age_in_parentheses_takes_no_count_unit() -> None:
 
 def test_the_arabic_abbreviation_of_kilometres() -> None:
     assert numbers("وقع الزلزال على بعد 120 كلم من المدينة.", "ar") == ["120 km"]
+
+
+def _numbers(text: str, lang: str) -> list[str]:
+    return [s.value for s in extract_slots(text, lang) if s.kind == "number"]
+
+
+def test_digits_written_against_a_scale_word() -> None:
+    assert _numbers("The club agreed a £7million transfer.", "en") == ["7000000"]
+    assert _numbers("Proyek senilai 4juta dolar.", "id")[0].startswith("4000000")
+
+
+def test_arabic_compound_ordinals_and_teens_with_the_article() -> None:
+    assert _numbers("فاز باللقب للمرة الرابعة عشرة.", "ar") == ["14"]
+    assert _numbers("توفي في سن السبعة عشر عامًا.", "ar") == ["17 year"]
+    assert _numbers("وصل في اليوم الثالث من الرحلة.", "ar") == []  # an ordinal alone is no count
+
+
+def test_the_first_end_of_a_range_takes_the_unit_of_the_second() -> None:
+    from checker.slots.compare import compare_slots
+
+    assert _numbers("Forecasts give 3 to 5 inches of snow.", "en") == ["3 inch", "5 inch"]
+    assert _numbers("پیش‌بینی ۷۵ تا ۱۲۵ میلیمتر برف است.", "fa") == ["75 mm", "125 mm"]
+    assert _numbers("The final score was 3-1.", "en") == ["3", "1"]  # a score keeps no unit
+    english, persian = "Forecasts give 3 to 5 inches of snow.", "پیش‌بینی ۷۵ تا ۱۲۵ میلیمتر برف است."
+    a, b = extract_slots(english, "en"), extract_slots(persian, "fa")
+    assert compare_slots(a, b, english, persian) == []  # inches and millimetres, rounded by the writer
+    wrong = "پیش‌بینی ۷۵ تا ۲۰۰ میلیمتر برف است."
+    assert compare_slots(a, extract_slots(wrong, "fa"), english, wrong)

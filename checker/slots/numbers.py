@@ -12,7 +12,10 @@ from .model import Slot
 from .resources import lang_group, load, trie_pattern
 
 # a number may stand between slashes ("/109/", a style of some agencies) but not inside a path or date
-_RE_DIGITS = re.compile(r"(?<![A-Za-z0-9.,:])(?<![\w.]/)(?<![A-Za-z]-)(\d+(?:[.,]\d+)*)(?![A-Za-z0-9]|[.,:/]\d)")
+# digits, or digits written against a scale word ("£11million")
+_RE_DIGITS = re.compile(r"(?<![A-Za-z0-9.,:])(?<![\w.]/)(?<![A-Za-z]-)(\d+(?:[.,]\d+)*)"
+                        r"(?:(?=(?:million|billion|trillion|juta|bilion|miliar|milyar|trilion)(?![A-Za-z]))"
+                        r"|(?![A-Za-z0-9]|[.,:/]\d))", re.IGNORECASE)
 # day/month without a year ("Senin (27/8)"): a date that cannot be placed, not a count
 _RE_DAY_MONTH = re.compile(r"(?<![\d/])\d{1,2}/\d{1,2}(?![\d/])")
 # times of day: "9.15 pagi", "19.57 WIB", "pukul 6 pagi", "ساعت 11.30"
@@ -31,6 +34,7 @@ PAIRED = "paired"  # the role of such numbers: no count, so never the parts of a
 class _NumTables:
     units: dict[str, int]
     teen: dict[str, int]
+    teen_first: dict[str, int]  # words that are a unit only before a teen word (Arabic ordinals)
     mult: dict[str, int]
     scales: dict[str, int]
     needs_unit: frozenset[str]
@@ -51,6 +55,7 @@ def tables(langs: tuple[str, ...]) -> _NumTables:
     units_data = load("units.json")
     units: dict[str, int] = {}
     teen: dict[str, int] = {}
+    teen_first: dict[str, int] = {}
     mult: dict[str, int] = {}
     scales: dict[str, int] = {}
     needs: set[str] = set()
@@ -62,7 +67,8 @@ def tables(langs: tuple[str, ...]) -> _NumTables:
         w = words.get(lang)
         if not w:
             continue
-        for src, dst in ((w["units"], units), (w["teen"], teen), (w["multipliers"], mult), (w["scales"], scales)):
+        for src, dst in ((w["units"], units), (w["teen"], teen), (w["multipliers"], mult), (w["scales"], scales),
+                         (w.get("teen_first", {}), teen_first)):
             for k, v in src.items():
                 dst.setdefault(norm_word(k), int(v))
         needs.update(norm_word(x) for x in w.get("needs_unit", []))
@@ -82,7 +88,7 @@ def tables(langs: tuple[str, ...]) -> _NumTables:
     re_blocker = re.compile(rf"\s*(?:ال)?({trie_pattern(blockers)})(?![\w])")
     re_scale = re.compile(rf"\s*({trie_pattern(list(scales))})(?![\w])")
     re_suffix = re.compile(rf"\s?{trie_pattern(list(suffixes))}(?!\w)") if suffixes else None
-    return _NumTables(units, teen, mult, scales, frozenset(needs), frozenset(vague), re_suffix, frozenset(joiners),
+    return _NumTables(units, teen, teen_first, mult, scales, frozenset(needs), frozenset(vague), re_suffix, frozenset(joiners),
                       duals, unit_of, re_unit, re_prefix, re_blocker, re_scale)
 
 
@@ -206,6 +212,12 @@ def extract_numbers(nt: Normalized, lang: str, taken: list[tuple[int, int]]) -> 
             out.append((s, e, float(n), u))
             i += 1
             continue
+        if w in tb.teen_first and i + 1 < len(toks) and toks[i + 1][2] in tb.teen and free(s, toks[i + 1][1]) \
+                and t[e:toks[i + 1][0]].strip() == "":
+            unit, ue = unit_after(toks[i + 1][1])
+            out.append((s, ue if unit else toks[i + 1][1], float(tb.teen_first[w] + tb.teen[toks[i + 1][2]]), unit))
+            i += 2
+            continue
         if w not in tb.units and w not in tb.scales and w not in tb.mult:
             i += 1
             continue
@@ -253,8 +265,23 @@ def _paired(found: list[tuple[int, int, float, str | None]], t: str) -> set[int]
     return out
 
 
+# the ends of a range ("2 to 4 inches", "۵۰ تا ۱۰۰ میلیمتر", "3 hingga 6 inci")
+_RE_RANGE = re.compile(r"\s*(?:[-–—]|to|تا|الى|الي|hingga|sampai)\s*", re.I)
+
+
+def _range_units(found: list[tuple[int, int, float, str | None]], t: str) -> list[tuple[int, int, float, str | None]]:
+    """The first end of a range written without its unit takes the unit of the second end."""
+    out = list(found)
+    for n in range(len(out) - 1):
+        (s, e, value, unit), (s2, _, value2, unit2) = out[n], out[n + 1]
+        if unit is None and unit2 is not None and value < value2 and _RE_RANGE.fullmatch(t, e, s2):
+            out[n] = (s, e, value, unit2)
+    return out
+
+
 def to_slots(found: list[tuple[int, int, float, str | None]], nt: Normalized, text: str) -> list[Slot]:
     slots = []
+    found = _range_units(found, nt.text)
     paired = _paired(found, nt.text)
     for n, (s, e, val, unit) in enumerate(found):
         os_, oe = nt.span(s, e)
