@@ -21,7 +21,7 @@ from importlib import resources
 from .textnorm import norm_word, normalize
 
 _WORDS = re.compile(r"[\w'-]+")
-_EDGES = "'-"  # quote marks and dashes a token may carry at either end ('jangan, -tidak)
+_EDGES = "'’-"  # quote marks and dashes a token may carry at either end ('jangan, -tidak)
 _CLAUSE_END = re.compile(r"[.!?;:,\u060c\u061b\u061f]")
 CONCORD_WORDS = 10  # a concord cue and a later cue of its clause at most this many words apart
 
@@ -163,7 +163,7 @@ def without_negation(text: str, lang: str) -> str:
     if cues is None:
         return text
     matches = list(_TOKEN.finditer(text))
-    cores = [m.group().strip("'’-") for m in matches]
+    cores = [m.group().strip(_EDGES) for m in matches]
     words = [normalize(core.replace("’", "'")).text for core in cores]
     idioms = _idiom_tokens(words, cues)
     out, at = [], 0

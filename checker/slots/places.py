@@ -63,6 +63,7 @@ class _PlaceTables:
     non_places: frozenset[str]
     first_words: frozenset[str]  # first word of every gazetteer name
     re_quoted: re.Pattern[str]  # cue word followed by a quoted name
+    letter_names: frozenset[str]  # Latin letters written out in Arabic script: a run of them is initials
 
 
 @lru_cache(maxsize=1)
@@ -165,6 +166,7 @@ def _tables(langs: tuple[str, ...]) -> _PlaceTables:
         gaz, max_words, before, after, re_cue_ar, re_before, re_after,
         skip, frozenset(norm_word(w) for w in cues["stop"]),
         frozenset(cues["preps"]), frozenset(non_places), first_words, re_quoted,
+        frozenset(key_of(w) for w in cues.get("letter_names", [])),
     )
 
 
@@ -276,13 +278,13 @@ def _homographs() -> dict[str, frozenset[str]]:
             if not lang.startswith("_") and isinstance(words, list)}
 
 
-def _mark_homographs(hits: list[PlaceHit], text: str, nt: Normalized, lang: str) -> list[PlaceHit]:
+def _mark_homographs(hits: list[PlaceHit], text: str, nt: Normalized, lang: str, tb: _PlaceTables) -> list[PlaceHit]:
     """Gazetteer names that are frequent words of ``lang`` marked as such: in Arabic script any of them (a
     clitic left off), in Latin script one capitalised only as the first word of a sentence or quote; and
     in any text a Latin name that is an English phrase first ("White House")."""
     table = _homographs()
     words, phrases = table.get(lang, frozenset()), table.get("en", frozenset())
-    letters = _letter_names()
+    letters = tb.letter_names
     out = []
     for h in hits:
         name = key_of(nt.text[h.start:h.end])
@@ -303,10 +305,6 @@ def _mark_homographs(hits: list[PlaceHit], text: str, nt: Normalized, lang: str)
 
 _DASH = re.compile(r"\s[-–—]\s")
 
-
-@lru_cache(maxsize=1)
-def _letter_names() -> frozenset[str]:
-    return frozenset(key_of(w) for w in load("place_cues.json").get("letter_names", []))
 
 
 def _lookup(tb: _PlaceTables, name: str, article: bool = False) -> tuple[str, str] | None:
@@ -496,7 +494,7 @@ def extract_places(text: str, nt: Normalized, lang: str) -> list[PlaceHit]:
             continue  # "TEHRAN: ...", "jpnn.com, JAKARTA - ...": where the report was filed, not a fact of it
         if h.key and (not out or h.start >= out[-1].end):
             out.append(h)
-    return _mark_homographs(out, text, nt, lang)
+    return _mark_homographs(out, text, nt, lang, tb)
 
 
 # a news dateline opening a paragraph: an optional outlet, then the city in capitals and a colon or dash
