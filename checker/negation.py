@@ -87,7 +87,7 @@ def _is_cue(word: str, cues: _Cues) -> bool:
 
 
 def _is_soft(word: str, cues: _Cues) -> bool:
-    head, _, rest = word.partition("-")  # a compound is negative where its first part is (غیر-اجرایی)
+    head, _, rest = word.partition("-")  # a compound is negative where its first part is (غیر-نظامی, "non-military")
     return bool(head and rest) and _is_soft_word(head, cues) or _is_soft_word(word, cues)
 
 

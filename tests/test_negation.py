@@ -83,35 +83,35 @@ def test_words_of_difficulty_and_delay_may_render_a_negation() -> None:
 
 def test_a_cue_that_agrees_with_a_later_cue_of_its_clause_counts_once() -> None:
     # Persian negative concord: هرگز ("never") with the negated verb of its clause is one negation
-    assert negations("او هرگز از ارتش استفاده نمی\u200cکند.", "fa") == 1
+    assert negations("او هرگز به آن شهر سفر نمی\u200cکند.", "fa") == 1
     assert negations("او هرگز نیامد، و ما نمی\u200cدانیم چرا.", "fa") == 2  # a second clause keeps its own
 
 
 @pytest.mark.parametrize(("lang", "text"), [
-    ("ms", "Mereka datang bukan sekadar untuk menonton."),  # "not merely"
+    ("ms", "Mereka datang bukan sekadar untuk makan."),  # "not merely"
     ("id", "Perubahan itu tidak dapat dihindari."),  # "inevitable"
-    ("fa", "نمی\u200cتوان اهمیت این موضوع را انکار کرد."),  # "undeniable"
-    ("ar", "لا يمكن الإنكار أن اللغة مهمة."),
-    ("fa", "فرقی نمی\u200cکند کدام زبان را انتخاب کنید."),  # "no matter"
-    ("en", "There was nothing much in the script."),  # "little"
-    ("ar", "لا يوجد الكثير في النص."),
-    ("en", "Why not use them for something else?"),  # a suggestion
-    ("id", "Mengapa tidak menggunakannya?"),
-    ("en", "It will not happen unless they trust us."),  # "only if"
-    ("fa", "این اتفاق رخ نمی\u200cدهد، مگر اینکه اعتماد کنند."),
-    ("ar", "لا يمكن بدء تقديم الإمدادات، والأموال، والموظفين من الخارج إلا إذا أعلن ذلك."),  # a list between
+    ("fa", "نمی\u200cتوان نقش او را انکار کرد."),  # "undeniable"
+    ("ar", "لا يمكن الإنكار أن الطريق طويل."),
+    ("fa", "فرقی نمی\u200cکند کدام روز بیایید."),  # "no matter"
+    ("en", "There was nothing much on the menu."),  # "little"
+    ("ar", "لا يوجد الكثير في المخزن."),
+    ("en", "Why not ask the mayor?"),  # a suggestion
+    ("id", "Mengapa tidak bertanya kepada wali kota?"),
+    ("en", "The bridge will not open unless the inspection passes."),  # "only if"
+    ("fa", "پل باز نمی\u200cشود، مگر اینکه بازرسی تمام شود."),
+    ("ar", "لا يمكن فتح المتحف، والحديقة، والمكتبة، والمسرح للزوار إلا إذا انتهت الأعمال."),  # a list between
 ])
 def test_more_idioms_carry_no_polarity(lang: str, text: str) -> None:
     assert negations(text, lang) == 0
 
 
 def test_a_cue_in_quotation_marks_is_found() -> None:
-    assert negations("Mereka bilang, 'jangan keluar.'", "id") == 1
-    assert without_negation("Mereka bilang, 'jangan keluar.'", "id") == "Mereka bilang, ' keluar.'"
-    assert without_negation("They said 'don't go'.", "en") == "They said 'do go'."
+    assert negations("Ibu bilang, 'jangan pulang malam.'", "id") == 1
+    assert without_negation("Ibu bilang, 'jangan pulang malam.'", "id") == "Ibu bilang, ' pulang malam.'"
+    assert without_negation("She wrote 'don't wait'.", "en") == "She wrote 'do wait'."
 
 
 def test_a_compound_with_a_negative_first_part_is_a_softer_negative_word() -> None:
-    assert polarity("مدیر غیر-اجرایی هیئت", "fa").soft
-    assert polarity("خود را بیگناه اعلام کرد", "fa").soft  # "innocent", not a name beginning بیگ
+    assert polarity("نیروهای غیر-نظامی منطقه", "fa").soft
+    assert polarity("دادگاه او را بیگناه دانست", "fa").soft  # "innocent", not a name beginning بیگ
     assert not polarity("a well-known figure", "en").soft

@@ -18,7 +18,7 @@ shipped copy.
 Set CLAIMCHECK_GAZETTEER_CACHE to another cache folder, or to "off" to disable the cache.
 
 Beside it ships a table of every other name of those cities (`other_city_names`), unfiltered: it never
-finds a place in a text, it only confirms that a version names a place by another name ("لاهاي").
+finds a place in a text, it only confirms that a version names a place by another name ("البندقية" for Venice).
 """
 
 from __future__ import annotations
@@ -180,9 +180,9 @@ def city_index() -> dict[str, str]:
 
 def build_other_names(min_population: int = MIN_POPULATION) -> dict[str, str]:
     """Canonical city key -> the place keys of every other Latin or Arabic-script name GeoNames gives the
-    city (translations, other scripts, old names; before a comma: "دی موین، آئیووا"), joined by "|". Many are
+    city (translations, other scripts, old names; before a comma: a name followed by its province), joined by "|". Many are
     common words, so they never find a place in a text: they only confirm that a text names a place it
-    was told of ("لاهاي" for "The Hague", "Cologne" for Köln)."""
+    was told of ("البندقية" for "Venice", "Venezia" for Venice)."""
     canonical = set(city_index().values())
     names: dict[str, set[str]] = {}
     for city in _cities():

@@ -12,7 +12,7 @@ from .model import Slot
 from .resources import lang_group, load, trie_pattern
 
 # a number may stand between slashes ("/109/", a style of some agencies) but not inside a path or date
-# digits, or digits written against a scale word ("£11million")
+# digits, or digits written against a scale word ("£7million")
 _RE_DIGITS = re.compile(r"(?<![A-Za-z0-9.,:])(?<![\w.]/)(?<![A-Za-z]-)(\d+(?:[.,]\d+)*)"
                         r"(?:(?=(?:million|billion|trillion|juta|bilion|miliar|milyar|trilion)(?![A-Za-z]))"
                         r"|(?![A-Za-z0-9]|[.,:/]\d))", re.IGNORECASE)
@@ -265,7 +265,7 @@ def _paired(found: list[tuple[int, int, float, str | None]], t: str) -> set[int]
     return out
 
 
-# the ends of a range ("2 to 4 inches", "۵۰ تا ۱۰۰ میلیمتر", "3 hingga 6 inci")
+# the ends of a range ("3 to 5 inches", "۷۵ تا ۱۲۵ میلیمتر", "5 hingga 8 inci")
 _RE_RANGE = re.compile(r"\s*(?:[-–—]|to|تا|الى|الي|hingga|sampai)\s*", re.I)
 
 

@@ -201,13 +201,13 @@ def same_place(a: str, b: str) -> bool:
 
 
 def other_names(key: str) -> frozenset[str]:
-    """Keys of the other names GeoNames gives the city ``key`` (exonyms, other scripts: "لاهاي" for "the
-    hague"); many are common words, so they only confirm a place found otherwise."""
+    """Keys of the other names GeoNames gives the city ``key`` (exonyms, other scripts: "البندقية" for
+    "venice"); many are common words, so they only confirm a place found otherwise."""
     return other_city_names().get(key, frozenset())
 
 
 def also_named(a: str, b: str) -> bool:
-    """Whether one place key is another name of the other's city ("cologne" and "koln")."""
+    """Whether one place key is another name of the other's city ("venezia" and "venice")."""
     return b in other_names(a) or a in other_names(b)
 
 
@@ -297,7 +297,7 @@ def _mark_homographs(hits: list[PlaceHit], text: str, nt: Normalized, lang: str,
             if not name.isascii() or not re.search(r"\w[^.!?:;\"“”«»–—]*$", _DASH.sub(" . ", text[:s])):
                 h = replace(h, homograph=True)
         elif not name.isascii() and ("\u064b" in text[s:e + 1] or len(name.split()) > 1 and set(name.split()) <= letters):
-            # an indefinite accusative ending (دومًا, "always") is no name's; ای بی (A B) are initials
+            # an indefinite accusative ending (غالبًا, "often") is no name's; letters written out (بی سی, "B C") are initials
             h = replace(h, homograph=True)
         out.append(h)
     return out
