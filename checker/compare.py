@@ -8,6 +8,7 @@ import datetime as dt
 import heapq
 import json
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -378,19 +379,55 @@ class SlotsPerClaim:
         and kept there (a claim's text, language and reference date are the key)."""
         if self._cache is None:
             return self
+        return self.start_prefetch(claims, background=False)()
+
+    def start_prefetch(self, claims: list[Claim], background: bool = True) -> Callable[[], SlotsPerClaim]:
+        """``prefetch`` in two halves: the slots the result cache holds are read now, the others are
+        extracted in a thread while the caller goes on (embedding: the models leave the interpreter
+        free while they compute). The function returned waits for them, keeps them in the cache and
+        returns this object. Without a cache every claim's slots are extracted."""
         from .slots.persist import extractor_version, slots_from_json, slots_to_json
 
         version = "slots\0" + extractor_version()
         todo = {claim.id: (claim, self.key(claim)) for claim in claims if claim.id not in self._found}
-        stored = self._cache.get_derived(version, list(dict.fromkeys(key for _, key in todo.values())))
-        fresh: dict[bytes, bytes] = {}
+        stored = self._cache.get_derived(version, list(dict.fromkeys(key for _, key in todo.values()))) \
+            if self._cache is not None else {}
+        missing: list[tuple[Claim, bytes]] = []
         for claim, key in todo.values():
             try:
                 self._found[claim.id] = slots_from_json(stored[key])
             except (KeyError, ValueError, TypeError):  # not kept yet, or damaged: extracted
-                fresh[key] = slots_to_json(self[claim])
-        self._cache.put_derived(version, fresh.items())
-        return self
+                missing.append((claim, key))
+        extracted: dict[str, list] = {}
+        failed: list[BaseException] = []
+
+        def extract() -> None:
+            from .slots import extract_slots
+
+            try:
+                for claim, _ in missing:
+                    extracted[claim.id] = extract_slots(*self._source(claim))
+            except BaseException as exc:  # raised again by the caller's thread
+                failed.append(exc)
+
+        worker = threading.Thread(target=extract, name="claimcheck-slots", daemon=True) \
+            if background and missing else None
+        if worker is not None:
+            worker.start()
+
+        def finish() -> SlotsPerClaim:
+            if worker is None:
+                extract()
+            else:
+                worker.join()
+            if failed:
+                raise failed[0]
+            self._found.update(extracted)
+            if self._cache is not None:
+                self._cache.put_derived(version, ((key, slots_to_json(extracted[claim.id])) for claim, key in missing))
+            return self
+
+        return finish
 
 
 def slot_conflicts(documents: list[Document], pairs: list[tuple[Claim, Claim]], slots: SlotsPerClaim,

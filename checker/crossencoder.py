@@ -197,6 +197,10 @@ class E5CrossEncoderNLI:
         self.threshold = float(config.get("threshold", 0.5))
         self.cache_key = f"claimcheck/{self._folder.name}\0{delta_sha}\0{base_sha}\0{max_length}" + (
             "" if precision == "bf16" else f"\0{precision_identity(precision)}{smooth_sha[:12]}")  # bf16's predate
+        if precision == "int8":
+            from .e5onnx import CLASSIFIER_REVISION
+
+            self.cache_key += f"\0r{CLASSIFIER_REVISION}"
         real = not is_test_model(str(folder))
         name = f"claimcheck/{self._folder.name}" + ("" if precision == "bf16" else f"-{precision}")
         self.info = ModelInfo("nli", name, str(config.get("version", "0")), real,

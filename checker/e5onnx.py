@@ -24,6 +24,9 @@ import numpy as np
 from .types import CheckError
 
 OPSET = 17
+# the classifier graph's arithmetic, part of a cross-encoder's identity in the result cache: 2 since its last
+# layer computes the first token's row only
+CLASSIFIER_REVISION = 2
 # the four Linear layers of an encoder layer whose inputs are quantised, by the name of their smoothing factors
 LAYER_LINEARS = ("qkv", "attention_out", "inner_in", "inner_out")
 # Linear layers whose input rows are quantised each on its own scale: the GELU output's rows differ in
@@ -193,8 +196,13 @@ def build_model(weight: Callable[[str], np.ndarray], *, hidden: int, heads: int,
             scale[2 * hidden:] /= attention_factors
         qkv = linear(x, "qkv", np.concatenate([weight(n + ".weight") for n in parts]) * scale[:, None],
                      np.concatenate([weight(n + ".bias") for n in parts]) * scale)
-        attended = g.op("MultiHeadAttention", *g.ops("Split", qkv, thirds, outputs=3, axis=-1), "", keep,
-                        domain="com.microsoft", num_heads=heads, scale=1.0)
+        query, key, value = g.ops("Split", qkv, thirds, outputs=3, axis=-1)
+        if classifier and i == layers - 1:  # the classifier reads the first token only: the last layer
+            first_row = (g.const(np.array([0], np.int64)), g.const(np.array([1], np.int64)),
+                         g.const(np.array([1], np.int64)))  # computes that row, attending to every token
+            query, x = g.op("Slice", query, *first_row), g.op("Slice", x, *first_row)
+        attended = g.op("MultiHeadAttention", query, key, value, "", keep, domain="com.microsoft", num_heads=heads,
+                        scale=1.0)
         name = p + "attention.output.dense"
         out = linear(attended, "attention_out", weight(name + ".weight"), weight(name + ".bias"), scaled=scaled)
         x = g.layer_norm(g.op("Add", x, out), weight(p + "attention.output.LayerNorm.weight"),

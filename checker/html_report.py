@@ -101,6 +101,8 @@ def _assets(live: bool = False) -> tuple[str, str]:
 def _finalize(value: Any) -> Any:
     """Every printed value: document text with its control characters made visible (the page's own
     CSS and script are Markup and pass unchanged)."""
+    if type(value) is str and value.isprintable():  # nothing to make visible (most values): no scan
+        return value
     return visible(value) if isinstance(value, str) and not isinstance(value, Markup) else value
 
 

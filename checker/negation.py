@@ -100,6 +100,17 @@ def _is_soft_word(word: str, cues: _Cues) -> bool:
             or any(word.endswith(s) and len(word) >= len(s) + 3 for s in cues.soft_suffixes))
 
 
+_CUE, _SOFT = 1, 2
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_kind(word: str, lang: str) -> int:
+    """Whether a word of ``lang`` is a negation cue (``_CUE``), a softer negative word (``_SOFT``) or
+    neither (0); words recur, so each is judged once."""
+    cues = _negation_cues()[lang]
+    return _CUE if _is_cue(word, cues) else _SOFT if _is_soft(word, cues) else 0
+
+
 def polarity(text: str, lang: str) -> Polarity:
     """The negation cues and softer negative words of a text (none for a language without cues)."""
     cues = _negation_cues().get(lang)
@@ -114,7 +125,8 @@ def polarity(text: str, lang: str) -> Polarity:
     previous, end = "", 0
     for index, match in enumerate(_WORDS.finditer(normal)):
         word = match.group().strip(_EDGES)
-        if _is_cue(word, cues):
+        kind = _word_kind(word, lang)
+        if kind == _CUE:
             # "No, no, no" is one answer; "tidak tidak" (not unable) two negations
             if word != previous or not normal[end:match.start()].strip():
                 found.append(word)
@@ -122,7 +134,7 @@ def polarity(text: str, lang: str) -> Polarity:
             previous, end = word, match.end()
             continue
         previous = ""
-        if _is_soft(word, cues):
+        if kind == _SOFT:
             soft.append(word)
     if cues.concord:  # negative concord: Persian هرگز ... نمی‌کند says "never" once
         agreeing = {n for n in range(len(found) - 1) if found[n] in cues.concord

@@ -81,6 +81,7 @@ def cached_nli(nli: NLIScorer | None, cache: ResultCache | None) -> NLIScorer | 
 # A check of this many claims or more drops each model's built weights once its stage is done (peak memory);
 # the next check builds them again, which costs little beside a check of that size
 RELEASE_MIN_CLAIMS = 5000
+BACKGROUND_SLOTS_MIN_CLAIMS = 500  # fewer claims' slots take well under a second: no thread
 
 
 def release_weights(model: object) -> None:
@@ -169,6 +170,10 @@ def check_documents(documents: list[Document], config: CheckConfig | None = None
     timings["load_models"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
+    # anchoring reads each version's dates against its own dateline only: a borrowed one may be the outlier's.
+    # Those fact slots are extracted while the claims are embedded (the encoder leaves the interpreter free).
+    own_dates_ready = SlotsPerClaim([replace(d, assumed_dateline=None) for d in documents], cache).start_prefetch(
+        claims, background=len(claims) >= BACKGROUND_SLOTS_MIN_CLAIMS)
     # identical claim texts (repeated lines, boilerplate) are embedded once
     vectors = embed_texts(models.encoder, [c.normalized for c in claims], cache=cache, progress=config.progress,
                           desc="embedding claims")
@@ -200,8 +205,7 @@ def check_documents(documents: list[Document], config: CheckConfig | None = None
     if len(claims) >= RELEASE_MIN_CLAIMS:  # the encoder's weights make room for the cross-encoder's
         release_weights(models.encoder)
     claim_vectors = {c.id: vectors[n] for n, c in enumerate(claims)}
-    # anchoring reads each version's dates against its own dateline only: a borrowed one may be the outlier's
-    own_dates = SlotsPerClaim([replace(d, assumed_dateline=None) for d in documents], cache).prefetch(claims)
+    own_dates = own_dates_ready()
     set_aside = off_event_documents(documents, claims, pairs, own_dates.__getitem__, claim_vectors,
                                     lambda pairs: slot_conflicts(documents, pairs, own_dates, cache, places=False))
     if set_aside and any(d.assumed_dateline for d in documents):

@@ -120,3 +120,34 @@ def test_import_statements_of_every_form_enter_the_digest(tmp_path, monkeypatch)
     sources, packages = codedigest.code_sources(package / "main.py")
     assert [p.relative_to(package).as_posix() for p in sources] == ["a.py", "b.py", "c.py", "main.py", "sub/d.py"]
     assert packages == ["babel", "lingua", "numpy"]
+
+
+def test_slots_extracted_in_the_background_are_those_extracted_in_turn_and_are_kept(tmp_path, monkeypatch):
+    import datetime as dt
+
+    from checker.cache import ResultCache
+    from checker.compare import SlotsPerClaim
+    from checker.types import Claim, Document
+
+    texts = ["The council approved 45 new buses on 2 May 2023.", "Ferries to the island stop on Sunday.",
+             "Pada 2 Mei 2023 majlis meluluskan 45 bas baharu."]
+    docs = [Document(id="a", path="a", raw="", language="en", dateline=dt.date(2023, 5, 3))]
+    claims = [Claim(id=f"a#{n}", doc_id="a", text=t, start=0, end=len(t), normalized=t) for n, t in enumerate(texts)]
+    in_turn = SlotsPerClaim(docs)  # no cache: each claim's slots extracted when asked for
+    cache = ResultCache(tmp_path)
+    finish = SlotsPerClaim(docs, cache).start_prefetch(claims)
+    background = finish()
+    assert [background[c] for c in claims] == [in_turn[c] for c in claims]
+    assert any(background[c] for c in claims)
+
+    def extracted_again(*args, **kwargs):
+        raise AssertionError("extracted again")
+
+    monkeypatch.setattr("checker.slots.extract_slots", extracted_again)
+    kept = SlotsPerClaim(docs, cache).start_prefetch(claims)()  # read back from the cache, nothing extracted
+    assert [kept[c] for c in claims] == [in_turn[c] for c in claims]
+    other = [replace(claims[0], id="a#9", text="Buses run every 20 minutes.")]
+    finish = SlotsPerClaim(docs, cache).start_prefetch(other)
+    with pytest.raises(AssertionError, match="extracted again"):  # the thread's error reaches the caller
+        finish()
+    cache.close()

@@ -61,6 +61,7 @@ class _Tables:
     relative: tuple[tuple[re.Pattern[str], str, frozenset[str] | None], ...]  # pattern, rule, required_literals
     weekdays: dict[str, int]
     marker_pattern: str
+    literals: tuple[str, ...]  # every literal some relative pattern requires, each looked for once per text
 
 
 _YEAR_CUES = r"(?:(?:of|in|tahun|year|عام|سنه|سال|العام|من عام|من سنه|ماه|,)\s*)?"
@@ -145,7 +146,8 @@ def _tables(langs: tuple[str, ...]) -> _Tables:
             pat = norm_word(item["re"]).replace("{wd}", "{WD}").replace("{WD}", wd).replace(" ", r"\s+")
             rx = re.compile(WB_L + "(?:" + pat + ")" + WB_R)
             rules.append((rx, item["rule"], required_literals(rx.pattern)))
-    return _Tables(months, short, re_dmy, re_mdy, re_my, re_md, markers, tuple(rules), weekdays, mk)
+    literals = tuple(sorted(set().union(*(needs for _, _, needs in rules if needs))))
+    return _Tables(months, short, re_dmy, re_mdy, re_my, re_md, markers, tuple(rules), weekdays, mk, literals)
 
 
 # ---------------------------------------------------------------------------- calendar helpers
@@ -339,8 +341,9 @@ def extract_dates(
         take(_hit(s, e + (mm.end() if mm else 0), cal, y, None, None))
 
     # relative expressions
+    present = {word for word in tb.literals if word in t}
     for rx, rule, needs in tb.relative:
-        if needs is not None and not any(word in t for word in needs):
+        if needs is not None and needs.isdisjoint(present):
             continue
         for mt in rx.finditer(t):
             if not _free(taken, mt.start(), mt.end()):

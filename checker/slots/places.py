@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -64,6 +64,8 @@ class _PlaceTables:
     first_words: frozenset[str]  # first word of every gazetteer name
     re_quoted: re.Pattern[str]  # cue word followed by a quoted name
     letter_names: frozenset[str]  # Latin letters written out in Arabic script: a run of them is initials
+    # answers of ``_lookup`` by (name, article): the word runs of a story recur claim after claim
+    lookups: dict[tuple[str, bool], tuple[str, str] | None] = field(default_factory=dict, compare=False, repr=False)
 
 
 @lru_cache(maxsize=1)
@@ -306,11 +308,22 @@ def _mark_homographs(hits: list[PlaceHit], text: str, nt: Normalized, lang: str,
 _DASH = re.compile(r"\s[-–—]\s")
 
 
-
 def _lookup(tb: _PlaceTables, name: str, article: bool = False) -> tuple[str, str] | None:
     """The place a name (or the name behind a proclitic) stands for. ``article``: Arabic text, where a
     name that takes the article keeps it ("والرقة"), so its bare form ("ورقة": "and a paper") is no place."""
-    name = key_of(name)
+    asked = (name, article)
+    if asked in tb.lookups:
+        return tb.lookups[asked]
+    if len(tb.lookups) >= MAX_LOOKUPS_KEPT:
+        tb.lookups.clear()
+    tb.lookups[asked] = hit = _lookup_key(tb, key_of(name), article)
+    return hit
+
+
+MAX_LOOKUPS_KEPT = 100_000  # a few MB
+
+
+def _lookup_key(tb: _PlaceTables, name: str, article: bool) -> tuple[str, str] | None:
     hit = _unless_bare(tb, name, article)
     if hit is None and name and not name.isascii():
         for p in _PREFIXES:
