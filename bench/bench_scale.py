@@ -2,6 +2,7 @@
 
     python bench/bench_scale.py [--claims 5000] [--encoder SPEC|fake] [--nli SPEC|none|fake]
                                 [--max-nli-pairs N]
+    python bench/bench_scale.py --align-only 20000
 
 The versions are built from the NTREX sentences in fixtures/eval/align/*.jsonl (en, ar, fa, ms, id; one
 file per language): the stories, then pairs of their sentences joined into new statements. Each
@@ -14,6 +15,10 @@ candidate pairs, slot conflicts).
 ``--encoder fake`` and ``--nli fake`` time everything but the models: the fake encoder gives each claim a
 vector from its sentence's gold translation links (so versions align as with a real encoder), the fake
 NLI scorer returns probabilities from a hash of the pair. Setting them up is left out of the totals.
+
+``--align-only N`` aligns two documents of N claims each, nothing else (random unit vectors and a noisy
+copy of them, 384 dimensions), in a child process: seconds and peak RSS of alignment in row tiles, beside
+the memory a whole similarity matrix would take.
 """
 
 from __future__ import annotations
@@ -237,12 +242,33 @@ def run_child(folder: Path, cache: Path, out: Path, args: argparse.Namespace) ->
     return figures
 
 
+def align_only(claims: int) -> None:
+    """Align two documents of ``claims`` claims (child process); prints a JSON line of figures."""
+    from checker.align import AlignConfig, align_documents
+    from checker.types import Claim
+
+    rng = np.random.default_rng(0)
+    emb_a = rng.standard_normal((claims, FAKE_DIM)).astype(np.float32)
+    emb_b = emb_a + rng.standard_normal((claims, FAKE_DIM)).astype(np.float32) * (0.5 / math.sqrt(FAKE_DIM))
+    for emb in (emb_a, emb_b):
+        emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    docs = [[Claim(id=f"{doc}#{n}", doc_id=doc, text="", start=0, end=0, normalized="") for n in range(claims)]
+            for doc in "ab"]
+    before = peak_rss_mb()
+    t0 = time.perf_counter()
+    pairs = align_documents(docs[0], emb_a, docs[1], emb_b, AlignConfig())
+    print(json.dumps({"seconds": time.perf_counter() - t0, "pairs": len(pairs), "inputs_rss_mb": before,
+                      "peak_rss_mb": peak_rss_mb()}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--claims", type=int, default=5000, help="claims per language version")
     parser.add_argument("--encoder", default=None, help="registry name, hub id, local path or 'fake'")
     parser.add_argument("--nli", default=None, help="registry name, hub id, local path, 'none' or 'fake'")
     parser.add_argument("--max-nli-pairs", type=int, default=None, help="the check's NLI pair cap")
+    parser.add_argument("--align-only", type=int, metavar="N", help="align two documents of N claims, nothing else")
+    parser.add_argument("--align-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -250,6 +276,21 @@ def main() -> None:
     args.encoder, args.nli = args.encoder or None, args.nli or None
     if args.child:
         child(args)
+        return
+    if args.align_child:
+        align_only(args.align_child)
+        return
+    if args.align_only:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+        done = subprocess.run([sys.executable, __file__, "--align-child", str(args.align_only)], capture_output=True,
+                              text=True, env=env)
+        if done.returncode:
+            sys.exit(f"alignment failed:\n{done.stderr[-3000:]}")
+        got = json.loads(done.stdout.strip().splitlines()[-1])
+        whole = args.align_only ** 2 * 4 / 2 ** 20
+        print(f"{args.align_only:,} x {args.align_only:,} claims: {got['seconds']:.1f} s, {got['pairs']:,} pairs, peak RSS "
+              f"{got['peak_rss_mb']:.0f} MiB ({got['inputs_rss_mb']:.0f} MiB with the vectors and claims built; one "
+              f"whole similarity matrix would be {whole:,.0f} MiB)")
         return
     with tempfile.TemporaryDirectory(prefix="claimcheck-scale-") as tmp:
         folder, cache, out = Path(tmp) / "versions", Path(tmp) / "cache", Path(tmp) / "out"
