@@ -312,15 +312,16 @@ def _lookup(tb: _PlaceTables, name: str, article: bool = False) -> tuple[str, st
     """The place a name (or the name behind a proclitic) stands for. ``article``: Arabic text, where a
     name that takes the article keeps it ("والرقة"), so its bare form ("ورقة": "and a paper") is no place."""
     asked = (name, article)
-    if asked in tb.lookups:
-        return tb.lookups[asked]
-    if len(tb.lookups) >= MAX_LOOKUPS_KEPT:
-        tb.lookups.clear()
-    tb.lookups[asked] = hit = _lookup_key(tb, key_of(name), article)
-    return hit
+    hit = tb.lookups.get(asked, _UNKNOWN)  # one step: checks in other threads may clear the table meanwhile
+    if hit is _UNKNOWN:
+        if len(tb.lookups) >= MAX_LOOKUPS_KEPT:
+            tb.lookups.clear()
+        hit = tb.lookups[asked] = _lookup_key(tb, key_of(name), article)
+    return hit  # type: ignore[return-value]
 
 
-MAX_LOOKUPS_KEPT = 100_000  # a few MB
+MAX_LOOKUPS_KEPT = 50_000  # under 10 MB
+_UNKNOWN = object()
 
 
 def _lookup_key(tb: _PlaceTables, name: str, article: bool) -> tuple[str, str] | None:
