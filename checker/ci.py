@@ -571,9 +571,11 @@ def _lone_capitalised_neighbours(before: str, after: str) -> list[str]:
     """The capitalised word right before and right after a name, each when it stands alone (a given name or
     a surname: "Nancy Pelosi"; not "Paris Fashion Week")."""
     out = []
-    for side in (before.split(" ")[::-1], after.split(" ")):  # nearest word first; "" when a space is next
+    for n, side in enumerate((before.split(" ")[::-1], after.split(" "))):  # nearest word first; "" when a space is next
         word = side[1].rstrip(",.;:!?\"'”’") if len(side) > 1 and side[0] == "" else ""
-        if word.isalpha() and _LATIN_CAPITAL.match(word) and not (len(side) > 2 and _LATIN_CAPITAL.match(side[2])):
+        beyond = side[2] if len(side) > 2 else ""
+        acronym_before = n == 0 and len(beyond) > 1 and beyond.isupper()  # "TV Holly Willoughby": not the name's
+        if word.isalpha() and _LATIN_CAPITAL.match(word) and not (_LATIN_CAPITAL.match(beyond) and not acronym_before):
             out.append(word)
     return out
 

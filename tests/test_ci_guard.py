@@ -122,20 +122,26 @@ def test_one_sided_known_place_fails_even_when_the_other_names_no_place_instead(
 
 
 def test_one_sided_place_doubts() -> None:
-    assert spelled_in("skopje", "وتعيش في سكوبيه، لقد جئت")  # the other script drops the final consonant
-    assert not spelled_in("butterworth", "وستعمل العبّارات كل 20 دقيقة بين جورج تاون ولنكاوي.")
+    assert spelled_in("lille", "وصل القطار إلى ليل صباح الأحد")  # the other script drops the final vowel
+    assert not spelled_in("zwolle", "ستعمل الحافلات كل ساعة بين المدينتين.")
     nancy = slot("place", "nancy", "Nancy")
     # a given name whose surname the other version writes too
-    assert "longer name" in (one_sided_place_doubt(["Nancy"], [nancy], "Leader Nancy Pelosi called him",
-                                                   "وصفت زعيمة الأقلية نانسي بيلوسي") or "")
+    assert "longer name" in (one_sided_place_doubt(["Nancy"], [nancy], "Senator Nancy Okafor called him",
+                                                   "اتصلت به السيناتورة نانسي أوكافور") or "")
     assert one_sided_place_doubt(["Nancy"], [nancy], "He flew to Nancy on Monday", "Dia terbang pada Isnin") is None
+    # ... also after an acronym ("TV Robert Okafor"), which is no part of the name
+    okafor = slot("place", "okafor", "Okafor")
+    assert "longer name" in (one_sided_place_doubt(["Okafor"], [okafor], "Penyampai TV Robert Okafor menarik diri",
+                                                   "انسحب المذيع روبرت من البرنامج") or "")
+    assert one_sided_place_doubt(["Okafor"], [okafor], "Penyampai Rancangan Robert Okafor menarik diri",
+                                 "انسحب المذيع روبرت من البرنامج") is None  # a longer capitalised run: no lone name
     kami = slot("place", "kami", "Kami")
-    assert "first word" in (one_sided_place_doubt(["Kami"], [kami], '"Kami berbincang mengenai beliau',
-                                                  '"We spoke about him') or "")
-    # a place inside a longer name that is no person ("Paris Fashion Week") stays a place
+    assert "first word" in (one_sided_place_doubt(["Kami"], [kami], '"Kami akan pulang esok', '"We go home tomorrow')
+                            or "")
+    # a place inside a longer name that is no person ("Paris Design Week") stays a place
     paris = slot("place", "paris", "Paris")
-    assert one_sided_place_doubt(["Paris"], [paris], "It dazzled the style set at Paris Fashion Week",
-                                 "Ia memukau di Minggu Fesyen Hamburg") is None
+    assert one_sided_place_doubt(["Paris"], [paris], "The chairs were shown at Paris Design Week",
+                                 "Kerusi itu dipamerkan di Minggu Reka Bentuk Tampere") is None
     # the soft c and the v that Persian writes with و ("Cincinnati" / سينسيناتي, "Livorno" / لیورنو)
     assert spelled_in("Cincinnati", "قال اللاعب إنه سيعود إلى سينسيناتي بعد المباراة")
     assert spelled_in("Livorno", "بازی با تیم لیورنو در روز شنبه")
@@ -148,8 +154,8 @@ def test_one_sided_place_doubts() -> None:
     assert "runs its words together" in (one_sided_place_doubt(["Livorno"], [livorno],
                                                                "They play in Livorno on Saturday", glued) or "")
     qom = slot("place", "qom", "قم")
-    assert "two letters" in (one_sided_place_doubt(["قم"], [qom], "بالإضافة لذلك، قم باستخراج وكالة قانونية",
-                                                   "Also, consider a power of attorney") or "")
+    assert "two letters" in (one_sided_place_doubt(["قم"], [qom], "قبل السفر، قم بتجديد جواز سفرك",
+                                                   "Before you travel, renew your passport") or "")
 
 
 def _doc_report(source: list[str], translation: list[str], links: list[tuple[int, int]], *,
@@ -173,16 +179,16 @@ def _doc_report(source: list[str], translation: list[str], links: list[tuple[int
 
 
 def test_negation_findings_compare_aligned_sentences() -> None:
-    source = ["The old terminal will be turned into a museum.", "Ferries will not run at night."]
-    faithful = ["Terminal lama akan dijadikan muzium.", "Feri tidak akan beroperasi pada waktu malam."]
+    source = ["The old mill will be turned into a library.", "Trams will not run at night."]
+    faithful = ["Kilang lama akan dijadikan perpustakaan.", "Trem tidak akan beroperasi pada waktu malam."]
     assert negation_mismatches(_doc_report(source, faithful, [(0, 0), (1, 1)]))[0] == []
-    drifted = ["Terminal lama tidak akan dijadikan muzium.", faithful[1]]
+    drifted = ["Kilang lama tidak akan dijadikan perpustakaan.", faithful[1]]
     found, claims = negation_mismatches(_doc_report(source, drifted, [(0, 0), (1, 1)]))
     assert [(d.kind, d.claim_a, d.claim_b) for d in found] == [("negation", "s#0", "t#0")]
     assert claims == {"s#0", "t#0"} and EXCUSED_NOTE not in found[0].note
     # "not only ... but also", and a negation rendered by an affix ("unfit"), are no drift
-    idiom = negation_mismatches(_doc_report(["Not only ferries but also buses run."],
-                                            ["Feri dan bas beroperasi."], [(0, 0)]))[0]
+    idiom = negation_mismatches(_doc_report(["Not only trams but also buses run."],
+                                            ["Trem dan bas beroperasi."], [(0, 0)]))[0]
     assert idiom == []
     unfit = negation_mismatches(_doc_report(["He is unfit to serve."], ["Dia tidak sesuai berkhidmat."], [(0, 0)]))[0]
     assert len(unfit) == 1 and EXCUSED_NOTE in unfit[0].note
@@ -256,10 +262,10 @@ def test_softer_negative_words_excuse_a_cue_only_beyond_those_of_the_other_side(
 
 
 def test_a_sentence_too_short_to_check_is_a_counterpart() -> None:
-    source = ["Ronaldo called the reports fake news on Instagram.", "No, no, no.", "It is part of the job, he said."]
-    translation = ["Ronaldo menyebut laporan itu berita palsu di Instagram.", "Tidak benar, katanya kepada kami.",
-                   "Itu sebahagian daripada kerja, katanya."]
-    report = _doc_report(source, translation, [(0, 0), (1, 2)], short=(["No, no, no."], []))
+    source = ["The singer denied the rumours on her blog.", "Never, never.", "Rumours come with fame, she wrote."]
+    translation = ["Penyanyi itu menafikan khabar angin di blognya.", "Tidak benar, tulisnya kepada peminat.",
+                   "Khabar angin datang bersama kemasyhuran, tulisnya."]
+    report = _doc_report(source, translation, [(0, 0), (1, 2)], short=(["Never, never."], []))
     assert short_counterparts(report, ["t#1"]) == {"t#1"}
     # a sentence added where the source has nothing in its place is no short counterpart
     added = _doc_report([source[0], source[2]], translation, [(0, 0), (1, 2)])
