@@ -547,8 +547,8 @@ _LATIN_CAPITAL = re.compile(r"[A-Z\u00c0-\u00de]")
 
 def spelled_in(name: str, text: str, min_ratio: float = 80.0) -> bool:
     """Whether ``text`` writes the place ``name`` in some script: a word, or two, with the same consonant
-    skeleton, or a close one when both have four consonants or more, or one more final consonant (Skopje,
-    سكوبيه)."""
+    skeleton, or a close one when both have four consonants or more, or one more final consonant on one
+    side."""
     from rapidfuzz import fuzz
 
     from .textnorm import place_key, skeleton, skeletons
@@ -569,7 +569,7 @@ def spelled_in(name: str, text: str, min_ratio: float = 80.0) -> bool:
 
 def _lone_capitalised_neighbours(before: str, after: str) -> list[str]:
     """The capitalised word right before and right after a name, each when it stands alone (a given name or
-    a surname: "Nancy Pelosi"; not "Paris Fashion Week")."""
+    a surname: "Nancy Okafor", also after an acronym: "TV Nancy Okafor"; not "Paris Design Week")."""
     out = []
     for n, side in enumerate((before.split(" ")[::-1], after.split(" "))):  # nearest word first; "" when a space is next
         word = side[1].rstrip(",.;:!?\"'”’") if len(side) > 1 and side[0] == "" else ""
@@ -597,7 +597,7 @@ def runs_words_together(text: str) -> bool:
 def one_sided_place_doubt(shown: list[str], slots: list[Slot], text: str, other_text: str) -> str | None:
     """Why a place named in one claim only may be no place at all, or no drift: the other claim runs its
     words together (where a name cannot be told apart); the other claim writes it in
-    another script; it is part of a longer capitalised name (a person: "Nancy Pelosi"); it is capitalised
+    another script; it is part of a longer capitalised name (a person: "Nancy Okafor"); it is capitalised
     only as the first word of the sentence; or it is an Arabic-script name of two letters. None when there is
     no such doubt."""
     places = _shown_places(shown, slots)

@@ -183,12 +183,12 @@ def test_registry_loads_the_cross_encoder_and_it_scores_pairs(tiny_file, tmp_pat
 
 
 REAL_SENTENCES = [
-    "The state government opened a new ferry terminal on 12 March 2024.",
-    "افتتحت الحكومة محطة جديدة للعبارات في ١٢ آذار ٢٠٢٤.",
-    "دولت ایالتی روز ۲۲ اسفند یک پایانه جدید کشتی\u200cرانی را افتتاح کرد.",
-    "Kerajaan negeri membuka terminal feri baharu pada 12 Mac 2024.",
-    "Pemerintah provinsi meresmikan terminal feri baru pada 12 Maret 2024.",
-    "  Ferries\u00a0run every   20 minutes\t(officials said).  ",
+    "The city council opened a new bus station on 3 June 2025.",
+    "افتتح مجلس المدينة محطة حافلات جديدة في ٣ حزيران ٢٠٢٥.",
+    "شورای شهر روز ۱۳ خرداد یک ایستگاه اتوبوس\u200cرانی جدید را افتتاح کرد.",
+    "Majlis bandaraya membuka stesen bas baharu pada 3 Jun 2025.",
+    "Dewan kota meresmikan terminal bus baru pada 3 Juni 2025.",
+    "  Buses\u00a0run every   15 minutes\t(officials said).  ",
 ]
 
 

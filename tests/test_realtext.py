@@ -23,9 +23,9 @@ def _sentences(text: str) -> list[str]:
 
 
 @pytest.mark.parametrize("text, first", [
-    ("The bridge reopened on 12 March 2024. Ferries run every 20 minutes.", "The bridge reopened on 12 March 2024."),
-    ("Jambatan itu dibuka semula pada 12 Mac 2024. Feri beroperasi setiap 20 minit.",
-     "Jambatan itu dibuka semula pada 12 Mac 2024."),
+    ("The library reopened on 3 June 2025. Buses run every 15 minutes.", "The library reopened on 3 June 2025."),
+    ("Perpustakaan itu dibuka semula pada 3 Jun 2025. Bas beroperasi setiap 15 minit.",
+     "Perpustakaan itu dibuka semula pada 3 Jun 2025."),
     ("تاریخ بازگشایی پل: ۱۲ اسفند ۱۴۰۲. کشتی‌ها هر ۲۰ دقیقه حرکت می‌کنند.", "تاریخ بازگشایی پل: ۱۲ اسفند ۱۴۰۲."),
     ("وأعيد فتح الجسر في ١٢ آذار ٢٠٢٤. وتعمل العبارات كل ٢٠ دقيقة.", "وأعيد فتح الجسر في ١٢ آذار ٢٠٢٤."),
 ])

@@ -70,11 +70,11 @@ def test_binary_file(encoder, source, tmp_path) -> None:
 
 
 @pytest.mark.parametrize(("name", "text", "encoding", "language", "probe"), [
-    ("cp1256.ar.txt", ARABIC_TEXT, "cp1256", "ar", "محطة جديدة للعبّارات"),
-    ("latin1.fr.txt", "Le gouvernement a inauguré un nouveau terminal à George Town le 12 mars 2024.\n\n"
-                      "Le terminal a coûté 85 millions de ringgits et sa construction a duré trois ans.\n",
-     "latin-1", "fr", "inauguré"),
-    ("utf16.ms.txt", MALAY_TEXT, "utf-16", "ms", "terminal feri baharu"),
+    ("cp1256.ar.txt", ARABIC_TEXT, "cp1256", "ar", ARABIC_TEXT.split()[2]),
+    ("latin1.fr.txt", "Le gouvernement a inauguré une nouvelle gare routière à Ipoh le 3 juin 2025.\n\n"
+                      "La gare a coûté 40 millions de ringgits et sa construction a duré deux ans.\n",
+     "latin-1", "fr", "inauguré une nouvelle gare"),
+    ("utf16.ms.txt", MALAY_TEXT, "utf-16", "ms", MALAY_TEXT.split()[2]),
 ])
 def test_encodings_are_decoded(encoder, source, tmp_path, name, text, encoding, language, probe) -> None:
     path = tmp_path / name
@@ -143,7 +143,7 @@ def test_embedding_deduplicates_identical_claims(tmp_path, monkeypatch) -> None:
 
     repeated = tmp_path / "repeated.en.txt"
     # the same sentence in many paragraphs (boilerplate repeated lines are dropped; sentences inside lines are not)
-    repeated.write_text("\n".join(f"Bulletin number {n} is out now! The ferry terminal in George Town will open soon."
+    repeated.write_text("\n".join(f"Bulletin number {n} is out now! The bus station in Ipoh will open soon."
                                   for n in range(50)), encoding="utf-8")
     (tmp_path / "source.en.txt").write_text(SOURCE_TEXT, encoding="utf-8")
     encoder = HashEncoder()
@@ -187,7 +187,7 @@ def test_unsupported_language(encoder, source, tmp_path) -> None:
 def test_html_scripts_and_styles_are_not_claims(encoder, source, tmp_path) -> None:
     page = tmp_path / "page.html"
     page.write_text(
-        "<!doctype html><html><head><title>Terminal feri</title><style>p { color: red; } .x:after "
+        "<!doctype html><html><head><title>Berita tempatan</title><style>p { color: red; } .x:after "
         "{ content: 'Hidden style sentence about the weather today.'; }</style>"
         "<script>var claim = 'The secret script says the bridge collapsed yesterday.'; "
         "document.write('<p>Injected paragraph text from a script.</p>');</script></head><body>"
@@ -201,7 +201,7 @@ def test_html_scripts_and_styles_are_not_claims(encoder, source, tmp_path) -> No
     for leaked in ("secret script", "Injected paragraph", "Hidden style", "Structured data", "enable scripts",
                    "color: red"):
         assert leaked not in text
-    assert len(doc["claims"]) == 8 and "terminal feri baharu" in text
+    assert len(doc["claims"]) == 8 and MALAY_TEXT.splitlines()[0].split()[2] in text
 
 
 def test_path_that_does_not_exist(encoder, source, tmp_path) -> None:

@@ -151,37 +151,37 @@ def test_country_only_conflicts_need_support():
 def test_place_spelled_in_another_script_is_not_a_conflict():
     from checker.slots import compare_slots, extract_slots
 
-    en = "Ferries will run every hour between George Town and Butterworth."
-    ar = "وستعمل العبارات كل ساعة بين جورج تاون وبترورث."
+    en = "Buses will run every hour between Ipoh and Taiping."
+    ar = "وستعمل الحافلات كل ساعة بين إيبوه وتايبينغ."
     assert compare_slots(extract_slots(en, "en"), extract_slots(ar, "ar"), en, ar) == []
 
 
 def test_place_missing_from_the_other_version_is_reported():
     from checker.slots import compare_slots, extract_slots
 
-    en = "Ferries will run every hour between George Town and Butterworth."
-    ar = "وستعمل العبارات كل ساعة بين جورج تاون ولنكاوي."
+    en = "Buses will run every hour between Ipoh and Taiping."
+    ar = "وستعمل الحافلات كل ساعة بين إيبوه وسيرمبان."
     conflicts = compare_slots(extract_slots(en, "en"), extract_slots(ar, "ar"), en, ar)
     assert [c.kind for c in conflicts] == ["place"]
-    assert conflicts[0].values_a == ["butterworth"]
+    assert conflicts[0].values_a == ["taiping"]
     start, end = conflicts[0].spans_a[0]
-    assert en[start:end] == "Butterworth"
+    assert en[start:end] == "Taiping"
 
 
 def test_swapped_places_in_one_script_are_reported_on_both_sides():
     from checker.slots import compare_slots, extract_slots
 
-    a = "The new ferry terminal opened in Butterworth on Monday."
-    b = "The new ferry terminal opened in Kuantan on Monday."
+    a = "The new bus station opened in Taiping on Monday."
+    b = "The new bus station opened in Kuantan on Monday."
     conflicts = compare_slots(extract_slots(a, "en"), extract_slots(b, "en"), a, b)
-    assert [(c.values_a, c.values_b) for c in conflicts] == [(["butterworth"], ["kuantan"])]
+    assert [(c.values_a, c.values_b) for c in conflicts] == [(["taiping"], ["kuantan"])]
 
 
 def test_one_word_of_a_longer_name_is_enough():
     from checker.slots import compare_slots, extract_slots
 
-    ms = "Kerajaan negeri Pulau Pinang membuka terminal feri baharu."
-    en = "The Penang state government opened a new ferry terminal."
+    ms = "Kerajaan negeri Kuala Terengganu membuka stesen bas baharu."
+    en = "The Terengganu state government opened a new bus station."
     assert compare_slots(extract_slots(ms, "ms"), extract_slots(en, "en"), ms, en) == []
 
 

@@ -38,9 +38,9 @@ class HashEncoder:
 
 # A few sentences in the scripts the tests use, so the WordPiece vocabulary covers Latin and Arabic.
 TRAINING_TEXT = [
-    "The state government opened a new ferry terminal on 12 March 2024.",
+    "The city council opened a new bus station on 3 June 2025.",
     "Officials said the bridge would carry about 4,000 vehicles a day.",
-    "Kerajaan negeri membuka terminal feri baharu pada bulan Mac.",
+    "Majlis bandaraya membuka stesen bas baharu pada bulan Jun.",
     "Pegawai berkata harga tiket akan kekal sama tahun ini.",
     "افتتحت الحكومة محطة جديدة في المدينة يوم الثلاثاء.",
     "وقال مسؤولون إن الأسعار ستبقى كما هي حتى نهاية العام.",

@@ -232,7 +232,7 @@ def _named_in(slot: Slot, spelled: PlaceKeys) -> bool:
     """Whether a text (``spelled``: its ``_version_keys`` or ``_claim_keys``) spells the place of `slot` in
     any script, found or not by extraction (a transliteration such as "ملبورن" for "Melbourne" matches by
     consonant skeleton). A name of several words also counts when one of its longer words is there
-    ("Pulau Pinang" / "Penang"). So does another name of the city, written as such ("البندقية" for "Venice")."""
+    ("Kuala Terengganu" / "Terengganu"). So does another name of the city, written as such ("البندقية" for "Venice")."""
     names = [slot.value] + ([w for w in slot.value.split() if len(w) >= 4] if " " in slot.value else [])
     return any(spelled.match(name) for name in names) or not other_names(slot.value).isdisjoint(spelled.keys)
 
