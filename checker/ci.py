@@ -525,7 +525,7 @@ def _claim_numbers(evidence: Evidence, claim: str | None) -> list[str]:
 
 def known_places(shown: list[str], slots: list[Slot]) -> bool:
     """One of the places a finding shows is a gazetteer place (a country, a city), not a word read as a
-    place name through a cue word ("منطقة الجزاء", the penalty area)."""
+    place name through a cue word ("منطقة العمليات", the area of operations)."""
     from .slots.places import known_place
 
     return any(known_place(s.value) for s in _shown_places(shown, slots))

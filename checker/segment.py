@@ -30,7 +30,7 @@ _BOUNDARY = re.compile(
     r"(?=\s+(?![a-z]))"
 )
 # Tokens ending in '.' that do not end a sentence. A number before a full stop ends a sentence
-# ("... on 12 March 2024. Ferries run ..."), except a list number opening the sentence ("1. ...").
+# ("... in May 2019. Trams run ..."), except a list number opening the sentence ("1. ...").
 _ABBREVIATION = re.compile(
     r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Lt|Col|Maj|Capt|Sgt|St|Jr|Sr|No|Vol|vs|etc|e\.g|i\.e|Jan|Feb|Mar|Apr|"
     r"Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Bhd|Sdn|Tn|Dato|Datuk|Hj|Prof|Drs|Ir|H|K\.H|Sen|Sens|Rep|Reps|Gov|Rev|v))\.$"

@@ -220,14 +220,14 @@ def test_negation_finding_fails_on_contradiction_or_when_the_negation_is_the_dif
 
 def test_a_clause_negation_the_other_version_does_not_render_is_judged_on_its_own_bar() -> None:
     # English "not" negates a clause: a Malay version without any negative word reads the other way
-    found, _ = negation_mismatches(_doc_report(["The ferry will not run."], ["Feri akan beroperasi."], [(0, 0)]))
+    found, _ = negation_mismatches(_doc_report(["The tram will not run."], ["Trem akan beroperasi."], [(0, 0)]))
     assert len(found) == 1 and CLAUSAL_NOTE in found[0].note
     d, e = found[0], evidence()
     d.nli = {"entailment": 0.5, "neutral": 0.5 - DEFAULT_POLICY.polarity_clausal_min_contradiction,
              "contradiction": DEFAULT_POLICY.polarity_clausal_min_contradiction}
     assert judge(d, e)[0]
     # Malay "tidak" also makes adjectives negative: no such note, the usual bar
-    other, _ = negation_mismatches(_doc_report(["The ferry will run."], ["Feri tidak akan beroperasi."], [(0, 0)]))
+    other, _ = negation_mismatches(_doc_report(["The tram will run."], ["Trem tidak akan beroperasi."], [(0, 0)]))
     assert CLAUSAL_NOTE not in other[0].note
     # a softer negative word on the other side excuses the cue instead ("unable" for "cannot")
     soft, _ = negation_mismatches(_doc_report(["They cannot come."], ["Mereka gagal datang."], [(0, 0)]))

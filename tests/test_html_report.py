@@ -16,9 +16,9 @@ SCRIPT_PAYLOAD = "<script>alert(1)</script><script>document.title='pwned'</scrip
 ATTR_PAYLOAD = "\"><img src=x onerror=alert(1)><img src=x onerror=\"document.body.setAttribute('data-pwned','1')\">"
 GENERATED_AT = "2025-01-01T00:00:00+00:00"
 
-EN_1 = "The army will take over the base on 12 March."
-AR_1 = "قال الوزير إن الجيش سيتسلم القاعدة في 15 مارس."
-FA_1 = "وزیر گفت ارتش پایگاه را در ۱۲ مارس تحویل خواهد گرفت."
+EN_1 = "The council will reopen the market on 9 October."
+AR_1 = "قال الوزير إن المجلس سيعيد فتح السوق في 11 أكتوبر."
+FA_1 = "وزیر گفت شورا بازار را در ۹ اکتبر دوباره باز خواهد کرد."
 MS_1 = f"Menteri berkata {SCRIPT_PAYLOAD} tentera {ATTR_PAYLOAD} akan tiba."
 MS_SENTENCE = f"Kata dia: {MS_1} Tamat."
 EN_2 = "Prices rose by ten percent."
@@ -50,8 +50,8 @@ def sample_report(*, en_2: str = EN_2, nli_model: bool = True, real: bool = True
     pairs = [AlignedPair("en-wire#1", "ar-desk#1", 0.91, 1.2, True)]
     discrepancies = [
         Discrepancy("d1", "date", "en-wire", "ar-desk", "en-wire#1", "ar-desk#1", EN_1, AR_1,
-                    values_a=["2025-03-12"], values_b=["2025-03-15"], spans_a=[_span(EN_1, "12 March")],
-                    spans_b=[_span(AR_1, "15 مارس")],
+                    values_a=["2025-10-09"], values_b=["2025-10-11"], spans_a=[_span(EN_1, "9 October")],
+                    spans_b=[_span(AR_1, "11 أكتوبر")],
                     nli={"entailment": 0.1, "neutral": 0.2, "contradiction": 0.7}, score=0.9),
         Discrepancy("d2", "nli", "fa-desk", "ms-desk", "fa-desk#1", "ms-desk#1", FA_1, MS_1,
                     nli={"entailment": 0.05, "neutral": 0.3, "contradiction": 0.65}, score=0.58,
@@ -173,8 +173,8 @@ def test_rtl_languages_get_direction_and_lang() -> None:
 def test_marks_wrap_exactly_the_spans() -> None:
     cards = parse(render()).cards
     en, ar = cards["d1"]["claims"]
-    assert en["marks"] == ["12 March"] and en["text"] == EN_1
-    assert ar["marks"] == ["15 مارس"] and ar["text"] == AR_1
+    assert en["marks"] == ["9 October"] and en["text"] == EN_1
+    assert ar["marks"] == ["11 أكتوبر"] and ar["text"] == AR_1
     assert all(not c["marks"] for c in cards["d2"]["claims"] + cards["d3"]["claims"])
 
 
@@ -188,7 +188,7 @@ def test_highlight_clips_merges_and_ignores_bad_spans() -> None:
 def test_card_details_values_nli_context_and_omission() -> None:
     page = render()
     d1 = page[page.index('id="d1"'):page.index('id="d2"')]
-    assert '<bdi class="value">2025-03-12</bdi>' in d1 and '<bdi class="value">2025-03-15</bdi>' in d1
+    assert '<bdi class="value">2025-10-09</bdi>' in d1 and '<bdi class="value">2025-10-11</bdi>' in d1
     assert 'class="nli-row nli-contradiction"' in d1 and 'style="width: 70%"' in d1
     assert "in context" not in d1  # the sentence equals the claim
     d2 = page[page.index('id="d2"'):page.index('id="d3"')]

@@ -32,7 +32,7 @@ PERSIAN = (
     "2025-02-10\n"
     "شورای شهر بندرعباس روز دوشنبه اعلام کرد که خط جدید کشتی میان بندرعباس و جزیره قشم راه‌اندازی می‌شود.\n"
     "سخنگوی شرکت کشتیرانی به زبان انگلیسی گفت: "
-    "\"We expect about 3,000 passengers a day in the first year, and the ferries will run on 12 March.\"\n"
+    "\"We expect about 3,000 passengers a day in the first year, and the boats will sail from 20 April.\"\n"
     "قیمت بلیت فعلی ۲۰۰ هزار تومان است.\n"
 )
 

@@ -142,10 +142,10 @@ def test_miles_and_km_compared_after_conversion() -> None:
 
 
 def test_place_shown_in_its_own_spelling_and_named_elsewhere_in_the_version() -> None:
-    a = extract_slots("وصلت القوات إلى قاعدة عين الأسد الجوية.", "ar")
+    a = extract_slots("وصلت القوات إلى قاعدة حميميم الجوية.", "ar")
     b_claim = "Tentera tiba di pangkalan itu."
-    b_version = "Tentera tiba di pangkalan itu. Pangkalan Ain al-Asad terletak di Anbar."
+    b_version = "Tentera tiba di pangkalan itu. Pangkalan Hmeimim terletak di Latakia."
     b = extract_slots(b_claim, "ms")
-    shown = [v for c in compare_slots(a, b, "وصلت القوات إلى قاعدة عين الأسد الجوية.", b_claim) for v in c.shown_a]
+    shown = [v for c in compare_slots(a, b, "وصلت القوات إلى قاعدة حميميم الجوية.", b_claim) for v in c.shown_a]
     assert shown and all(any("\u0600" <= ch <= "\u06ff" for ch in v) for v in shown)
-    assert not compare_slots(a, b, "وصلت القوات إلى قاعدة عين الأسد الجوية.", b_claim, None, b_version)
+    assert not compare_slots(a, b, "وصلت القوات إلى قاعدة حميميم الجوية.", b_claim, None, b_version)

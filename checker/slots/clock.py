@@ -1,4 +1,4 @@
-"""Clock times ("pukul 01.57 WIB", "at 9:44 p.m.", "الساعة 21:44"): number slots in minutes after
+"""Clock times ("pukul 03.25 WIB", "at 8:15 p.m.", "الساعة 20:15"): number slots in minutes after
 midnight, with the unit ``clock`` plus the time zone when one is written next to the time. Times in
 different or unnamed zones are different units, so they are never compared with each other."""
 
@@ -15,9 +15,9 @@ _ZONES = {"wib": "WIB", "wita": "WITA", "wit": "WIT", "gmt": "GMT", "utc": "UTC"
 _TIME = re.compile(
     r"(?P<cue>\b" + _BEFORE + r"\s+)?(?<![\d.:,])(?P<h>[01]?\d|2[0-3])[.:](?P<m>[0-5]\d)(?![\d.,:]?\d)"
     r"(?:[.:][0-5]\d)?\s*(?P<ampm>a\.?m\.?|p\.?m\.?)?\s*(?P<zone>wib|wita|wit|gmt|utc)?\b"
-    # agency style "1814 GMT": four digits, no separator, only with a universal time zone
+    # agency style "0630 GMT": four digits, no separator, only with a universal time zone
     r"|(?<![\d.:,])(?P<h4>[01]\d|2[0-3])(?P<m4>[0-5]\d)\s*(?P<zone4>gmt|utc)\b")
-# a time zone written after a number: "1814 GMT" is a time, not a year
+# a time zone written after a number: "0630 GMT" is a time, not a year
 ZONE_AFTER = re.compile(r"\s*(?:wib|wita|wit|gmt|utc)\b")
 
 

@@ -42,7 +42,7 @@ class DateHit:
     display: str
     relative: bool = False
     weekday: int | None = None  # a day of the week on its own ("on Friday"), resolved or not (Monday = 0)
-    named_weekday: int | None = None  # the day of the week written beside a date ("Sabtu (28/1/2023)")
+    named_weekday: int | None = None  # the day of the week written beside a date ("Rabu (14/6/2023)")
 
     @property
     def approx(self) -> bool:
@@ -331,7 +331,7 @@ def extract_dates(
         cue = bool(re.search(r"(?:عام|سنه|سال|tahun|year|in|since|sejak|منذ|از|pada|العام)\s*$", before))
         if blocked_after is not None and not marker and blocked_after.match(after):
             continue
-        if not marker and y // 100 < 24 and y % 100 < 60 and ZONE_AFTER.match(after):  # "1814 GMT": a time
+        if not marker and y // 100 < 24 and y % 100 < 60 and ZONE_AFTER.match(after):  # "0630 GMT": a time
             continue
         if re.search(r"[$€£]\s*$", before):
             continue
@@ -359,13 +359,13 @@ def extract_dates(
     return _merge_ranges(_weekdays_beside_dates(hits, t, dateline), t)
 
 
-_RE_GAP = re.compile(r"[\s,(\[]*")  # what may stand between a weekday and its date: "Sabtu (28/1/2023)"
+_RE_GAP = re.compile(r"[\s,(\[]*")  # what may stand between a weekday and its date: "Rabu (14/6/2023)"
 _RE_DAY_MONTH_AFTER = re.compile(r"[\s,]*\(?\s*(\d{1,2})/(\d{1,2})(?![/\d])\s*\)?")
 
 
 def _weekdays_beside_dates(hits: list[DateHit], t: str, dateline: dt.date | None) -> list[DateHit]:
-    """A weekday written next to a date names that date, not a day of its own: "Jumat (2/8/2019)" is one
-    date, and "Senin (15/7)" is 15 July of the dateline's year. An explicit date wins over its weekday
+    """A weekday written next to a date names that date, not a day of its own: "Kamis (5/9/2019)" is one
+    date, and "Selasa (9/4)" is 9 April of the dateline's year. An explicit date wins over its weekday
     when the two disagree (a writer's slip is in one of them; the date is what others copy)."""
     out: list[DateHit | None] = list(hits)
     for n, h in enumerate(hits):
@@ -532,7 +532,7 @@ def _resolve(rule: str, solar: bool, wd: int | None, d: dt.date) -> tuple[dt.dat
 
 
 def weekday_of(slot: Slot) -> int | None:
-    """The day of the week (Monday = 0) a date slot names ("on Friday", "Sabtu (28/1/2023)"), else the
+    """The day of the week (Monday = 0) a date slot names ("on Friday", "Rabu (14/6/2023)"), else the
     one a day-level date falls on; None for longer spans and other relative dates."""
     if slot.kind != "date":
         return None

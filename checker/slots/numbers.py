@@ -16,16 +16,16 @@ from .resources import lang_group, load, trie_pattern
 _RE_DIGITS = re.compile(r"(?<![A-Za-z0-9.,:])(?<![\w.]/)(?<![A-Za-z]-)(\d+(?:[.,]\d+)*)"
                         r"(?:(?=(?:million|billion|trillion|juta|bilion|miliar|milyar|trilion)(?![A-Za-z]))"
                         r"|(?![A-Za-z0-9]|[.,:/]\d))", re.IGNORECASE)
-# day/month without a year ("Senin (27/8)"): a date that cannot be placed, not a count
+# day/month without a year ("Rabu (3/12)"): a date that cannot be placed, not a count
 _RE_DAY_MONTH = re.compile(r"(?<![\d/])\d{1,2}/\d{1,2}(?![\d/])")
-# times of day: "9.15 pagi", "19.57 WIB", "pukul 6 pagi", "ساعت 11.30"
+# times of day: "9.15 pagi", "22.37 WIB", "pukul 6 pagi", "ساعت 11.30"
 _RE_TIME_AFTER = re.compile(
     r"\s*(?:am|pm|a\.m\.|p\.m\.|wib|wita|wit|pagi|petang|siang|sore|malam|صباحا|صباحًا|مساء|مساءً|صبح|عصر|بامداد)(?!\w)")
 _RE_TIME_BEFORE = re.compile(r"(?:pukul|jam|at|ساعت|الساعة|ساعة)\s*$")
 _RE_CLOCK = re.compile(r"\d{1,2}[.:]\d{2}")
 _CLOSERS = ")]/»”\""
 _RE_WORD = re.compile(r"[^\W\d_]+")
-# two numbers written against each other: a score ("4-1", "3&1", "2 مقابل 1", "۳ به ۱") or a range's ends
+# two numbers written against each other: a score ("4-1", "3&1", "3 مقابل 2", "۳ به ۱") or a range's ends
 _RE_AGAINST = re.compile(r"\s*(?:[-–—&]|مقابل|به|lawan|to|vs\.?)\s*", re.I)
 PAIRED = "paired"  # the role of such numbers: no count, so never the parts of a total
 
@@ -167,9 +167,9 @@ def extract_numbers(nt: Normalized, lang: str, taken: list[tuple[int, int]]) -> 
         return all(e <= a or s >= b for a, b in taken)
 
     def unit_after(e: int) -> tuple[str | None, int]:
-        if t[e:e + 1] in _CLOSERS and t[e:e + 1]:  # "(66) عامًا", "/109/ نفر"
+        if t[e:e + 1] in _CLOSERS and t[e:e + 1]:  # "(71) عامًا", "/230/ نفر"
             unit, ue = unit_after(e + 1)
-            # "Salam (95) yang meninggal": after a parenthesis only an age's unit belongs to the number
+            # "Rahman (87) yang meninggal": after a parenthesis only an age's unit belongs to the number
             if unit is not None and (t[e] != ")" or unit in durations):
                 return unit, ue
         mu = tb.re_unit.match(t, e)
@@ -254,7 +254,7 @@ def extract_numbers(nt: Normalized, lang: str, taken: list[tuple[int, int]]) -> 
 
 
 def _paired(found: list[tuple[int, int, float, str | None]], t: str) -> set[int]:
-    """Positions in ``found`` of plain numbers written against a neighbour ("4-1", "2 مقابل 1")."""
+    """Positions in ``found`` of plain numbers written against a neighbour ("4-1", "3 مقابل 2")."""
     out: set[int] = set()
     for n in range(len(found) - 1):
         (_, e, _, unit), (s2, _, _, unit2) = found[n], found[n + 1]

@@ -1,5 +1,5 @@
-"""What a number counts or measures, read from the words around it: "killing 3 people" (killed), "48 km
-deep" (depth), "164 km south-west of X" (a distance from X), "as of 16.00" (the time a tally was taken).
+"""What a number counts or measures, read from the words around it: "killing 3 people" (killed), "35 km
+deep" (depth), "120 km south-west of X" (a distance from X), "as of 18.00" (the time a tally was taken).
 
 A careful reader never compares counts of different things (the dead with the injured or the displaced),
 a depth with a distance, distances from different places, or the time a tally was taken with the time of
@@ -40,9 +40,9 @@ _SENTENCE_END = re.compile(r"[.;!?\n](?:\s|$)|[؟:]")
 _AFTER_STOP = re.compile(r"[.,;:!?()\[\]\n؟]")
 _VALUE = re.compile(r"\d(?:[\d.,]*\d)?|[^\W_]+")  # the number itself, before its unit
 _NAME_LIKE = re.compile(rf"\b[A-Z][^\W\d_]+|[{ARABIC_LETTERS}]{{3,}}")
-_AGE = re.compile(r"[^\W\d_]\s*\(\s*$")  # "Rasinah (48)": a number alone in parentheses after a name
-_SAME_VALUE = re.compile(r"\s*\(\s*")  # "52 kilometers (32 miles)": one value in two units
-_TIMESTAMP_GAP = re.compile(r"[\s,(]*(?:[^\W\d_]+\s+)?")  # "Senin (15/7) pukul 07.00", "15.15 Senin (21/11)"
+_AGE = re.compile(r"[^\W\d_]\s*\(\s*$")  # "Suryani (52)": a number alone in parentheses after a name
+_SAME_VALUE = re.compile(r"\s*\(\s*")  # "40 kilometers (25 miles)": one value in two units
+_TIMESTAMP_GAP = re.compile(r"[\s,(]*(?:[^\W\d_]+\s+)?")  # "Selasa (9/4) pukul 08.00", "16.30 Rabu (3/12)"
 
 
 @dataclass(frozen=True)
@@ -115,8 +115,8 @@ def _value_end(t: str, start: int, end: int) -> int:
 
 
 def _split(t: str, start: int, end: int, cues: _Cues) -> int:
-    """Where the words of t[start:end] (between two numbers) part: at the last comma or sentence end ("9
-    were injured, namely 4 ..."), else at the last conjunction ("580 injured and two dead"), else halfway
+    """Where the words of t[start:end] (between two numbers) part: at the last comma or sentence end ("7
+    were injured, namely 3 ..."), else at the last conjunction ("210 injured and four dead"), else halfway
     (the earlier number takes the odd one out)."""
     stops = [m.end() for m in _AFTER_STOP.finditer(t, start, end) if m.group() not in "()[]"]
     if stops:
@@ -254,7 +254,7 @@ def _with_role(slot: Slot, role: str, near: tuple[str, ...] = ()) -> Slot:
 
 
 def _stamp_dates(slots: list[Slot], spans: list[tuple[int, int]], t: str) -> list[Slot]:
-    """A date written with the time a tally was taken ("hingga Senin (15/7) pukul 07.00") is that
+    """A date written with the time a tally was taken ("hingga Selasa (9/4) pukul 08.00") is that
     tally's time stamp, not the date of the event."""
     stamps = [spans[i] for i, s in enumerate(slots) if s.role == "as_of"]
     out = list(slots)
