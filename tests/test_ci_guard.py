@@ -115,9 +115,9 @@ def test_one_sided_known_place_fails_even_when_the_other_names_no_place_instead(
     assert judge(disc("place", ["Paris"], []), e)[0]
     e.slots = {"s#1": [paris], "t#1": [berlin]}
     assert judge(disc("place", ["Paris"], []), e)[0]
-    # a word read as a place through a cue word ("منطقة الجزاء", the penalty area) is no known place
-    e.slots = {"s#1": [slot("place", "al jz", "الجزاء")], "t#1": [berlin]}
-    strong, why = judge(disc("place", ["الجزاء"], []), e)
+    # a word read as a place through a cue word ("منطقة العمليات", the area of operations) is no known place
+    e.slots = {"s#1": [slot("place", "al mlyt", "العمليات")], "t#1": [berlin]}
+    strong, why = judge(disc("place", ["العمليات"], []), e)
     assert not strong and "not a known place" in why
 
 
@@ -179,10 +179,10 @@ def _doc_report(source: list[str], translation: list[str], links: list[tuple[int
 
 
 def test_negation_findings_compare_aligned_sentences() -> None:
-    source = ["The old mill will be turned into a library.", "Trams will not run at night."]
-    faithful = ["Kilang lama akan dijadikan perpustakaan.", "Trem tidak akan beroperasi pada waktu malam."]
+    source = ["The empty school will reopen as a clinic.", "Trams will not run at night."]
+    faithful = ["Sekolah kosong itu akan dibuka semula sebagai klinik.", "Trem tidak akan beroperasi pada waktu malam."]
     assert negation_mismatches(_doc_report(source, faithful, [(0, 0), (1, 1)]))[0] == []
-    drifted = ["Kilang lama tidak akan dijadikan perpustakaan.", faithful[1]]
+    drifted = ["Sekolah kosong itu tidak akan dibuka semula sebagai klinik.", faithful[1]]
     found, claims = negation_mismatches(_doc_report(source, drifted, [(0, 0), (1, 1)]))
     assert [(d.kind, d.claim_a, d.claim_b) for d in found] == [("negation", "s#0", "t#0")]
     assert claims == {"s#0", "t#0"} and EXCUSED_NOTE not in found[0].note
@@ -190,7 +190,7 @@ def test_negation_findings_compare_aligned_sentences() -> None:
     idiom = negation_mismatches(_doc_report(["Not only trams but also buses run."],
                                             ["Trem dan bas beroperasi."], [(0, 0)]))[0]
     assert idiom == []
-    unfit = negation_mismatches(_doc_report(["He is unfit to serve."], ["Dia tidak sesuai berkhidmat."], [(0, 0)]))[0]
+    unfit = negation_mismatches(_doc_report(["She is unfit to drive."], ["Dia tidak layak memandu."], [(0, 0)]))[0]
     assert len(unfit) == 1 and EXCUSED_NOTE in unfit[0].note
 
 

@@ -13,12 +13,12 @@ from checker.negation import negations, polarity, without_negation
     ("en", "Nobody was hurt.", 1),
     ("ar", "ولن يتم افتتاح الجسر غدا.", 1),
     ("ar", "فلا مزيد من البحث.", 1),  # a cue with a leading conjunction ف
-    ("ar", "لم يكن هناك أي بلاغات.", 1),
+    ("ar", "لم تكن هناك أي شكاوى من السكان.", 1),
     ("fa", "این پل فردا افتتاح نمی\u200cشود.", 1),
-    ("fa", "اروپایی‌ها راه خود را در پیش نگرفتند.", 1),  # a negated verb other than نمی‌
+    ("fa", "دانشجویان کتاب‌های خود را پس ندادند.", 1),  # a negated verb other than نمی‌
     ("ms", "Kerajaan tidak akan membina jambatan itu.", 1),
-    ("id", "Dia bukanlah orang yang sombong.", 1),
-    ("id", "Mereka tidak tidak dapat mengurangi defisit.", 2),  # a double negation counts twice
+    ("id", "Rumah itu bukanlah tempat yang aman.", 1),
+    ("id", "Petani itu tidak tidak mampu membayar sewa.", 2),  # a double negation counts twice
 ])
 def test_negation_cues_in_each_language(lang: str, text: str, count: int) -> None:
     assert negations(text, lang) == count
@@ -27,20 +27,20 @@ def test_negation_cues_in_each_language(lang: str, text: str, count: int) -> Non
 @pytest.mark.parametrize(("lang", "text"), [
     ("en", "Not only the ministry but also the army agreed."),
     ("en", "No fewer than 20 people came, whether or not they were invited."),
-    ("en", "I couldn't help but think of it."),
+    ("en", "We couldn't help but laugh at the joke."),
     ("ar", "ولا يزال معدل الاهتمام عاليا."),  # "still"
     ("ar", "ولا سيما في المدن الكبرى."),  # "especially"
     ("fa", "نه تنها دولت بلکه ارتش موافقت کرد."),
     ("fa", "از او پرسیدند که آیا می‌آید یا نه."),  # "or not"
     ("ms", "Bukan sahaja kerajaan, malah tentera bersetuju."),
     ("id", "Tidak lama kemudian, mereka tiba."),  # "soon"
-    ("en", "The vote takes place no later than Friday."),
+    ("en", "The report is due no later than next spring."),
     ("ar", "لم يعرف سوى القليل عن الأسباب."),  # negation and exception: "only little was known"
-    ("ar", "في موعد لا يتجاوز يوم الجمعة."),  # "no later than"
+    ("ar", "يجب تقديم الطلبات في موعد لا يتجاوز نهاية الشهر."),  # "no later than"
     ("ms", "Tiada siapa yang tahu kecuali dia."),  # "only he knows"
     ("id", "Tidak banyak yang diketahui."),  # "little"
     ("fa", "تا زمانی که توافقی برقرار نشود، کمکی داده می‌شود."),  # expletive negation of "until"
-    ("fa", "تعداد شرکت کنندگان از ۱۶ درصد فراتر نرفت."),  # "at most"
+    ("fa", "افزایش قیمت نان از ۵ درصد فراتر نرفت."),  # "at most"
 ])
 def test_idioms_carry_no_polarity(lang: str, text: str) -> None:
     assert negations(text, lang) == 0
@@ -54,12 +54,12 @@ def test_a_repeated_answer_counts_once() -> None:
 
 def test_neither_nor_is_one_negation() -> None:
     assert negations("Neither the ministry nor the army agreed.", "en") == 1
-    assert negations("پس نه مناسب دیوان عالی است و نه دادگاهی که اکنون در آن است.", "fa") == 1
+    assert negations("این خانه نه برای کودکان مناسب است و نه برای سالمندان.", "fa") == 1
     assert negations("لا هذا ولا ذاك.", "ar") == 1
 
 
 def test_softer_negative_words_are_counted_apart() -> None:
-    unfit = polarity("He is unfit to serve, without doubt.", "en")
+    unfit = polarity("She is unfit to drive, without question.", "en")
     assert unfit.negations == 0 and {"unfit", "without"} <= set(unfit.soft)
     assert polarity("وغير لائق للعمل بعدم حدوث ذلك", "ar").soft  # غير, عدم
     assert not polarity("The United Nations discussed the university's report.", "en").soft

@@ -57,10 +57,10 @@ def test_lone_link_label_drops_its_headline_not_the_story(label: str) -> None:
 
 
 def test_label_with_headline_on_one_line_is_dropped_alone() -> None:
-    text = "Gempa mengguncang Sleman pada malam hari.\nBaca juga: Rumah rusak di Gunungkidul\nWarga diminta tetap waspada di rumah.\n"
+    text = "Angin kencang melanda Tasikmalaya pada sore hari.\nBaca juga: Atap sekolah roboh di Purwakarta\nWarga diminta menjauhi pohon besar.\n"
     claims, _ = segment_document(_doc(text, "id"))
-    assert [c.text for c in claims] == ["Gempa mengguncang Sleman pada malam hari.",
-                                        "Warga diminta tetap waspada di rumah."]
+    assert [c.text for c in claims] == ["Angin kencang melanda Tasikmalaya pada sore hari.",
+                                        "Warga diminta menjauhi pohon besar."]
 
 
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
@@ -78,10 +78,10 @@ def _values(text: str, lang: str, dateline: dt.date | None = None) -> list[str]:
 @pytest.mark.parametrize("text, lang, expected", [
     ("There was one death in the village.", "en", "1 killed"),
     ("بیش از /109/ نفر در این حادثه جان باختند.", "fa", "109 killed"),  # people who died: a toll
-    ("توفي رجل يبلغ (66) عامًا.", "ar", "66 year"),
-    ("Seramai 1,434 mangsa banjir ditempatkan di sembilan pusat.", "ms", "1434 person"),
-    ("Sebanyak 11 keluarga terdampak gempa.", "id", "11 family"),
-    ("این زمین لرزه تاکنون 10 مصدوم داشته است.", "fa", "10 wounded"),
+    ("توفيت امرأة تبلغ (58) عامًا.", "ar", "58 year"),
+    ("Seramai 2,716 mangsa dipindahkan ke tujuh dewan.", "ms", "2716 person"),
+    ("Sebanyak 23 keluarga kehilangan rumah.", "id", "23 family"),
+    ("این سیل تاکنون 27 مصدوم داشته است.", "fa", "27 wounded"),
     ("The town is 50 miles from the coast.", "en", "50 mile"),
 ])
 def test_counts_with_what_they_count(text: str, lang: str, expected: str) -> None:
@@ -89,9 +89,9 @@ def test_counts_with_what_they_count(text: str, lang: str, expected: str) -> Non
 
 
 @pytest.mark.parametrize("text, lang", [
-    ("Mangsa ditempatkan di PPS setakat 9.15 pagi ini.", "ms"),
-    ("Gempa terdeteksi pada Senin malam pukul 19.57 WIB.", "id"),
-    ("Gempa terjadi pada Senin (27/8) malam.", "id"),
+    ("Mangsa berada di dewan sekolah setakat 8.40 pagi ini.", "ms"),
+    ("Gempa terasa pada Kamis malam pukul 20.38 WIB.", "id"),
+    ("Banjir terjadi pada Kamis (14/3) malam.", "id"),
 ])
 def test_times_and_day_month_pairs_are_not_counts(text: str, lang: str) -> None:
     # a time of day with its cue word is a clock slot (minutes after midnight), never a count
@@ -101,7 +101,7 @@ def test_times_and_day_month_pairs_are_not_counts(text: str, lang: str) -> None:
 @pytest.mark.parametrize("text, lang, dateline, expected", [
     ("راهپیمایی ۲۲ بهمن برگزار شد.", "fa", dt.date(2024, 2, 12), "2024-02-11"),
     ("وقعت الحادثة في 5 رمضان.", "ar", dt.date(2024, 3, 20), "2024-03-15"),
-    ("SHAH ALAM, Dec 14 ― Floods forced the evacuation of 75 people.", "en", dt.date(2023, 12, 14), "2023-12-14"),
+    ("KUANTAN, Jan 9 ― Landslides forced the closure of 3 roads.", "en", dt.date(2024, 1, 9), "2024-01-09"),
     ("Floods hit the coast on Dec 28.", "en", dt.date(2024, 1, 3), "2023-12-28"),
     ("The last ferry leaves on Wednesday.", "en", dt.date(2017, 6, 13), "2017-06-14"),
 ])

@@ -107,7 +107,7 @@ def test_endless_digit_runs_are_not_quantities():
 @pytest.mark.parametrize(
     ("text", "lang"),
     [
-        ("Hundreds of people were injured.", "en"),
+        ("Hundreds of passengers were stranded.", "en"),
         ("Ratusan orang terluka.", "id"),
         ("أصيب مئات الأشخاص.", "ar"),
         ("صدها نفر زخمی شدند.", "fa"),
@@ -119,7 +119,7 @@ def test_vague_plurals_are_no_figures(text: str, lang: str) -> None:
 
 
 def test_an_age_in_parentheses_takes_no_count_unit() -> None:
-    assert numbers("Korban lain yaitu Salim (72) yang meninggal di rumahnya.", "id") == ["72"]
+    assert numbers("Korban berikutnya, Darmin (72), meninggal tertimpa pohon.", "id") == ["72"]
 
 
 def test_the_arabic_abbreviation_of_kilometres() -> None:

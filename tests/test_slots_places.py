@@ -209,9 +209,9 @@ def test_no_large_city_where_the_language_is_spoken_counts_as_a_word_first():
 
 
 def test_an_everyday_word_after_a_cue_is_a_place_only_where_the_other_version_names_one() -> None:
-    # Persian "پایگاه شورشی ها", the rebels' base: read through the cue "base", but an everyday word
-    rebels = places("نیروها به پایگاه شورشی ها حمله کردند", "fa")
-    assert rebels and all(s.homograph for s in rebels)
+    # Persian "پایگاه جنگجو ها", the fighters' base: read through the cue "base", but an everyday word
+    fighters = places("ارتش به پایگاه جنگجو ها حمله کرد", "fa")
+    assert fighters and all(s.homograph for s in fighters)
     # a name after the cue that is no everyday word stays a place of its own
     named = places("پایگاه هوایی حمیمیم", "fa")
     assert named and not any(s.homograph for s in named)
@@ -220,9 +220,9 @@ def test_an_everyday_word_after_a_cue_is_a_place_only_where_the_other_version_na
 @pytest.mark.parametrize(
     ("text", "lang", "value"),
     [
-        ("She argued before the D.C. Circuit Court of Appeals.", "en", "washington"),
-        ("Ia bekerja di Pengadilan Tinggi D.C..", "id", "washington"),
-        ("The U.S. said it would respond.", "en", "united states"),
+        ("The senator flew back to D.C. on Sunday.", "en", "washington"),
+        ("Keluarganya pindah ke pinggiran D.C..", "id", "washington"),
+        ("The U.S. pledged new aid for farmers.", "en", "united states"),
     ],
 )
 def test_initials_with_their_stops_name_a_place(text: str, lang: str, value: str) -> None:
@@ -231,8 +231,8 @@ def test_initials_with_their_stops_name_a_place(text: str, lang: str, value: str
 
 
 def test_a_run_after_a_preposition_is_read_whole_unless_initials_name_a_place() -> None:
-    # "near Southern University's campus": the run, not a town called University in it
-    assert [p.value for p in places("He was shot near Southern University's campus.", "en")] == ["southern university"]
+    # "near Eastern University's stadium": the run, not a town called University in it
+    assert [p.value for p in places("The rally ended near Eastern University's stadium.", "en")] == ["eastern university"]
 
 
 @pytest.mark.parametrize(("latin", "other"), [

@@ -37,7 +37,7 @@ def test_depth_distance_and_magnitude_are_told_apart():
     found = roles("The magnitude 6.1 quake struck at a depth of 30 km, 80 km south of the town.", "en")
     assert found == [("6.1", "magnitude"), ("30 km", "depth"), ("80 km", "distance")]
     # the same value in another unit, in parentheses, is the same fact
-    assert roles("It hit at a depth of 16 kilometres (10 miles).", "en") == [("16 km", "depth"), ("10 mile", "depth")]
+    assert roles("It struck at a depth of 24 kilometres (15 miles).", "en") == [("24 km", "depth"), ("15 mile", "depth")]
 
 
 def test_a_number_alone_in_parentheses_after_a_name_is_an_age():
@@ -59,9 +59,9 @@ def test_counts_of_different_things_are_not_compared():
 
 
 def test_a_depth_is_not_compared_with_a_distance():
-    assert conflicts("The quake struck at a depth of 10 km.", "en", "The epicentre lay 60 km north of the city.", "en") == []
-    assert conflicts("The quake struck at a depth of 10 km.", "en", "Gempa terjadi di kedalaman 12 km.", "id") == [
-        ("number", ["10 km"], ["12 km"])]
+    assert conflicts("The quake struck at a depth of 14 km.", "en", "The epicentre lay 60 km north of the city.", "en") == []
+    assert conflicts("The quake struck at a depth of 14 km.", "en", "Gempa terjadi di kedalaman 12 km.", "id") == [
+        ("number", ["14 km"], ["12 km"])]
 
 
 def test_distances_from_different_places_are_not_compared():
@@ -82,9 +82,9 @@ def test_tallies_taken_at_different_times_do_not_conflict():
 
 
 def test_measurements_of_different_named_agencies_are_their_readings():
-    assert conflicts("The USGS said the depth was 52 km.", "en", "BMKG recorded a depth of 48 km.", "en") == []
-    assert conflicts("BMKG said the depth was 52 km.", "en", "BMKG recorded a depth of 48 km.", "en") == [
-        ("number", ["52 km"], ["48 km"])]
+    assert conflicts("The USGS said the depth was 37 km.", "en", "BMKG recorded a depth of 29 km.", "en") == []
+    assert conflicts("BMKG said the depth was 37 km.", "en", "BMKG recorded a depth of 29 km.", "en") == [
+        ("number", ["37 km"], ["29 km"])]
     # counts are not measurements: a toll attributed to two agencies is still compared
     assert conflicts("The USGS said 4 people died.", "en", "BMKG said 5 people died.", "en") == [
         ("number", ["4 killed"], ["5 killed"])]
@@ -99,6 +99,6 @@ def test_parts_must_count_what_the_total_counts():
 
 def test_a_town_a_distance_is_measured_from_is_no_place_conflict():
     # the distances say where the epicentre lay; the towns are reference points
-    found = conflicts("The epicentre was 168 km south of the city of Alderton.", "en",
-                      "Pusat gempa 63 km timur Kota Brookmere.", "id")
+    found = conflicts("The epicentre was 126 km south of the city of Alderton.", "en",
+                      "Pusat gempa 71 km timur Kota Brookmere.", "id")
     assert [c for c in found if c[0] == "place"] == []

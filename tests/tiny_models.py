@@ -39,11 +39,11 @@ class HashEncoder:
 # A few sentences in the scripts the tests use, so the WordPiece vocabulary covers Latin and Arabic.
 TRAINING_TEXT = [
     "The city council opened a new bus station on 3 June 2025.",
-    "Officials said the bridge would carry about 4,000 vehicles a day.",
+    "Officials said the bridge would carry about 2,500 vehicles a day.",
     "Majlis bandaraya membuka stesen bas baharu pada bulan Jun.",
-    "Pegawai berkata harga tiket akan kekal sama tahun ini.",
-    "افتتحت الحكومة محطة جديدة في المدينة يوم الثلاثاء.",
-    "وقال مسؤولون إن الأسعار ستبقى كما هي حتى نهاية العام.",
+    "Guru berkata yuran sekolah akan naik sedikit tahun depan.",
+    "افتتحت الحكومة مكتبة جديدة في المدينة يوم الثلاثاء.",
+    "وقال المعلمون إن المدارس ستفتح أبوابها في الأسبوع المقبل.",
     "Le gouvernement a ouvert un nouveau terminal à Paris.",
     "0 1 2 3 4 5 6 7 8 9 . , ; : ! ? ( ) - « » “ ” ' \"",
 ]
