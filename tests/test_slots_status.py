@@ -50,6 +50,11 @@ def test_the_status_of_the_main_event_is_read_with_the_cue_that_says_it(lang, te
     ("en", "The political will of the people was clear."),  # "will" governs no event
     ("en", "Troops will not leave the city."),  # negated
     ("en", "The pier should have been repaired years ago."),  # counterfactual
+    ("en", "The new wing should have been finished by May."),  # counterfactual, with a completion verb
+    ("en", "The bypass would have been completed by now."),
+    ("ms", "Kerja-kerja itu sepatutnya selesai tahun lalu."),  # "ought to have been finished"
+    ("id", "Pembangunan gedung itu seharusnya selesai pada bulan Juni."),
+    ("ar", "كان من المفترض أن يكتمل بناء المستشفى العام الماضي."),  # "was supposed to be completed"
     ("en", "The rescue is almost completed."),  # not yet completed
     ("en", "Troops will hand over the camp after the evacuation has been completed."),  # no: see below
     ("ms", "Hujan lebat dijangka dalam beberapa minggu akan datang."),  # "akan datang": the coming days

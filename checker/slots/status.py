@@ -78,6 +78,7 @@ class _Table:
     category: dict[str, str]  # normalised cue -> category
     not_cues: re.Pattern[str] | None
     subordinators: tuple[tuple[str, ...], ...]  # each as its words
+    hypotheticals: tuple[tuple[str, ...], ...]  # "should have": what ought to have happened, each as its words
     relatives: frozenset[str]
     function_words: frozenset[str]
     skip_words: frozenset[str]
@@ -119,6 +120,7 @@ def _table(lang: str) -> _Table | None:
         category=category,
         not_cues=re.compile(WB_L + lead + trie_pattern(not_cues) + WB_R) if not_cues else None,
         subordinators=tuple(tuple(norm_word(s).split()) for s in entry.get("subordinators", [])),
+        hypotheticals=tuple(tuple(norm_word(s).split()) for s in entry.get("hypotheticals", [])),
         relatives=words("relatives"),
         function_words=words("function_words"), skip_words=words("skip_words"),
         event_prefixes=tuple(entry.get("event_prefixes", [])),
@@ -226,11 +228,12 @@ def _hits(t: str, table: _Table) -> list[_Hit]:
 
 
 def _subordinate(t: str, hit: _Hit, table: _Table) -> bool:
-    """A subordinator of the cue's clause stands within SUBORDINATE_WORDS words before it, or a relative
-    pronoun within RELATIVE_WORDS."""
+    """A subordinator or a hypothetical ("should have") of the cue's clause stands within SUBORDINATE_WORDS
+    words before it, or a relative pronoun within RELATIVE_WORDS."""
     before = [_bare(w.group(), table) for w in _clause_words(t, 0, hit.start)][-SUBORDINATE_WORDS:]
     return (any(w in table.relatives for w in before[-RELATIVE_WORDS:])
-            or any(before[i:i + len(s)] == list(s) for s in table.subordinators for i in range(len(before))))
+            or any(before[i:i + len(s)] == list(s)
+                   for s in table.subordinators + table.hypotheticals for i in range(len(before))))
 
 
 def _negated(text: str, nt: Normalized, hit: _Hit, lang: str) -> bool:
