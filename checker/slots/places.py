@@ -453,7 +453,7 @@ def _latin_places(text: str, nt: Normalized, tb: _PlaceTables) -> list[PlaceHit]
                 else:
                     continue
                 break
-            # initials name the place they abbreviate, whatever the run around them ("di Mahkamah Tinggi K.L.")
+            # initials name the place they abbreviate, whatever the run around them ("di Mahkamah Rayuan D.C.")
             if not initials and not any(h.start == inv(s) for h in out):
                 prev = re.search(r"(\w+)\s+$", before)
                 nn = norm_word(name)
