@@ -574,8 +574,9 @@ def _lone_capitalised_neighbours(before: str, after: str) -> list[str]:
     for n, side in enumerate((before.split(" ")[::-1], after.split(" "))):  # nearest word first; "" when a space is next
         word = side[1].rstrip(",.;:!?\"'”’") if len(side) > 1 and side[0] == "" else ""
         beyond = side[2] if len(side) > 2 else ""
-        acronym_before = n == 0 and len(beyond) > 1 and beyond.isupper()  # "TV Robert Okafor": TV is not the name's
-        if word.isalpha() and _LATIN_CAPITAL.match(word) and not (_LATIN_CAPITAL.match(beyond) and not acronym_before):
+        acronym_before = n == 0 and len(beyond) > 1 and beyond.isupper()  # "TV Nancy Okafor": TV is not the name's
+        longer_name = bool(_LATIN_CAPITAL.match(beyond)) and not acronym_before
+        if word.isalpha() and _LATIN_CAPITAL.match(word) and not longer_name:
             out.append(word)
     return out
 

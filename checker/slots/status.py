@@ -77,8 +77,9 @@ class _Table:
     cues: re.Pattern[str]
     category: dict[str, str]  # normalised cue -> category
     not_cues: re.Pattern[str] | None
-    subordinators: tuple[tuple[str, ...], ...]  # each as its words
-    hypotheticals: tuple[tuple[str, ...], ...]  # "should have": what ought to have happened, each as its words
+    # subordinators ("after") and hypotheticals ("should have"), each as its words: a cue after one in its
+    # clause is no status the claim states
+    clause_markers: tuple[tuple[str, ...], ...]
     relatives: frozenset[str]
     function_words: frozenset[str]
     skip_words: frozenset[str]
@@ -119,8 +120,8 @@ def _table(lang: str) -> _Table | None:
         cues=re.compile(WB_L + lead + "(" + trie_pattern(list(category)) + ")" + WB_R),
         category=category,
         not_cues=re.compile(WB_L + lead + trie_pattern(not_cues) + WB_R) if not_cues else None,
-        subordinators=tuple(tuple(norm_word(s).split()) for s in entry.get("subordinators", [])),
-        hypotheticals=tuple(tuple(norm_word(s).split()) for s in entry.get("hypotheticals", [])),
+        clause_markers=tuple(tuple(norm_word(s).split())
+                             for name in ("subordinators", "hypotheticals") for s in entry.get(name, [])),
         relatives=words("relatives"),
         function_words=words("function_words"), skip_words=words("skip_words"),
         event_prefixes=tuple(entry.get("event_prefixes", [])),
@@ -232,8 +233,7 @@ def _subordinate(t: str, hit: _Hit, table: _Table) -> bool:
     words before it, or a relative pronoun within RELATIVE_WORDS."""
     before = [_bare(w.group(), table) for w in _clause_words(t, 0, hit.start)][-SUBORDINATE_WORDS:]
     return (any(w in table.relatives for w in before[-RELATIVE_WORDS:])
-            or any(before[i:i + len(s)] == list(s)
-                   for s in table.subordinators + table.hypotheticals for i in range(len(before))))
+            or any(before[i:i + len(s)] == list(s) for s in table.clause_markers for i in range(len(before))))
 
 
 def _negated(text: str, nt: Normalized, hit: _Hit, lang: str) -> bool:
